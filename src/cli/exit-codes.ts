@@ -1,0 +1,32 @@
+/**
+ * The CLI's exit codes, the one place they are defined (DESIGN.md §3).
+ */
+import { LockError, NoSuchStepError, PlanspaceError } from '../errors.js';
+
+export const EXIT = {
+  /** Success. */
+  ok: 0,
+  /** A condition the verb names: no step to mark, `TIMEOUT`. */
+  condition: 1,
+  /** Bad usage or bad input; files were left as they were. */
+  usage: 2,
+  /** `next`: nothing can run until a failed step is dealt with. */
+  blocked: 3,
+  /** A bug in planspace (an unexpected exception); the stack is printed. */
+  bug: 70,
+} as const;
+
+/** True for Node.js system errors (`EACCES`, `ENOSPC`, `EROFS`, ...), which name a path. */
+export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).syscall === 'string';
+}
+
+/**
+ * Maps an error to an exit code: 1 for a missing step, 2 for every other planspace error
+ * and for file-system errors such as a read-only planspace, 70 for anything else (a bug).
+ */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof NoSuchStepError) return EXIT.condition;
+  if (error instanceof PlanspaceError || error instanceof LockError || isSystemError(error)) return EXIT.usage;
+  return EXIT.bug;
+}

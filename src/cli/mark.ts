@@ -1,0 +1,49 @@
+import { markStep, retryStep, type MarkStatus, type StepChange } from '../schedule/operations.js';
+import { stepToJson } from './step-json.js';
+import { defineVerb, parseStepNumber, type CommonOptions, type Emit } from './verb.js';
+
+/** Text and JSON for a changed step. */
+function changed(label: string, change: StepChange) {
+  return {
+    text: `${label}: ${change.after.text}`,
+    json: { step: stepToJson(change.after), previous: change.before.status },
+  };
+}
+
+const LABELS: Record<MarkStatus, string> = { done: 'Marked done', fail: 'Marked fail', skip: 'Skipped' };
+
+/** `workflow done|fail|skip <planspace> [N]`: mark a step (default: the first [run] step). */
+export function markCommand(emit: Emit, status: MarkStatus) {
+  const phrase = status === 'skip' ? 'skip' : `mark ${status}`;
+  return defineVerb<[string, string | undefined], CommonOptions>(
+    {
+      usage: `${status} <planspace> [N]`,
+      summary: `Mark step N [${status}] (default: the first [run] step) and print "${LABELS[status]}: <new line>".`,
+      examples: [
+        `$ workflow ${status} ./plan`,
+        `${LABELS[status]}: [${status}] 3. scan | glm -- file relevance scan (implement.md Stage 3)`,
+        `$ workflow ${status} ./plan 5 --json`,
+      ],
+      exitCodes: [`1  ERROR: no [run] step to ${phrase} (or no step N)`],
+    },
+    emit,
+    async (planspace, number) => changed(LABELS[status], await markStep(planspace, status, parseStepNumber(number))),
+  );
+}
+
+/** `workflow retry <planspace> [N]`: reset a step to [wait] (default: the first [fail] step). */
+export function retryCommand(emit: Emit) {
+  return defineVerb<[string, string | undefined], CommonOptions>(
+    {
+      usage: 'retry <planspace> [N]',
+      summary: 'Reset step N to [wait] (default: the first [fail] step) and print "Reset to wait: <new line>".',
+      examples: [
+        '$ workflow retry ./plan',
+        'Reset to wait: [wait] 5. verify | codex-high -- constraint audit (implement.md Stage 6)',
+      ],
+      exitCodes: ['1  ERROR: no [fail] step to retry (or no step N)'],
+    },
+    emit,
+    async (planspace, number) => changed('Reset to wait', await retryStep(planspace, parseStepNumber(number))),
+  );
+}

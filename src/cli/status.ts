@@ -1,0 +1,21 @@
+import { scheduleStatus } from '../schedule/operations.js';
+import { defineVerb, type CommonOptions, type Emit } from './verb.js';
+
+/** `workflow status <planspace>`: count steps by status. */
+export function statusCommand(emit: Emit) {
+  return defineVerb<[string], CommonOptions>(
+    {
+      usage: 'status <planspace>',
+      summary: 'Print the number of steps in each status.',
+      examples: ['$ workflow status ./plan', 'Total: 7 | Done: 2 | Running: 1 | Failed: 0 | Waiting: 4 | Skipped: 0'],
+    },
+    emit,
+    async (planspace) => {
+      const c = await scheduleStatus(planspace);
+      return {
+        text: `Total: ${c.total} | Done: ${c.done} | Running: ${c.running} | Failed: ${c.failed} | Waiting: ${c.waiting} | Skipped: ${c.skipped}`,
+        json: c,
+      };
+    },
+  );
+}

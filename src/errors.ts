@@ -1,0 +1,98 @@
+/**
+ * The few error classes planspace throws. Each has a stable `code` that scripts and the CLI
+ * rely on; the CLI maps codes to exit codes in one place (`src/cli/exit-codes.ts`).
+ */
+
+/** A position in a file: 1-based line and column (column counts UTF-16 code units). */
+export interface SourcePosition {
+  /** Path of the file, or a label such as `<argument>` for text that came from argv. */
+  readonly file: string;
+  /** 1-based line number. */
+  readonly line: number;
+  /** 1-based column number. */
+  readonly column: number;
+}
+
+/** One problem found in a schedule: where it is, what was expected and what was found. */
+export interface Problem extends SourcePosition {
+  /** What the grammar wanted at this position, e.g. `a status marker such as [wait]`. */
+  readonly expected: string;
+  /** What the file holds there, quoted, e.g. `'x'` or `end of line`. */
+  readonly found: string;
+}
+
+/** Formats a problem as `file:line:column: expected X, found Y`, the form editors jump to. */
+export function formatProblem(problem: Problem): string {
+  return `${problem.file}:${problem.line}:${problem.column}: expected ${problem.expected}, found ${problem.found}`;
+}
+
+/** Base class: every planspace error carries a stable, machine-readable `code`. */
+export class PlanspaceError extends Error {
+  /** Stable identifier, e.g. `E_SCHEDULE_INVALID`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/**
+ * The schedule (or a single step line) does not fit the grammar of DESIGN.md §2.
+ * `problems` lists every problem in the input, in file order; the message shows them all,
+ * one per line.
+ */
+export class ScheduleSyntaxError extends PlanspaceError {
+  readonly problems: readonly Problem[];
+
+  constructor(problems: readonly Problem[]) {
+    super('E_SCHEDULE_INVALID', problems.map(formatProblem).join('\n'));
+    this.problems = problems;
+  }
+}
+
+/** The planspace has no `schedule.md` (or the path given is not a planspace). */
+export class ScheduleNotFoundError extends PlanspaceError {
+  readonly path: string;
+
+  constructor(path: string, options?: ErrorOptions) {
+    super('E_SCHEDULE_MISSING', `no schedule: ${path} does not exist`, options);
+    this.path = path;
+  }
+}
+
+/**
+ * A verb found no step to act on: no `[run]` step to mark, no `[fail]` step to retry, or
+ * no step with the number given. The CLI prints the message as `ERROR: ...` and exits 1.
+ */
+export class NoSuchStepError extends PlanspaceError {
+  constructor(message: string) {
+    super('E_NO_STEP', message);
+  }
+}
+
+/** Bad usage of a command or a library function: a malformed argument or option value. */
+export class UsageError extends PlanspaceError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('E_USAGE', message, options);
+  }
+}
+
+/**
+ * The inter-process lock on a file could not be taken in time, or was lost (another
+ * process judged it stale) while held; nothing was written.
+ */
+export class LockError extends PlanspaceError {
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: ErrorOptions) {
+    super('E_LOCK', `${path}: ${message}`, options);
+    this.path = path;
+  }
+}
+
+/** True when `error` is a Node.js system error with the given errno code (e.g. `ENOENT`). */
+export function isErrno(error: unknown, code: string): error is NodeJS.ErrnoException {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
+}

@@ -1,0 +1,62 @@
+/**
+ * planspace: the library API. The same operations as the `workflow` CLI, for the engine and
+ * for users who script in TypeScript.
+ *
+ * @example
+ * ```ts
+ * import { nextStep, markStep } from 'planspace';
+ * const outcome = await nextStep('./plan');
+ * if (outcome.kind === 'started') await markStep('./plan', 'done', outcome.step.number);
+ * ```
+ */
+export {
+  formatProblem,
+  isErrno,
+  LockError,
+  NoSuchStepError,
+  PlanspaceError,
+  ScheduleNotFoundError,
+  ScheduleSyntaxError,
+  UsageError,
+  type Problem,
+  type SourcePosition,
+} from './errors.js';
+export { writeFileAtomic } from './fs/atomic.js';
+export { LOCK_STALE_MS, withFileLock } from './fs/lock.js';
+export { planspacePaths, type PlanspacePaths } from './planspace/paths.js';
+export { ATTRIBUTE_KEYS, NAME_PATTERN, parseDuration, type AttributeKey } from './schedule/attributes.js';
+export { decodeSchedule } from './schedule/decode.js';
+export { readScheduleFile, updateScheduleFile, type ScheduleChange } from './schedule/file.js';
+export { formatSchedule, formatStep } from './schedule/format.js';
+export { setStepStatus, setStepStatuses, withStatus } from './schedule/mutate.js';
+export {
+  markStep,
+  nextStep,
+  readSchedule,
+  retryStep,
+  scheduleStatus,
+  type MarkStatus,
+  type NextOutcome,
+  type StepChange,
+} from './schedule/operations.js';
+export {
+  effectiveNeeds,
+  isStepCandidate,
+  parseSchedule,
+  parseStepLine,
+  type LinePlace,
+  type StepLineResult,
+} from './schedule/parse.js';
+export { planNext, planSteps, type NextDecision, type PlannedSkip } from './schedule/plan.js';
+export {
+  countStatuses,
+  isStepStatus,
+  STEP_STATUSES,
+  type RunCondition,
+  type Schedule,
+  type StatusCounts,
+  type Step,
+  type StepAttributes,
+  type StepStatus,
+} from './schedule/step.js';
+export { runCli, type CliStreams } from './cli/main.js';

@@ -1,0 +1,36 @@
+import { join, normalize } from 'node:path';
+
+/** Every path inside a planspace (DESIGN.md §1), derived in this one place. */
+export interface PlanspacePaths {
+  /** The planspace folder itself, as given (relative paths stay relative to cwd). */
+  readonly root: string;
+  /** `schedule.md`: the steps. */
+  readonly schedule: string;
+  /** `state.md`: the engine-owned position plus facts agents append. */
+  readonly state: string;
+  /** `log.md`: one line per event, for humans. */
+  readonly log: string;
+  /** `events.jsonl`: one JSON object per event, for programs. */
+  readonly events: string;
+  /** `artifacts/`: prompts and outputs of steps and exception handling. */
+  readonly artifacts: string;
+  /** `mailboxes/`: one folder per mailbox. */
+  readonly mailboxes: string;
+}
+
+/**
+ * Derives the paths of a planspace from its folder. Paths stay relative when `planspace` is,
+ * so that messages show the paths the user typed.
+ */
+export function planspacePaths(planspace: string): PlanspacePaths {
+  const root = normalize(planspace);
+  return {
+    root,
+    schedule: join(root, 'schedule.md'),
+    state: join(root, 'state.md'),
+    log: join(root, 'log.md'),
+    events: join(root, 'events.jsonl'),
+    artifacts: join(root, 'artifacts'),
+    mailboxes: join(root, 'mailboxes'),
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * Step attributes (DESIGN.md §2): indented list items directly under a step line, such as
+ * `  - needs: 3, 4` or `  - timeout: 30m`. Pure parsing of keys and values.
+ */
+import type { RunCondition, StepAttributes } from './step.js';
+
+/** Every attribute key the engine understands. Any other key is an error. */
+export const ATTRIBUTE_KEYS = ['needs', 'when', 'blocks', 'retries', 'backoff', 'timeout', 'stall'] as const;
+
+/** One attribute key. */
+export type AttributeKey = (typeof ATTRIBUTE_KEYS)[number];
+
+/** An indented list item (`  - ...`, `\t* ...`); group 1 is the indent plus bullet. */
+export const ATTRIBUTE_LINE = /^([ \t]+[-*+][ \t]+)(.*)$/;
+
+/** Names of mailboxes, agents, models and blocks: safe as a single path component. */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** The most retries a step may ask for; more is surely a typo. */
+const MAX_RETRIES = 100;
+
+/** A value that failed to parse: what was expected, and at which column of the value. */
+export interface AttributeValueProblem {
+  readonly expected: string;
+  readonly found: string;
+  /** 0-based offset within the value where the problem starts. */
+  readonly at: number;
+}
+
+type Parsed<T> = { ok: true; value: T } | ({ ok: false } & AttributeValueProblem);
+
+const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Parses a duration such as `250ms`, `5s`, `1.5m` or `2h` into milliseconds.
+ *
+ * @returns the duration in ms (rounded to a whole ms), or undefined if `text` is not a
+ *   positive number followed directly by one of the units `ms`, `s`, `m`, `h`.
+ */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d{1,12}(?:\.\d{1,6})?)(ms|s|m|h)$/.exec(text);
+  if (!match) return undefined;
+  const ms = Math.round(Number(match[1]) * (UNITS_MS[match[2] ?? ''] ?? Number.NaN));
+  return ms > 0 && Number.isSafeInteger(ms) ? ms : undefined;
+}
+
+/** Splits `a, b,c` into items with their offsets, for comma-list attributes. */
+function splitList(value: string): { item: string; at: number }[] {
+  const items: { item: string; at: number }[] = [];
+  let at = 0;
+  for (const raw of value.split(',')) {
+    const lead = raw.length - raw.trimStart().length;
+    items.push({ item: raw.trim(), at: at + lead });
+    at += raw.length + 1;
+  }
+  return items;
+}
+
+function parseNeeds(value: string): Parsed<number[]> {
+  if (value === 'none') return { ok: true, value: [] };
+  const numbers: number[] = [];
+  for (const { item, at } of splitList(value)) {
+    if (!/^[1-9]\d*$/.test(item) || !Number.isSafeInteger(Number(item))) {
+      return { ok: false, expected: "step numbers such as '1, 3' or 'none'", found: quote(item), at };
+    }
+    numbers.push(Number(item));
+  }
+  return { ok: true, value: numbers };
+}
+
+function parseWhen(value: string): Parsed<RunCondition> {
+  if (value === 'success' || value === 'failure' || value === 'always') return { ok: true, value };
+  return { ok: false, expected: "'success', 'failure' or 'always'", found: quote(value), at: 0 };
+}
+
+function parseBlocks(value: string): Parsed<string[]> {
+  const names: string[] = [];
+  for (const { item, at } of splitList(value)) {
+    if (!NAME_PATTERN.test(item)) {
+      return { ok: false, expected: 'block names of letters, digits, . _ -', found: quote(item), at };
+    }
+    if (names.includes(item)) {
+      return { ok: false, expected: 'distinct block names', found: `${quote(item)} twice`, at };
+    }
+    names.push(item);
+  }
+  return { ok: true, value: names };
+}
+
+function parseRetries(value: string): Parsed<number> {
+  if (/^\d{1,3}$/.test(value) && Number(value) <= MAX_RETRIES) {
+    return { ok: true, value: Number(value) };
+  }
+  return { ok: false, expected: `a whole number from 0 to ${MAX_RETRIES}`, found: quote(value), at: 0 };
+}
+
+function parseDurationValue(value: string): Parsed<number> {
+  const ms = parseDuration(value);
+  if (ms !== undefined) return { ok: true, value: ms };
+  return { ok: false, expected: "a duration such as '500ms', '5s', '30m' or '2h'", found: quote(value), at: 0 };
+}
+
+/**
+ * Parses one attribute's value and stores it into `into` under the attribute's field.
+ *
+ * @returns undefined on success, or the problem with the value.
+ */
+export function applyAttribute(
+  key: AttributeKey,
+  value: string,
+  into: { -readonly [K in keyof StepAttributes]: StepAttributes[K] },
+): AttributeValueProblem | undefined {
+  const store = <T>(parsed: Parsed<T>, set: (value: T) => void): AttributeValueProblem | undefined => {
+    if (!parsed.ok) return parsed;
+    set(parsed.value);
+    return undefined;
+  };
+  switch (key) {
+    case 'needs':
+      return store(parseNeeds(value), (v) => (into.needs = v));
+    case 'when':
+      return store(parseWhen(value), (v) => (into.when = v));
+    case 'blocks':
+      return store(parseBlocks(value), (v) => (into.blocks = v));
+    case 'retries':
+      return store(parseRetries(value), (v) => (into.retries = v));
+    case 'backoff':
+      return store(parseDurationValue(value), (v) => (into.backoffMs = v));
+    case 'timeout':
+      return store(parseDurationValue(value), (v) => (into.timeoutMs = v));
+    case 'stall':
+      return store(parseDurationValue(value), (v) => (into.stallMs = v));
+  }
+}
+
+/** True when `word` is a known attribute key. */
+export function isAttributeKey(word: string): word is AttributeKey {
+  return (ATTRIBUTE_KEYS as readonly string[]).includes(word);
+}
+
+/** Quotes found text for an error message; empty text reads as `nothing`. */
+export function quote(text: string): string {
+  return text === '' ? 'nothing' : `'${text}'`;
+}

@@ -1,0 +1,52 @@
+import { createRequire } from 'node:module';
+import type { Root } from 'mdast';
+
+/** An inclusive range of 1-based line numbers. */
+export interface LineRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+interface MarkdownParser {
+  parse(text: string): Root;
+}
+
+let parser: MarkdownParser | undefined;
+
+/**
+ * Loads unified + remark-parse on first use. Loading them costs about 100 ms, so the
+ * schedule verbs pay it only for schedules that can contain a fenced code block. `require`
+ * of these ES modules works synchronously on the supported Node versions (>= 20.19).
+ */
+function markdownParser(): MarkdownParser {
+  if (!parser) {
+    const require = createRequire(import.meta.url);
+    const { unified } = require('unified') as typeof import('unified');
+    const remarkParse = (require('remark-parse') as typeof import('remark-parse')).default;
+    parser = unified().use(remarkParse);
+  }
+  return parser;
+}
+
+/**
+ * Finds the lines that lie inside code blocks, as CommonMark (remark-parse) reads the text.
+ * A step line starts in column 0 with `[`, so it can only fall inside a fenced block: an
+ * indented block never holds a column-0 line, and a column-0 line always ends a list item or
+ * block quote that holds a fence.
+ *
+ * @param text - the whole schedule text.
+ * @returns the line ranges of every code block, fence lines included, in document order;
+ *   empty when the text has no run of three backticks or tildes (no fence can exist).
+ */
+export function findCodeBlocks(text: string): LineRange[] {
+  if (!text.includes('```') && !text.includes('~~~')) return [];
+  const ranges: LineRange[] = [];
+  const visit = (node: Root | Root['children'][number]): void => {
+    if (node.type === 'code' && node.position) {
+      ranges.push({ start: node.position.start.line, end: node.position.end.line });
+    }
+    if ('children' in node) for (const child of node.children) visit(child);
+  };
+  visit(markdownParser().parse(text));
+  return ranges;
+}

@@ -1,0 +1,69 @@
+/**
+ * The schedule file layer: read and parse `schedule.md`, and change it under an
+ * inter-process lock with an atomic write.
+ */
+import { access, readFile } from 'node:fs/promises';
+import { isErrno, ScheduleNotFoundError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import { withFileLock } from '../fs/lock.js';
+import { decodeSchedule } from './decode.js';
+import { parseSchedule } from './parse.js';
+import type { Schedule } from './step.js';
+
+/**
+ * Reads and parses a schedule file.
+ *
+ * @param path - the schedule file, usually `<planspace>/schedule.md`.
+ * @throws {ScheduleNotFoundError} if the file does not exist.
+ * @throws {ScheduleSyntaxError} if it is binary, not UTF-8, or does not fit the grammar.
+ */
+export async function readScheduleFile(path: string): Promise<Schedule> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) throw new ScheduleNotFoundError(path, { cause: error });
+    throw error;
+  }
+  return parseSchedule(decodeSchedule(bytes, path), path);
+}
+
+/** What a change of a schedule returns: the new text (undefined: no write) and a result. */
+export interface ScheduleChange<T> {
+  readonly text?: string;
+  readonly result: T;
+}
+
+/**
+ * Changes a schedule file safely against concurrent writers: takes the lock
+ * (`<path>.lock`), re-reads and parses the file under it, applies `change`, and writes the
+ * new text atomically if it differs. Any number of processes may call this at once; no
+ * update is lost.
+ *
+ * @param path - the schedule file.
+ * @param change - a pure function of the current schedule; it may throw to abort the
+ *   change, in which case nothing is written.
+ * @returns the change's result.
+ * @throws {ScheduleNotFoundError} / {ScheduleSyntaxError} as `readScheduleFile`, before
+ *   anything is written; {LockError} if the lock cannot be taken or is lost.
+ */
+export async function updateScheduleFile<T>(
+  path: string,
+  change: (schedule: Schedule) => ScheduleChange<T>,
+): Promise<T> {
+  try {
+    await access(path);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) throw new ScheduleNotFoundError(path, { cause: error });
+    throw error;
+  }
+  return withFileLock(path, async (assertHeld) => {
+    const schedule = await readScheduleFile(path);
+    const { text, result } = change(schedule);
+    if (text !== undefined && text !== schedule.text) {
+      assertHeld();
+      await writeFileAtomic(path, text);
+    }
+    return result;
+  });
+}

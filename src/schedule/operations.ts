@@ -1,0 +1,134 @@
+/**
+ * The schedule verbs of DESIGN.md §3 as library functions over a planspace folder. The CLI
+ * and the engine both call these; each mutation is one locked read-change-write.
+ */
+import { NoSuchStepError } from '../errors.js';
+import { planspacePaths } from '../planspace/paths.js';
+import { readScheduleFile, updateScheduleFile } from './file.js';
+import { setStepStatus, setStepStatuses, withStatus } from './mutate.js';
+import { planNext, type PlannedSkip } from './plan.js';
+import { countStatuses, type Schedule, type StatusCounts, type Step, type StepStatus } from './step.js';
+
+/**
+ * What `nextStep` did:
+ * - `started`: `step` was `[wait]` and is now `[run]`;
+ * - `resumed`: `step` was already `[run]` (session recovery); nothing was written;
+ * - `complete`: every step is `[done]` or `[skip]`;
+ * - `blocked`: nothing can run until `step` (the first `[fail]` step) is dealt with.
+ *
+ * `skipped` lists steps turned to `[skip]` because their `when:` can no longer hold.
+ */
+export type NextOutcome = (
+  { readonly kind: 'started' | 'resumed' | 'blocked'; readonly step: Step } | { readonly kind: 'complete' }
+) & { readonly skipped: readonly PlannedSkip[] };
+
+/**
+ * Takes the next step of a planspace's schedule, as `workflow next` does: resumes the first
+ * `[run]` step, or turns the first ready `[wait]` step into `[run]`.
+ *
+ * @param planspace - the planspace folder.
+ * @throws {ScheduleNotFoundError} / {ScheduleSyntaxError} / {LockError}; nothing written.
+ */
+export async function nextStep(planspace: string): Promise<NextOutcome> {
+  return updateScheduleFile(planspacePaths(planspace).schedule, (schedule): { text: string; result: NextOutcome } => {
+    const decision = planNext(schedule.steps);
+    const skipped = decision.skips;
+    const skips = skipped.map(({ step }) => ({ step, status: 'skip' as const }));
+    const text = setStepStatuses(schedule.text, skips);
+    switch (decision.kind) {
+      case 'start':
+        return {
+          text: setStepStatuses(schedule.text, [...skips, { step: decision.step, status: 'run' }]),
+          result: { kind: 'started', step: withStatus(decision.step, 'run'), skipped },
+        };
+      case 'resume':
+        return { text, result: { kind: 'resumed', step: decision.step, skipped } };
+      case 'blocked':
+        return { text, result: { kind: 'blocked', step: decision.step, skipped } };
+      case 'complete':
+        return { text, result: { kind: 'complete', skipped } };
+    }
+  });
+}
+
+/** The statuses `markStep` sets. */
+export type MarkStatus = Extract<StepStatus, 'done' | 'fail' | 'skip'>;
+
+/** A step changed by `markStep` or `retryStep`: as it was and as it is now. */
+export interface StepChange {
+  readonly before: Step;
+  readonly after: Step;
+}
+
+/** The verb phrase for error messages: `mark done`, `mark fail`, `skip`, `retry`. */
+function verbPhrase(status: StepStatus): string {
+  if (status === 'skip') return 'skip';
+  if (status === 'wait') return 'retry';
+  return `mark ${status}`;
+}
+
+/**
+ * Picks the step a mutation acts on: step `number` if given (whatever its status), else the
+ * first step whose status is `from`.
+ */
+function pickStep(schedule: Schedule, number: number | undefined, from: StepStatus, to: StepStatus): Step {
+  if (number === undefined) {
+    const step = schedule.steps.find((candidate) => candidate.status === from);
+    if (!step) throw new NoSuchStepError(`no [${from}] step to ${verbPhrase(to)}`);
+    return step;
+  }
+  const step = schedule.steps.find((candidate) => candidate.number === number);
+  if (!step) throw new NoSuchStepError(`no step ${number} to ${verbPhrase(to)}`);
+  return step;
+}
+
+/** Sets one step's status under the lock; shared by `markStep` and `retryStep`. */
+function changeStatus(
+  planspace: string,
+  number: number | undefined,
+  from: StepStatus,
+  to: StepStatus,
+): Promise<StepChange> {
+  return updateScheduleFile(planspacePaths(planspace).schedule, (schedule) => {
+    const before = pickStep(schedule, number, from, to);
+    return { text: setStepStatus(schedule.text, before, to), result: { before, after: withStatus(before, to) } };
+  });
+}
+
+/**
+ * Marks a step `[done]`, `[fail]` or `[skip]`, as `workflow done|fail|skip [N]` do.
+ *
+ * @param planspace - the planspace folder.
+ * @param status - the new status.
+ * @param number - the step to mark, whatever its status; default the first `[run]` step.
+ * @throws {NoSuchStepError} if there is no such step; nothing is written.
+ * @throws {ScheduleNotFoundError} / {ScheduleSyntaxError} / {LockError}; nothing written.
+ */
+export function markStep(planspace: string, status: MarkStatus, number?: number): Promise<StepChange> {
+  return changeStatus(planspace, number, 'run', status);
+}
+
+/**
+ * Resets a step to `[wait]`, as `workflow retry [N]` does.
+ *
+ * @param planspace - the planspace folder.
+ * @param number - the step to reset, whatever its status; default the first `[fail]` step.
+ * @throws {NoSuchStepError} if there is no such step; nothing is written.
+ */
+export function retryStep(planspace: string, number?: number): Promise<StepChange> {
+  return changeStatus(planspace, number, 'fail', 'wait');
+}
+
+/**
+ * Counts a planspace's steps by status, as `workflow status` does. Reads without the lock:
+ * writes are atomic renames, so the file read is always a whole version.
+ */
+export async function scheduleStatus(planspace: string): Promise<StatusCounts> {
+  const schedule = await readScheduleFile(planspacePaths(planspace).schedule);
+  return countStatuses(schedule.steps);
+}
+
+/** Reads and parses a planspace's schedule (no lock; see `scheduleStatus`). */
+export function readSchedule(planspace: string): Promise<Schedule> {
+  return readScheduleFile(planspacePaths(planspace).schedule);
+}

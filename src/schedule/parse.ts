@@ -1,0 +1,365 @@
+/**
+ * The schedule grammar of DESIGN.md §2, as pure functions from text to steps.
+ *
+ * ```text
+ * [wait] 4. section-loop | claude-opus,gpt-5.3-codex-high -- per-section work (implement.md Stages 4-5)
+ *   - needs: 3
+ *   - timeout: 30m
+ * ```
+ *
+ * A line is a step candidate when it starts in column 0 with `[word]` (letters only, not
+ * followed by `:`, which would make it a markdown link definition) outside any fenced code
+ * block. A candidate that does not fit the grammar is an error; every other line is prose.
+ */
+import { ScheduleSyntaxError, type Problem } from '../errors.js';
+import { ATTRIBUTE_KEYS, ATTRIBUTE_LINE, applyAttribute, isAttributeKey, NAME_PATTERN, quote } from './attributes.js';
+import { findCodeBlocks } from './fences.js';
+import { isStepStatus, type Schedule, type Step, type StepAttributes } from './step.js';
+
+/** A marker-like start of line: `[letters]` not followed by `:`. */
+const CANDIDATE = /^\[[A-Za-z]*\](?!:)/;
+
+/** Where a step line sits in its file, for positions in errors. */
+export interface LinePlace {
+  /** Path or label used in error positions. Default `<argument>`. */
+  readonly file?: string;
+  /** 1-based line number. Default 1. */
+  readonly line?: number;
+  /** Offset of the line's first character in the whole text. Default 0. */
+  readonly offset?: number;
+}
+
+/** True when `text` (one line, no line ending) starts like a step and must parse as one. */
+export function isStepCandidate(text: string): boolean {
+  return CANDIDATE.test(text);
+}
+
+/** The result of parsing one line: a step, or the problems found in it. */
+export type StepLineResult =
+  { readonly ok: true; readonly step: Step } | { readonly ok: false; readonly problems: readonly Problem[] };
+
+/**
+ * Parses one step line (without its line ending) into a step with no attributes.
+ *
+ * @param text - the line, e.g. `[wait] 3. scan | glm -- relevance scan (implement.md Stage 3)`.
+ * @param place - where the line sits, for the step's `line`/`offset` and error positions.
+ * @returns the step, or the first problem found (the grammar cannot resync within a line).
+ */
+export function parseStepLine(text: string, place: LinePlace = {}): StepLineResult {
+  const parsed = parseStep(text, place.file ?? '<argument>', place.line ?? 1, place.offset ?? 0, {});
+  return 'status' in parsed ? { ok: true, step: parsed } : { ok: false, problems: [parsed] };
+}
+
+const SPACE = 0x20;
+const TAB = 0x09;
+
+/**
+ * The grammar itself, written with index arithmetic rather than regular expressions over
+ * slices: a 10,000-step schedule is parsed on every verb call, so this is the hot path.
+ * Returns the step with the given attributes object, or the first problem.
+ */
+function parseStep(
+  text: string,
+  file: string,
+  line: number,
+  offset: number,
+  attributes: StepAttributes,
+): Step | Problem {
+  // No closures here: this runs once per step line, and allocations add up on large schedules.
+  const close = text.indexOf(']');
+  if (!text.startsWith('[') || close === -1)
+    return problemAt(file, line, 0, 'a status marker such as [wait]', foundAt(text, 0, 8));
+  const word = text.slice(1, close);
+  if (!isStepStatus(word)) return problemAt(file, line, 1, 'a status: wait, run, done, fail or skip', quote(word));
+  let at = close + 1;
+  if (text.charCodeAt(at) !== SPACE)
+    return problemAt(file, line, at, 'a space after the status marker', foundAt(text, at));
+  at += 1;
+
+  let digitsEnd = at;
+  while (digitsEnd < text.length && isDigit(text.charCodeAt(digitsEnd))) digitsEnd += 1;
+  const digits = text.slice(at, digitsEnd);
+  if (digits === '') return problemAt(file, line, at, 'a step number', foundAt(text, at));
+  if (digits.startsWith('0'))
+    return problemAt(file, line, at, 'a positive step number without leading zeros', quote(digits));
+  const number = Number(digits);
+  if (!Number.isSafeInteger(number)) {
+    return problemAt(file, line, at, `a step number no larger than ${Number.MAX_SAFE_INTEGER}`, quote(digits));
+  }
+  at = digitsEnd;
+  if (!text.startsWith('. ', at)) return problemAt(file, line, at, "'. ' after the step number", foundAt(text, at, 2));
+  at += 2;
+
+  const nameEnd = text.indexOf(' | ', at - 1);
+  if (nameEnd === -1) return problemAt(file, line, at, "a step name followed by ' | '", foundAt(text, at, 20));
+  const name = text.slice(at, nameEnd);
+  if (name === '' || isBlank(name.charCodeAt(0)) || isBlank(name.charCodeAt(name.length - 1))) {
+    return problemAt(file, line, at, 'a step name without surrounding spaces', quote(name));
+  }
+  at = nameEnd + 3;
+
+  const modelsEnd = text.indexOf(' -- ', at - 1);
+  if (modelsEnd === -1)
+    return problemAt(file, line, at, "a comma list of models followed by ' -- '", foundAt(text, at, 20));
+  const models = text.slice(at, modelsEnd).split(',');
+  for (const model of models) {
+    if (!NAME_PATTERN.test(model)) {
+      return problemAt(
+        file,
+        line,
+        at,
+        'a model name of letters, digits, . _ - (models separated by commas only)',
+        quote(model),
+      );
+    }
+    at += model.length + 1;
+  }
+  at = modelsEnd + 4;
+
+  let end = text.length;
+  while (end > at && isBlank(text.charCodeAt(end - 1))) end -= 1;
+  if (end > at && isBlank(text.charCodeAt(at)))
+    return problemAt(file, line, at, "a description after one space following '--'", foundAt(text, at));
+  let description = text.slice(at, end);
+  let ref: string | undefined;
+  if (description.endsWith(')')) {
+    const open = matchingOpenParen(description);
+    if (open === -1) return problemAt(file, line, end - 1, "a '(' matching this ')'", 'unbalanced parentheses');
+    if (open === 0 || description.charCodeAt(open - 1) === SPACE) {
+      ref = description.slice(open + 1, -1);
+      if (ref.trim() === '') return problemAt(file, line, at + open + 1, 'a ref inside ( )', quote(ref));
+      description = description.slice(0, Math.max(0, open - 1));
+    }
+  }
+  return {
+    line,
+    offset,
+    status: word,
+    number,
+    name,
+    models,
+    description,
+    ref,
+    trailing: text.slice(end),
+    attributes,
+    text,
+  };
+}
+
+function problemAt(file: string, line: number, index: number, expected: string, found: string): Problem {
+  return { file, line, column: index + 1, expected, found };
+}
+
+/** Quotes `length` characters of `text` from `index` for an error, or says `end of line`. */
+function foundAt(text: string, index: number, length = 1): string {
+  return index >= text.length ? 'end of line' : quote(text.slice(index, index + length));
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+function isBlank(code: number): boolean {
+  return code === SPACE || code === TAB;
+}
+
+/** Index of the `(` that balances the `)` ending `text`, or -1 if there is none. */
+function matchingOpenParen(text: string): number {
+  let depth = 0;
+  for (let i = text.length - 1; i >= 0; i -= 1) {
+    if (text[i] === ')') depth += 1;
+    else if (text[i] === '(') {
+      depth -= 1;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
+}
+
+type MutableAttributes = { -readonly [K in keyof StepAttributes]: StepAttributes[K] };
+
+/** A `needs:` value with its position, checked once every step is known. */
+interface NeedsAt {
+  readonly step: Step;
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * Parses a whole schedule: every step with its attributes, in file order.
+ *
+ * @param text - the schedule text (UTF-8 decoded; see `decodeSchedule` for raw bytes).
+ * @param file - path or label used in error positions. Default `schedule.md`.
+ * @returns the schedule; `steps[i].text` and `offset` locate each step line exactly.
+ * @throws {ScheduleSyntaxError} listing every problem at once, in file order: lines that
+ *   start like a step but do not fit the grammar, bad attributes, duplicate step numbers
+ *   (naming both lines), and `needs` that name missing steps or form a cycle.
+ */
+export function parseSchedule(text: string, file = 'schedule.md'): Schedule {
+  const problems: Problem[] = [];
+  const steps: Step[] = [];
+  const needsAt: NeedsAt[] = [];
+  const blocks = findCodeBlocks(text);
+  let block = 0;
+  let owner: { step: Step; attributes: MutableAttributes; keys: string[] } | undefined;
+
+  for (let offset = 0, number = 1; offset < text.length; number += 1) {
+    // Lines end at `\n`; a `\r` before it is part of the line ending, not of the content.
+    const newline = text.indexOf('\n', offset);
+    const end = newline === -1 ? text.length : newline;
+    const line = {
+      text: text.slice(offset, end > offset && text.charCodeAt(end - 1) === 0x0d ? end - 1 : end),
+      number,
+      offset,
+    };
+    offset = end + 1;
+    while (block < blocks.length && (blocks[block]?.end ?? 0) < line.number) block += 1;
+    if ((blocks[block]?.start ?? Infinity) <= line.number) {
+      owner = undefined;
+      continue;
+    }
+    if (isStepCandidate(line.text)) {
+      const attributes: MutableAttributes = {};
+      const parsed = parseStep(line.text, file, line.number, line.offset, attributes);
+      if ('status' in parsed) {
+        steps.push(parsed);
+        owner = { step: parsed, attributes, keys: [] };
+      } else {
+        problems.push(parsed);
+        owner = undefined;
+      }
+      continue;
+    }
+    const item = owner && ATTRIBUTE_LINE.exec(line.text);
+    if (!owner || !item) {
+      owner = undefined;
+      continue;
+    }
+    const indent = item[1]?.length ?? 0;
+    const entry = /^([A-Za-z][\w-]*):[ \t]*(.*?)[ \t]*$/.exec(item[2] ?? '');
+    const problemAt = (at: number, expected: string, found: string): void => {
+      problems.push({ file, line: line.number, column: indent + at + 1, expected, found });
+    };
+    const key = entry?.[1] ?? '';
+    if (!entry || !isAttributeKey(key)) {
+      problemAt(
+        0,
+        `an attribute 'key: value' with a key from ${ATTRIBUTE_KEYS.join(', ')}`,
+        quote(entry ? key : (item[2] ?? '')),
+      );
+      continue;
+    }
+    if (owner.keys.includes(key)) {
+      problemAt(0, `each attribute once per step`, `a second '${key}'`);
+      continue;
+    }
+    owner.keys.push(key);
+    const value = entry[2] ?? '';
+    const valueAt = (item[2] ?? '').indexOf(value, key.length + 1);
+    const problem = applyAttribute(key, value, owner.attributes);
+    if (problem) problemAt(valueAt + problem.at, problem.expected, problem.found);
+    else if (key === 'needs') needsAt.push({ step: owner.step, line: line.number, column: indent + valueAt + 1 });
+  }
+
+  problems.push(...duplicateNumbers(steps, file), ...badNeeds(steps, needsAt, file));
+  if (problems.length > 0) {
+    problems.sort((a, b) => a.line - b.line || a.column - b.column);
+    throw new ScheduleSyntaxError(problems);
+  }
+  return { file, text, steps };
+}
+
+function duplicateNumbers(steps: readonly Step[], file: string): Problem[] {
+  const firstLine = new Map<number, number>();
+  const problems: Problem[] = [];
+  for (const step of steps) {
+    const first = firstLine.get(step.number);
+    if (first === undefined) firstLine.set(step.number, step.line);
+    else {
+      problems.push({
+        file,
+        line: step.line,
+        column: step.text.indexOf(' ') + 2,
+        expected: 'a step number not used before',
+        found: `${step.number}, already used on line ${first}`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** `needs` must name existing steps other than the step itself, without cycles. */
+function badNeeds(steps: readonly Step[], needsAt: readonly NeedsAt[], file: string): Problem[] {
+  const byNumber = new Map(steps.map((step) => [step.number, step]));
+  const problems: Problem[] = [];
+  for (const { step, line, column } of needsAt) {
+    for (const need of step.attributes.needs ?? []) {
+      const found =
+        need === step.number
+          ? `step ${need} itself`
+          : !byNumber.has(need)
+            ? `step ${need}, which does not exist`
+            : undefined;
+      if (found) problems.push({ file, line, column, expected: 'numbers of other steps', found });
+    }
+  }
+  // Default needs point backwards, so only an explicit `needs:` can close a cycle.
+  if (problems.length > 0 || needsAt.length === 0) return problems;
+  const cycle = findNeedsCycle(steps);
+  const at = cycle && needsAt.find((entry) => entry.step.number === cycle[0]);
+  if (cycle && at) {
+    problems.push({
+      file,
+      line: at.line,
+      column: at.column,
+      expected: 'needs without a cycle',
+      found: `the cycle ${cycle.join(' -> ')}`,
+    });
+  }
+  return problems;
+}
+
+/**
+ * The effective needs of every step: its `needs:` attribute, or else the step before it.
+ * Exported for the planner, which must agree with validation.
+ */
+export function effectiveNeeds(steps: readonly Step[], index: number): readonly number[] {
+  const step = steps[index];
+  if (!step) return [];
+  const previous = steps[index - 1];
+  return step.attributes.needs ?? (previous ? [previous.number] : []);
+}
+
+/**
+ * A cycle through explicit and default needs, as step numbers ending where it began.
+ * Iterative depth-first search, so that long chains cannot overflow the call stack.
+ */
+function findNeedsCycle(steps: readonly Step[]): number[] | undefined {
+  const needs = new Map(steps.map((step, index) => [step.number, effectiveNeeds(steps, index)]));
+  const finished = new Set<number>();
+  for (const root of steps) {
+    if (finished.has(root.number)) continue;
+    const path: number[] = [root.number];
+    const onPath = new Set(path);
+    const next: number[] = [0];
+    while (path.length > 0) {
+      const top = path.length - 1;
+      const number = path[top] ?? 0;
+      const need = needs.get(number)?.[next[top] ?? 0];
+      if (need === undefined) {
+        finished.add(number);
+        onPath.delete(number);
+        path.pop();
+        next.pop();
+        continue;
+      }
+      next[top] = (next[top] ?? 0) + 1;
+      if (finished.has(need)) continue;
+      if (onPath.has(need)) return [...path.slice(path.indexOf(need)), need];
+      path.push(need);
+      onPath.add(need);
+      next.push(0);
+    }
+  }
+  return undefined;
+}
