@@ -3,13 +3,14 @@
  *
  * A `[wait]` step is *ready* when every step it needs is settled (`done`, `skip` or `fail`)
  * and its condition holds: `success` (the default) wants no failed need, `failure` wants
- * at least one, `always` wants nothing. A `failure` step whose needs all succeeded can never
+ * at least one, `always` wants nothing. A need counts as failed when it is `[fail]` or when
+ * it settled under `when: success` on top of a failure (see `outcomes`). A `failure` step whose needs all succeeded can never
  * run and is skipped. A `success` step behind a failed need is *blocked*, not skipped, since
  * `retry` can still clear the failure.
  */
 import { effectiveNeeds } from './parse.js';
 import { withStatus } from './mutate.js';
-import type { Step, StepStatus } from './step.js';
+import type { Step } from './step.js';
 
 /** A step the planner turns to `[skip]`, and why (for the log). */
 export interface PlannedSkip {
@@ -34,15 +35,43 @@ export type NextDecision =
 
 type Readiness = 'ready' | 'pending' | 'blocked' | { readonly skip: string };
 
-const SETTLED: ReadonlySet<StepStatus> = new Set(['done', 'skip', 'fail']);
+type Outcome = 'success' | 'failure' | 'pending';
 
-/** How a `[wait]` step stands, given the current statuses of all steps. */
-function readiness(steps: readonly Step[], index: number, status: Map<number, StepStatus>): Readiness {
+/**
+ * The outcome of every step as its dependents see it: `[wait]`/`[run]` are pending, `[fail]`
+ * is a failure, and `[done]`/`[skip]` are a success unless the step ran under the default
+ * `when: success` on top of a failure, which it then passes on. So a `[fail]` step blocks
+ * every later step of a plain sequential schedule, even past a step marked done by hand.
+ */
+function outcomes(steps: readonly Step[]): Map<number, Outcome> {
+  const index = new Map(steps.map((step, i) => [step.number, i]));
+  const memo = new Map<number, Outcome>();
+  const outcome = (number: number): Outcome => {
+    const known = memo.get(number);
+    if (known) return known;
+    const i = index.get(number) ?? -1;
+    const step = steps[i];
+    let result: Outcome = 'pending';
+    if (step?.status === 'fail') result = 'failure';
+    else if (step?.status === 'done' || step?.status === 'skip') {
+      const inherits = (step.attributes.when ?? 'success') === 'success';
+      result = inherits && effectiveNeeds(steps, i).some((need) => outcome(need) === 'failure') ? 'failure' : 'success';
+    }
+    memo.set(number, result);
+    return result;
+  };
+  // In file order, default needs are already known when asked for, so recursion stays shallow.
+  for (const step of steps) outcome(step.number);
+  return memo;
+}
+
+/** How a `[wait]` step stands, given the outcomes of all steps. */
+function readiness(steps: readonly Step[], index: number, outcome: Map<number, Outcome>): Readiness {
   const step = steps[index];
   const needs = effectiveNeeds(steps, index);
-  const statuses = needs.map((number) => status.get(number));
-  if (!statuses.every((s) => s !== undefined && SETTLED.has(s))) return 'pending';
-  const failed = statuses.includes('fail');
+  const results = needs.map((number) => outcome.get(number) ?? 'pending');
+  if (results.includes('pending')) return 'pending';
+  const failed = results.includes('failure');
   switch (step?.attributes.when ?? 'success') {
     case 'success':
       return failed ? 'blocked' : 'ready';
@@ -65,23 +94,22 @@ export function planSteps(steps: readonly Step[]): {
   ready: readonly Step[];
 } {
   const current = [...steps];
-  const status = new Map(steps.map((step) => [step.number, step.status]));
   const skips: PlannedSkip[] = [];
+  let outcome = outcomes(current);
   for (let changed = true; changed;) {
     changed = false;
-    current.forEach((step, index) => {
-      if (step.status !== 'wait') return;
-      const state = readiness(current, index, status);
-      if (typeof state === 'object') {
-        skips.push({ step, reason: state.skip });
-        current[index] = withStatus(step, 'skip');
-        status.set(step.number, 'skip');
-        changed = true;
-      }
-    });
+    for (const [index, step] of current.entries()) {
+      if (step.status !== 'wait') continue;
+      const state = readiness(current, index, outcome);
+      if (typeof state !== 'object') continue;
+      skips.push({ step, reason: state.skip });
+      current[index] = withStatus(step, 'skip');
+      changed = true;
+    }
+    if (changed) outcome = outcomes(current);
   }
   const ready = current.filter(
-    (step, index) => step.status === 'wait' && readiness(current, index, status) === 'ready',
+    (step, index) => step.status === 'wait' && readiness(current, index, outcome) === 'ready',
   );
   return { steps: current, skips, ready };
 }
