@@ -12,7 +12,15 @@
  * block. A candidate that does not fit the grammar is an error; every other line is prose.
  */
 import { ScheduleSyntaxError, type Problem } from '../errors.js';
-import { ATTRIBUTE_KEYS, ATTRIBUTE_LINE, applyAttribute, isAttributeKey, NAME_PATTERN, quote } from './attributes.js';
+import {
+  ATTRIBUTE_KEYS,
+  ATTRIBUTE_LINE,
+  applyAttribute,
+  isAttributeKey,
+  NAME_PATTERN,
+  quote,
+  type AttributeKey,
+} from './attributes.js';
 import { findCodeBlocks } from './fences.js';
 import { isStepStatus, type Schedule, type Step, type StepAttributes } from './step.js';
 
@@ -165,6 +173,9 @@ function isBlank(code: number): boolean {
 
 /** Index of the `(` that balances the `)` ending `text`, or -1 if there is none. */
 function matchingOpenParen(text: string): number {
+  // Common case first: a ref without parentheses of its own.
+  const last = text.lastIndexOf('(');
+  if (last !== -1 && text.indexOf(')', last) === text.length - 1) return last;
   let depth = 0;
   for (let i = text.length - 1; i >= 0; i -= 1) {
     if (text[i] === ')') depth += 1;
@@ -177,6 +188,48 @@ function matchingOpenParen(text: string): number {
 }
 
 type MutableAttributes = { -readonly [K in keyof StepAttributes]: StepAttributes[K] };
+
+/** The attributes of every step that has none, shared so that plain steps allocate less. */
+const NO_ATTRIBUTES: StepAttributes = Object.freeze({});
+
+/**
+ * Reads one attribute item (`  - key: value`) into `into`.
+ *
+ * @param item - the match of `ATTRIBUTE_LINE`: indent plus bullet, then the entry.
+ * @returns the key and the column of its value, or the problem with the item.
+ */
+function parseAttributeItem(
+  item: RegExpExecArray,
+  into: MutableAttributes,
+  where: { file: string; line: number },
+): { key: string; column: number } | Problem {
+  const indent = item[1]?.length ?? 0;
+  const text = item[2] ?? '';
+  const problemAt = (at: number, expected: string, found: string): Problem => ({
+    ...where,
+    column: indent + at + 1,
+    expected,
+    found,
+  });
+  const entry = /^([A-Za-z][\w-]*):[ \t]*(.*?)[ \t]*$/.exec(text);
+  const key = entry?.[1] ?? '';
+  if (!entry || !isAttributeKey(key)) {
+    const keys = ATTRIBUTE_KEYS.join(', ');
+    return problemAt(0, `an attribute 'key: value' with a key from ${keys}`, quote(entry ? key : text));
+  }
+  if (attributeSet(into, key)) return problemAt(0, 'each attribute once per step', `a second '${key}'`);
+  const value = entry[2] ?? '';
+  const valueAt = text.indexOf(value, key.length + 1);
+  const problem = applyAttribute(key, value, into);
+  if (problem) return problemAt(valueAt + problem.at, problem.expected, problem.found);
+  return { key, column: indent + valueAt + 1 };
+}
+
+/** True when the attribute `key` already has a value in `attributes`. */
+function attributeSet(attributes: StepAttributes, key: AttributeKey): boolean {
+  const field = { backoff: 'backoffMs', timeout: 'timeoutMs', stall: 'stallMs' }[key as string] ?? key;
+  return (attributes as Record<string, unknown>)[field] !== undefined;
+}
 
 /** A `needs:` value with its position, checked once every step is known. */
 interface NeedsAt {
@@ -201,64 +254,42 @@ export function parseSchedule(text: string, file = 'schedule.md'): Schedule {
   const needsAt: NeedsAt[] = [];
   const blocks = findCodeBlocks(text);
   let block = 0;
-  let owner: { step: Step; attributes: MutableAttributes; keys: string[] } | undefined;
+  // The step that attribute lines may still attach to (-1: none), and its attributes so far.
+  let owner = -1;
+  let ownerAttributes: MutableAttributes | undefined;
 
   for (let offset = 0, number = 1; offset < text.length; number += 1) {
     // Lines end at `\n`; a `\r` before it is part of the line ending, not of the content.
     const newline = text.indexOf('\n', offset);
     const end = newline === -1 ? text.length : newline;
-    const line = {
-      text: text.slice(offset, end > offset && text.charCodeAt(end - 1) === 0x0d ? end - 1 : end),
-      number,
-      offset,
-    };
+    const line = text.slice(offset, end > offset && text.charCodeAt(end - 1) === 0x0d ? end - 1 : end);
+    const lineOffset = offset;
     offset = end + 1;
-    while (block < blocks.length && (blocks[block]?.end ?? 0) < line.number) block += 1;
-    if ((blocks[block]?.start ?? Infinity) <= line.number) {
-      owner = undefined;
+    while (block < blocks.length && (blocks[block]?.end ?? 0) < number) block += 1;
+    if ((blocks[block]?.start ?? Infinity) <= number) {
+      owner = -1;
       continue;
     }
-    if (isStepCandidate(line.text)) {
-      const attributes: MutableAttributes = {};
-      const parsed = parseStep(line.text, file, line.number, line.offset, attributes);
-      if ('status' in parsed) {
-        steps.push(parsed);
-        owner = { step: parsed, attributes, keys: [] };
-      } else {
-        problems.push(parsed);
-        owner = undefined;
-      }
+    if (isStepCandidate(line)) {
+      const parsed = parseStep(line, file, number, lineOffset, NO_ATTRIBUTES);
+      owner = 'status' in parsed ? steps.push(parsed) - 1 : -1;
+      ownerAttributes = undefined;
+      if (!('status' in parsed)) problems.push(parsed);
       continue;
     }
-    const item = owner && ATTRIBUTE_LINE.exec(line.text);
-    if (!owner || !item) {
-      owner = undefined;
+    const item = owner === -1 ? null : ATTRIBUTE_LINE.exec(line);
+    const step = steps[owner];
+    if (!item || !step) {
+      owner = -1;
       continue;
     }
-    const indent = item[1]?.length ?? 0;
-    const entry = /^([A-Za-z][\w-]*):[ \t]*(.*?)[ \t]*$/.exec(item[2] ?? '');
-    const problemAt = (at: number, expected: string, found: string): void => {
-      problems.push({ file, line: line.number, column: indent + at + 1, expected, found });
-    };
-    const key = entry?.[1] ?? '';
-    if (!entry || !isAttributeKey(key)) {
-      problemAt(
-        0,
-        `an attribute 'key: value' with a key from ${ATTRIBUTE_KEYS.join(', ')}`,
-        quote(entry ? key : (item[2] ?? '')),
-      );
-      continue;
+    if (!ownerAttributes) {
+      ownerAttributes = {};
+      steps[owner] = { ...step, attributes: ownerAttributes };
     }
-    if (owner.keys.includes(key)) {
-      problemAt(0, `each attribute once per step`, `a second '${key}'`);
-      continue;
-    }
-    owner.keys.push(key);
-    const value = entry[2] ?? '';
-    const valueAt = (item[2] ?? '').indexOf(value, key.length + 1);
-    const problem = applyAttribute(key, value, owner.attributes);
-    if (problem) problemAt(valueAt + problem.at, problem.expected, problem.found);
-    else if (key === 'needs') needsAt.push({ step: owner.step, line: line.number, column: indent + valueAt + 1 });
+    const result = parseAttributeItem(item, ownerAttributes, { file, line: number });
+    if ('expected' in result) problems.push(result);
+    else if (result.key === 'needs') needsAt.push({ step: steps[owner] ?? step, line: number, column: result.column });
   }
 
   problems.push(...duplicateNumbers(steps, file), ...badNeeds(steps, needsAt, file));

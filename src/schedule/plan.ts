@@ -4,8 +4,8 @@
  * A `[wait]` step is *ready* when every step it needs is settled (`done`, `skip` or `fail`)
  * and its condition holds: `success` (the default) wants no failed need, `failure` wants
  * at least one, `always` wants nothing. A need counts as failed when it is `[fail]` or when
- * it settled under `when: success` on top of a failure (see `outcomes`). A `failure` step whose needs all succeeded can never
- * run and is skipped. A `success` step behind a failed need is *blocked*, not skipped, since
+ * it settled under `when: success` on top of a failure (see `outcomes`). A `failure` step
+ * whose needs all succeeded can never run and is skipped. A `success` step behind a failed need is *blocked*, not skipped, since
  * `retry` can still clear the failure.
  */
 import { effectiveNeeds } from './parse.js';
@@ -38,45 +38,72 @@ type Readiness = 'ready' | 'pending' | 'blocked' | { readonly skip: string };
 type Outcome = 'success' | 'failure' | 'pending';
 
 /**
- * The outcome of every step as its dependents see it: `[wait]`/`[run]` are pending, `[fail]`
- * is a failure, and `[done]`/`[skip]` are a success unless the step ran under the default
- * `when: success` on top of a failure, which it then passes on. So a `[fail]` step blocks
- * every later step of a plain sequential schedule, even past a step marked done by hand.
+ * The steps' needs as positions in the step list rather than numbers. Indexed loops over
+ * arrays keep the planner cheap on 10,000-step schedules, where it runs on every `next`.
  */
-function outcomes(steps: readonly Step[]): Map<number, Outcome> {
-  const index = new Map(steps.map((step, i) => [step.number, i]));
-  const memo = new Map<number, Outcome>();
-  const outcome = (number: number): Outcome => {
-    const known = memo.get(number);
-    if (known) return known;
-    const i = index.get(number) ?? -1;
-    const step = steps[i];
-    let result: Outcome = 'pending';
-    if (step?.status === 'fail') result = 'failure';
-    else if (step?.status === 'done' || step?.status === 'skip') {
-      const inherits = (step.attributes.when ?? 'success') === 'success';
-      result = inherits && effectiveNeeds(steps, i).some((need) => outcome(need) === 'failure') ? 'failure' : 'success';
-    }
-    memo.set(number, result);
-    return result;
-  };
-  // In file order, default needs are already known when asked for, so recursion stays shallow.
-  for (const step of steps) outcome(step.number);
-  return memo;
+function needPositions(steps: readonly Step[]): (readonly number[])[] {
+  const position = new Map<number, number>();
+  for (let i = 0; i < steps.length; i += 1) position.set(steps[i]?.number ?? 0, i);
+  const needs: (readonly number[])[] = [];
+  for (let i = 0; i < steps.length; i += 1) {
+    needs.push(effectiveNeeds(steps, i).map((number) => position.get(number) ?? -1));
+  }
+  return needs;
 }
 
-/** How a `[wait]` step stands, given the outcomes of all steps. */
-function readiness(steps: readonly Step[], index: number, outcome: Map<number, Outcome>): Readiness {
-  const step = steps[index];
-  const needs = effectiveNeeds(steps, index);
-  const results = needs.map((number) => outcome.get(number) ?? 'pending');
-  if (results.includes('pending')) return 'pending';
-  const failed = results.includes('failure');
-  switch (step?.attributes.when ?? 'success') {
+/**
+ * The outcome of every step as its dependents see it: `[wait]`/`[run]` are pending, `[fail]`
+ * is a failure, and `[done]`/`[skip]` are a success, except that a step settled under the
+ * default `when: success` passes on a failure or a pending step among its needs. So in a plain
+ * sequential schedule a `[fail]` or `[wait]` step holds back every later step, even past a
+ * step marked done by hand, exactly as DESIGN.md §3 words it.
+ */
+function outcomes(steps: readonly Step[], needs: readonly (readonly number[])[]): Outcome[] {
+  const result: Outcome[] = [];
+  const outcome = (i: number): Outcome => {
+    const known = result[i];
+    if (known) return known;
+    const step = steps[i];
+    let value: Outcome = 'pending';
+    if (step?.status === 'fail') value = 'failure';
+    else if (step?.status === 'done' || step?.status === 'skip') {
+      // Under `when: success` a settled step passes on the worst outcome of its needs.
+      if ((step.attributes.when ?? 'success') !== 'success') value = 'success';
+      else {
+        const inherited = (needs[i] ?? []).map(outcome);
+        value = inherited.includes('failure') ? 'failure' : inherited.includes('pending') ? 'pending' : 'success';
+      }
+    }
+    result[i] = value;
+    return value;
+  };
+  // In file order, default needs (the step before) are known when asked for: no deep recursion.
+  for (let i = 0; i < steps.length; i += 1) outcome(i);
+  return result;
+}
+
+/** How the `[wait]` step at position `i` stands, given the outcomes of all steps. */
+function readiness(
+  steps: readonly Step[],
+  i: number,
+  needs: readonly (readonly number[])[],
+  outcome: readonly Outcome[],
+): Readiness {
+  let pending = false;
+  let failed = false;
+  for (const need of needs[i] ?? []) {
+    if (outcome[need] === 'failure') failed = true;
+    else if (outcome[need] !== 'success') pending = true;
+  }
+  if (pending) return 'pending';
+  switch (steps[i]?.attributes.when ?? 'success') {
     case 'success':
       return failed ? 'blocked' : 'ready';
-    case 'failure':
-      return failed ? 'ready' : { skip: `when: failure, and none of its needs (${needs.join(', ')}) failed` };
+    case 'failure': {
+      if (failed) return 'ready';
+      const numbers = (needs[i] ?? []).map((need) => steps[need]?.number);
+      return { skip: `when: failure, and none of its needs (${numbers.join(', ')}) failed` };
+    }
     case 'always':
       return 'ready';
   }
@@ -94,30 +121,55 @@ export function planSteps(steps: readonly Step[]): {
   ready: readonly Step[];
 } {
   const current = [...steps];
+  const needs = needPositions(steps);
   const skips: PlannedSkip[] = [];
-  let outcome = outcomes(current);
+  let outcome = outcomes(current, needs);
   for (let changed = true; changed;) {
     changed = false;
-    for (const [index, step] of current.entries()) {
-      if (step.status !== 'wait') continue;
-      const state = readiness(current, index, outcome);
+    for (let i = 0; i < current.length; i += 1) {
+      const step = current[i];
+      if (step?.status !== 'wait') continue;
+      const state = readiness(current, i, needs, outcome);
       if (typeof state !== 'object') continue;
       skips.push({ step, reason: state.skip });
-      current[index] = withStatus(step, 'skip');
+      current[i] = withStatus(step, 'skip');
       changed = true;
     }
-    if (changed) outcome = outcomes(current);
+    if (changed) outcome = outcomes(current, needs);
   }
-  const ready = current.filter(
-    (step, index) => step.status === 'wait' && readiness(current, index, outcome) === 'ready',
-  );
+  const ready: Step[] = [];
+  for (let i = 0; i < current.length; i += 1) {
+    const step = current[i];
+    if (step?.status === 'wait' && readiness(current, i, needs, outcome) === 'ready') ready.push(step);
+  }
   return { steps: current, skips, ready };
 }
 
-/** Decides what `workflow next` does with a schedule's steps (see `NextDecision`). */
-export function planNext(steps: readonly Step[]): NextDecision {
+/**
+ * The plain sequential contract of DESIGN.md §3, for schedules without `needs` or `when`:
+ * the first step that is neither `[done]` nor `[skip]` decides. It is what the general
+ * planner computes for such schedules (a property test holds the two equal), in one pass
+ * instead of building the dependency graph, which matters on 10,000-step schedules.
+ */
+function planSequential(steps: readonly Step[]): NextDecision {
+  const first = steps.find((step) => step.status !== 'done' && step.status !== 'skip');
+  if (!first) return { kind: 'complete', skips: [] };
+  if (first.status === 'wait') return { kind: 'start', step: first, skips: [] };
+  if (first.status === 'run') return { kind: 'resume', step: first, skips: [] };
+  return { kind: 'blocked', step: first, skips: [] };
+}
+
+/**
+ * Decides what `workflow next` does with a schedule's steps (see `NextDecision`).
+ *
+ * @param options.general - always use the dependency planner, even for a schedule without
+ *   `needs` or `when` (for tests that compare it with the sequential shortcut).
+ */
+export function planNext(steps: readonly Step[], options: { general?: boolean } = {}): NextDecision {
   const running = steps.find((step) => step.status === 'run');
   if (running) return { kind: 'resume', step: running, skips: [] };
+  const sequential = steps.every((step) => step.attributes.needs === undefined && step.attributes.when === undefined);
+  if (sequential && options.general !== true) return planSequential(steps);
   const plan = planSteps(steps);
   const [first] = plan.ready;
   if (first) return { kind: 'start', step: first, skips: plan.skips };

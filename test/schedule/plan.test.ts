@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseSchedule } from '../../src/schedule/parse.js';
 import { planNext } from '../../src/schedule/plan.js';
+import { STEP_STATUSES } from '../../src/schedule/step.js';
 
 /** Builds a schedule from `status:attributes` shorthands; step N is the Nth entry. */
 function schedule(...steps: string[]): string {
@@ -54,5 +56,23 @@ describe('planNext', () => {
     { steps: ['fail', 'done;when: always', 'wait'], want: 'start 3' },
   ])('$steps -> $want', ({ steps, want }) => {
     expect(decide(schedule(...steps))).toBe(want);
+  });
+});
+
+describe('planNext: the sequential shortcut', () => {
+  it('decides exactly as the dependency planner on schedules without needs or when', () => {
+    const statuses = fc.constantFrom(...STEP_STATUSES);
+    fc.assert(
+      fc.property(
+        fc.array(statuses, { maxLength: 30 }),
+        fc.array(fc.constantFrom('', 'retries: 1', 'timeout: 5m')),
+        (list, attributes) => {
+          const text = schedule(...list.map((status, i) => (attributes[i] ? `${status};${attributes[i]}` : status)));
+          const steps = parseSchedule(text).steps;
+          expect(planNext(steps)).toEqual(planNext(steps, { general: true }));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
