@@ -7,8 +7,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatSchedule, formatStep } from '../../src/schedule/format.js';
 import { setStepStatus, setStepStatuses } from '../../src/schedule/mutate.js';
-import { parseSchedule, parseStepLine } from '../../src/schedule/parse.js';
-import { STEP_STATUSES, type StepStatus } from '../../src/schedule/step.js';
+import type { Problem } from '../../src/errors.js';
+import { parseSchedule, parseStepGrammar, parseStepLine } from '../../src/schedule/parse.js';
+import { STEP_STATUSES, type Step, type StepStatus } from '../../src/schedule/step.js';
 
 const RUNS = 2000;
 
@@ -192,6 +193,44 @@ describe('schedule round trip (fast-check)', () => {
         expect(setStepStatuses(text, changes)).toBe(oneByOne);
       }),
       { numRuns: RUNS / 4 },
+    );
+  });
+});
+
+describe('the common-line shortcut', () => {
+  it('parses every line exactly as the full grammar does', () => {
+    const piece = (pattern: RegExp) => fc.stringMatching(pattern);
+    const line = fc.oneof(
+      fc
+        .tuple(
+          fc.constantFrom('[wait] ', '[run] ', '[done] ', '[WAIT] ', '[wait]'),
+          fc.constantFrom('1', '42', '007', '9007199254740991', '99999999999999999', 'x'),
+          piece(/^[a-z |()\-,.\t_]{0,30}$/),
+          fc.constantFrom('', ' ', '\t', ' )', '  '),
+        )
+        .map(([marker, number, rest, tail]) => `${marker}${number}. ${rest}${tail}`),
+      // Well-formed up to the description, where the parentheses and spaces are random.
+      fc
+        .tuple(
+          piece(/^[a-z][a-z |\t-]{0,8}$/),
+          piece(/^[a-z0-9][a-z0-9.,_-]{0,10}$/),
+          piece(/^[a-z ()\t-]{0,16}$/),
+          fc.constantFrom('', ' (', '(', ' ( '),
+          piece(/^[a-z ()\t.]{0,10}$/),
+          fc.constantFrom('', ')', ') ', '))', ')\t'),
+        )
+        .map(
+          ([name, models, desc, open, ref, close]) => `[wait] 3. ${name} | ${models} -- ${desc}${open}${ref}${close}`,
+        ),
+    );
+    const fields = (result: Step | Problem) => ('status' in result ? { ...result } : result);
+    fc.assert(
+      fc.property(line, (text) => {
+        const whole = parseStepLine(text, { file: 'f', line: 3, offset: 7 });
+        const grammar = parseStepGrammar(text, 'f', 3, 7, {});
+        expect(whole.ok ? fields(whole.step) : whole.problems[0]).toEqual(fields(grammar));
+      }),
+      { numRuns: 10_000 },
     );
   });
 });

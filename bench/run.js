@@ -1,0 +1,26 @@
+// Runs every benchmark and writes BENCHMARKS.md: machine, Node version, and each figure as a
+// median with its spread and a ratio to a baseline measured in the same run.
+//
+//   npm run bench            (builds first)
+//   node bench/run.js [--runs N]
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { measureCli } from './cli.js';
+
+const runsArg = process.argv.indexOf('--runs');
+const runs = runsArg === -1 ? 40 : Number(process.argv[runsArg + 1]);
+
+const sections = [measureCli({ runs })];
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+const header = [
+  '# Benchmarks',
+  '',
+  'Written by `npm run bench` (`bench/run.js`); do not edit by hand. Every figure is a ratio to a',
+  'baseline measured in the same run, because these machines are shared and noisy: compare',
+  'ratios, not milliseconds.',
+  '',
+  `Machine: ${cpus().length} x ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}.`,
+];
+const text = `${[...header, '', ...sections.flatMap((section) => [section, ''])].join('\n')}`;
+writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), text);
+process.stdout.write(text);
