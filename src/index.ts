@@ -24,7 +24,8 @@ export {
 export { writeFileAtomic } from './fs/atomic.js';
 export { LOCK_STALE_MS, withFileLock } from './fs/lock.js';
 export { planspacePaths, type PlanspacePaths } from './planspace/paths.js';
-export { ATTRIBUTE_KEYS, NAME_PATTERN, parseDuration, type AttributeKey } from './schedule/attributes.js';
+export { ATTRIBUTE_KEYS, parseDuration, type AttributeKey } from './schedule/attributes.js';
+export { assertName, NAME_PATTERN } from './names.js';
 export { decodeSchedule } from './schedule/decode.js';
 export { readScheduleFile, updateScheduleFile, type ScheduleChange } from './schedule/file.js';
 export { formatSchedule, formatStep } from './schedule/format.js';
@@ -59,4 +60,21 @@ export {
   type StepAttributes,
   type StepStatus,
 } from './schedule/step.js';
-export { runCli, type CliStreams } from './cli/main.js';
+export { runCli, type CliStreams, type ProgramName, type RunOptions } from './cli/main.js';
+export { claimAll, claimNext, type ClaimedMessage, type ReadPosition } from './mailbox/claim.js';
+export { decodeMessage, encodeMessage, MessageCorruptError, type Envelope, type Message } from './mailbox/envelope.js';
+export { ensureMailbox, removeMailboxes } from './mailbox/folders.js';
+export { RECORD_BYTES } from './mailbox/journal.js';
+export { isProcessAlive } from './mailbox/liveness.js';
+export { mailboxPaths, type MailboxPaths } from './mailbox/paths.js';
+export { countPending } from './mailbox/pending.js';
+export {
+  messages,
+  openInbox,
+  receive,
+  ReceiveTimeoutError,
+  type Inbox,
+  type ReceiveOptions,
+} from './mailbox/receive.js';
+export { listAgents, register, unregister, type AgentRecord } from './mailbox/registry.js';
+export { send, type SendOptions, type SendResult } from './mailbox/send.js';

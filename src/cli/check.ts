@@ -1,10 +1,10 @@
 import { formatProblem, ScheduleSyntaxError } from '../errors.js';
 import { readSchedule } from '../schedule/operations.js';
 import { EXIT } from './exit-codes.js';
-import { defineVerb, type CommonOptions, type Emit } from './verb.js';
+import { defineVerb, type CommonOptions, type VerbIO } from './verb.js';
 
 /** `workflow check <planspace>`: validate the schedule and list every problem. */
-export function checkCommand(emit: Emit) {
+export function checkCommand(io: VerbIO) {
   return defineVerb<[string], CommonOptions>(
     {
       usage: 'check <planspace>',
@@ -15,7 +15,7 @@ export function checkCommand(emit: Emit) {
         './plan/schedule.md:5:8: expected a step number not used before, found 3, already used on line 4',
       ],
     },
-    emit,
+    io,
     async (planspace) => {
       try {
         const schedule = await readSchedule(planspace);

@@ -6,12 +6,14 @@ import { LockError, NoSuchStepError, PlanspaceError } from '../errors.js';
 export const EXIT = {
   /** Success. */
   ok: 0,
-  /** A condition the verb names: no step to mark, `TIMEOUT`. */
+  /** A condition the verb names: no step to act on, `TIMEOUT` from `recv`. */
   condition: 1,
   /** Bad usage or bad input; files were left as they were. */
   usage: 2,
   /** `next`: nothing can run until a failed step is dealt with. */
   blocked: 3,
+  /** Stopped by SIGINT or SIGTERM before the verb finished (128 + SIGINT's number). */
+  interrupted: 130,
   /** A bug in planspace (an unexpected exception); the stack is printed. */
   bug: 70,
 } as const;

@@ -1,29 +1,43 @@
 /**
- * The `workflow` command: argv in, exit code out. The only module that writes to the
- * process's streams, decides exit codes or exits.
+ * The `workflow` and `mailbox` commands: argv in, exit code out. The only module that writes
+ * to the process's streams, installs signal handlers or decides exit codes.
  */
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { formatProblem, PlanspaceError, ScheduleSyntaxError } from '../errors.js';
 import { checkCommand } from './check.js';
 import { EXIT, exitCodeFor, isSystemError } from './exit-codes.js';
+import { mailboxCommands } from './mailbox.js';
 import { markCommand, retryCommand } from './mark.js';
 import { nextCommand } from './next.js';
 import { parseCommand } from './parse.js';
 import { statusCommand } from './status.js';
-import type { CommonOptions, VerbOutput } from './verb.js';
+import type { CommonOptions, VerbIO, VerbOutput } from './verb.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
-/** Where the CLI writes; tests pass their own. */
+/** Where the CLI reads and writes; tests pass their own. */
 export interface CliStreams {
-  readonly stdout: (text: string) => void;
+  readonly stdout: (chunk: string | Uint8Array) => void;
   readonly stderr: (text: string) => void;
+  /** Resolves once everything written to stdout has been handed to the operating system. */
+  readonly flush: () => Promise<void>;
+  readonly readStdin: () => Promise<Buffer>;
 }
 
 const processStreams: CliStreams = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  stdout: (chunk) => {
+    process.stdout.write(chunk);
+  },
+  stderr: (text) => {
+    process.stderr.write(text);
+  },
+  flush: () => new Promise((resolve) => process.stdout.write('', () => { resolve(); })),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  },
 };
 
 /** The JSON form of an error, for `--json`. */
@@ -40,67 +54,99 @@ function errorText(error: unknown): string {
   return String(error);
 }
 
-/** Builds the `workflow` program; `emit` receives each verb's output. */
-function buildProgram(emit: (output: VerbOutput, options: CommonOptions) => void, streams: CliStreams): Command {
-  const program = new Command('workflow')
-    .description('planspace: a file-based workflow engine for teams of AI coding agents')
+/** The programs this module can run, by executable name. */
+export type ProgramName = 'workflow' | 'mailbox';
+
+/** Builds the `workflow` or `mailbox` program. */
+function buildProgram(name: ProgramName, io: VerbIO, streams: CliStreams): Command {
+  const output = { writeOut: streams.stdout, writeErr: streams.stderr };
+  const program = new Command(name)
     .version(version)
     .exitOverride()
-    .configureOutput({ writeOut: streams.stdout, writeErr: streams.stderr })
+    .configureOutput(output)
     .showHelpAfterError('(run with --help for usage)');
-  const verbs = [
-    nextCommand(emit),
-    parseCommand(emit),
-    markCommand(emit, 'done'),
-    markCommand(emit, 'fail'),
-    markCommand(emit, 'skip'),
-    retryCommand(emit),
-    statusCommand(emit),
-    checkCommand(emit),
-  ];
-  for (const verb of verbs) {
-    verb.exitOverride().configureOutput({ writeOut: streams.stdout, writeErr: streams.stderr });
-    program.addCommand(verb);
+  let verbs: Command[];
+  if (name === 'mailbox') {
+    program.description('planspace mailboxes: messages between agents, the engine and humans');
+    verbs = mailboxCommands(io);
+  } else {
+    program.description('planspace: a file-based workflow engine for teams of AI coding agents');
+    const mailbox = new Command('mailbox').description('the mailbox verbs, as the `mailbox` command has them');
+    for (const verb of mailboxCommands(io)) mailbox.addCommand(verb.exitOverride().configureOutput(output));
+    verbs = [
+      nextCommand(io),
+      parseCommand(io),
+      markCommand(io, 'done'),
+      markCommand(io, 'fail'),
+      markCommand(io, 'skip'),
+      retryCommand(io),
+      statusCommand(io),
+      checkCommand(io),
+      mailbox,
+    ];
   }
+  for (const verb of verbs) program.addCommand(verb.exitOverride().configureOutput(output));
   return program;
 }
 
+/** Options of `runCli`. */
+export interface RunOptions {
+  /** Which program. Default `workflow`. */
+  readonly program?: ProgramName;
+  /** Where output goes. Default: the process's streams. */
+  readonly streams?: CliStreams;
+  /** Aborts long waits such as `recv`. */
+  readonly signal?: AbortSignal;
+  /** Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /**
- * Runs the `workflow` CLI.
+ * Runs the `workflow` (or `mailbox`) CLI.
  *
  * @param argv - the arguments after the executable and script, e.g. `['next', './plan']`.
- * @param streams - where output goes. Default: the process's stdout and stderr.
  * @returns the exit code: 0 success, 1 a named condition, 2 bad usage or input,
  *   3 blocked, 70 a bug.
  */
-export async function runCli(argv: readonly string[], streams: CliStreams = processStreams): Promise<number> {
+export async function runCli(argv: readonly string[], options: RunOptions = {}): Promise<number> {
+  const streams = options.streams ?? processStreams;
   let exitCode: number = EXIT.ok;
   let json = argv.includes('--json');
-  const emit = (output: VerbOutput, options: CommonOptions): void => {
-    json = options.json === true;
+  const emit = async (output: VerbOutput, verbOptions: CommonOptions): Promise<void> => {
+    json = verbOptions.json === true;
     if (json) streams.stdout(`${JSON.stringify(output.json)}\n`);
     else {
       for (const note of output.notes ?? []) streams.stderr(`${note}\n`);
-      streams.stdout(`${output.text}\n`);
+      streams.stdout(output.bytes ?? `${output.text}\n`);
     }
     exitCode = output.exitCode ?? EXIT.ok;
+    if (output.afterWrite) {
+      await streams.flush();
+      await output.afterWrite();
+    }
+  };
+  const io: VerbIO = {
+    emit,
+    signal: options.signal ?? new AbortController().signal,
+    readStdin: streams.readStdin,
+    env: options.env ?? process.env,
   };
   try {
-    await buildProgram(emit, streams).parseAsync([...argv], { from: 'user' });
+    await buildProgram(options.program ?? 'workflow', io, streams).parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       const shown = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
       return shown ? EXIT.ok : EXIT.usage;
     }
+    if (io.signal.aborted) return EXIT.interrupted;
     const code = exitCodeFor(error);
     if (json) streams.stdout(`${JSON.stringify(errorJson(error))}\n`);
     if (code === EXIT.condition) {
       if (!json) streams.stdout(`ERROR: ${errorText(error)}\n`);
     } else if (code === EXIT.bug) {
-      streams.stderr(
-        `workflow: internal error (a bug; please report it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
+      const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      streams.stderr(`${options.program ?? 'workflow'}: internal error (a bug; please report it):\n${detail}\n`);
     } else {
       streams.stderr(`${errorText(error)}\n`);
     }
@@ -108,7 +154,21 @@ export async function runCli(argv: readonly string[], streams: CliStreams = proc
   }
 }
 
-/** Entry point of `bin/workflow.js`: runs the CLI on the process's argv and sets its exit code. */
-export async function main(): Promise<void> {
-  process.exitCode = await runCli(process.argv.slice(2));
+/**
+ * Entry point of `bin/workflow.js` and `bin/mailbox.js`: runs the CLI on the process's argv,
+ * turns SIGINT and SIGTERM into an abort of the running verb, and sets the exit code.
+ */
+export async function main(program: ProgramName = 'workflow'): Promise<void> {
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    process.exitCode = await runCli(process.argv.slice(2), { program, signal: controller.signal });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

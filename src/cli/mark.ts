@@ -1,6 +1,6 @@
 import { markStep, retryStep, type MarkStatus, type StepChange } from '../schedule/operations.js';
 import { stepToJson } from './step-json.js';
-import { defineVerb, parseStepNumber, type CommonOptions, type Emit } from './verb.js';
+import { defineVerb, parseStepNumber, type CommonOptions, type VerbIO } from './verb.js';
 
 /** Text and JSON for a changed step. */
 function changed(label: string, change: StepChange) {
@@ -13,7 +13,7 @@ function changed(label: string, change: StepChange) {
 const LABELS: Record<MarkStatus, string> = { done: 'Marked done', fail: 'Marked fail', skip: 'Skipped' };
 
 /** `workflow done|fail|skip <planspace> [N]`: mark a step (default: the first [run] step). */
-export function markCommand(emit: Emit, status: MarkStatus) {
+export function markCommand(io: VerbIO, status: MarkStatus) {
   const phrase = status === 'skip' ? 'skip' : `mark ${status}`;
   return defineVerb<[string, string | undefined], CommonOptions>(
     {
@@ -26,13 +26,13 @@ export function markCommand(emit: Emit, status: MarkStatus) {
       ],
       exitCodes: [`1  ERROR: no [run] step to ${phrase} (or no step N)`],
     },
-    emit,
+    io,
     async (planspace, number) => changed(LABELS[status], await markStep(planspace, status, parseStepNumber(number))),
   );
 }
 
 /** `workflow retry <planspace> [N]`: reset a step to [wait] (default: the first [fail] step). */
-export function retryCommand(emit: Emit) {
+export function retryCommand(io: VerbIO) {
   return defineVerb<[string, string | undefined], CommonOptions>(
     {
       usage: 'retry <planspace> [N]',
@@ -43,7 +43,7 @@ export function retryCommand(emit: Emit) {
       ],
       exitCodes: ['1  ERROR: no [fail] step to retry (or no step N)'],
     },
-    emit,
+    io,
     async (planspace, number) => changed('Reset to wait', await retryStep(planspace, parseStepNumber(number))),
   );
 }

@@ -1,10 +1,10 @@
 import { EXIT } from './exit-codes.js';
 import { nextStep } from '../schedule/operations.js';
 import { stepToJson } from './step-json.js';
-import { defineVerb, type CommonOptions, type Emit } from './verb.js';
+import { defineVerb, type CommonOptions, type VerbIO } from './verb.js';
 
 /** `workflow next <planspace>`: take the next step (DESIGN.md §3). */
-export function nextCommand(emit: Emit) {
+export function nextCommand(io: VerbIO) {
   return defineVerb<[string], CommonOptions>(
     {
       usage: 'next <planspace>',
@@ -18,7 +18,7 @@ export function nextCommand(emit: Emit) {
       ],
       exitCodes: ['3  BLOCKED <line>:<step line>: a [fail] step stands before every remaining step'],
     },
-    emit,
+    io,
     async (planspace) => {
       const outcome = await nextStep(planspace);
       const skipped = outcome.skipped.map(({ step, reason }) => ({ step: stepToJson(step), reason }));

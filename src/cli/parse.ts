@@ -1,13 +1,13 @@
 import { ScheduleSyntaxError } from '../errors.js';
 import { parseStepLine } from '../schedule/parse.js';
 import { stepToJson } from './step-json.js';
-import { defineVerb, type CommonOptions, type Emit } from './verb.js';
+import { defineVerb, type CommonOptions, type VerbIO } from './verb.js';
 
 /**
  * `workflow parse [planspace] <line>`: split a step line into its fields. The planspace
  * argument is accepted (and ignored) so that calls written for the original scripts work.
  */
-export function parseCommand(emit: Emit) {
+export function parseCommand(io: VerbIO) {
   return defineVerb<[string, string | undefined], CommonOptions>(
     {
       usage: 'parse <planspace-or-line> [line]',
@@ -23,7 +23,7 @@ export function parseCommand(emit: Emit) {
         'ref=implement.md Stage 3',
       ],
     },
-    emit,
+    io,
     (first, second) => {
       const text = (second ?? first).replace(/^\d+:/, '');
       const result = parseStepLine(text, { file: '<line>' });

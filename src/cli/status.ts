@@ -1,15 +1,15 @@
 import { scheduleStatus } from '../schedule/operations.js';
-import { defineVerb, type CommonOptions, type Emit } from './verb.js';
+import { defineVerb, type CommonOptions, type VerbIO } from './verb.js';
 
 /** `workflow status <planspace>`: count steps by status. */
-export function statusCommand(emit: Emit) {
+export function statusCommand(io: VerbIO) {
   return defineVerb<[string], CommonOptions>(
     {
       usage: 'status <planspace>',
       summary: 'Print the number of steps in each status.',
       examples: ['$ workflow status ./plan', 'Total: 7 | Done: 2 | Running: 1 | Failed: 0 | Waiting: 4 | Skipped: 0'],
     },
-    emit,
+    io,
     async (planspace) => {
       const c = await scheduleStatus(planspace);
       return {

@@ -7,12 +7,17 @@ import { UsageError } from '../errors.js';
 
 /** What a verb prints: `text` by default, `json` (one document) with `--json`. */
 export interface VerbOutput {
+  /** Printed followed by a newline. */
   readonly text: string;
+  /** Printed as is, instead of `text`, in text mode (message bodies: any bytes). */
+  readonly bytes?: Uint8Array;
   readonly json: unknown;
   /** Default 0. */
   readonly exitCode?: number;
   /** Notes for humans, printed to stderr in text mode. */
   readonly notes?: readonly string[];
+  /** Runs once the output has been handed to the operating system (e.g. acknowledge a message). */
+  readonly afterWrite?: () => Promise<void>;
 }
 
 /** Options every verb has. */
@@ -20,8 +25,17 @@ export interface CommonOptions {
   readonly json?: boolean;
 }
 
-/** Where a verb's output goes once its handler returns. */
-export type Emit = (output: VerbOutput, options: CommonOptions) => void;
+/** What the CLI gives each verb: where output goes, and the process's signal and input. */
+export interface VerbIO {
+  /** Prints a verb's output (the CLI's one place that writes to stdout). */
+  readonly emit: (output: VerbOutput, options: CommonOptions) => Promise<void>;
+  /** Aborted on SIGINT or SIGTERM; long waits (`recv`) stop on it. */
+  readonly signal: AbortSignal;
+  /** Reads standard input to its end, byte for byte. */
+  readonly readStdin: () => Promise<Buffer>;
+  /** The environment (`WORKFLOW_AGENT`, `WORKFLOW_RUN_ID`). */
+  readonly env: NodeJS.ProcessEnv;
+}
 
 /** Describes a verb for `defineVerb`. */
 export interface VerbSpec {
@@ -32,24 +46,27 @@ export interface VerbSpec {
   readonly examples: readonly string[];
   /** Exit codes shown in `--help`, e.g. `1  no [run] step`. */
   readonly exitCodes?: readonly string[];
+  /** Extra options in commander syntax: `[flags, description]`. */
+  readonly options?: readonly (readonly [string, string])[];
 }
 
 /**
- * Creates a commander command for a verb. `handler` gets the positional arguments and the
- * options; its output goes to `emit`.
+ * Creates a commander command for a verb. `handler` gets the positional arguments, the
+ * options and the I/O context; what it returns goes to `io.emit`.
  */
 // A and O type the handler's arguments for each verb; that is their whole purpose.
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
 export function defineVerb<A extends unknown[], O extends CommonOptions>(
   spec: VerbSpec,
-  emit: Emit,
-  handler: (...args: [...A, O]) => Promise<VerbOutput> | VerbOutput,
+  io: VerbIO,
+  handler: (...args: [...A, O, VerbIO]) => Promise<VerbOutput> | VerbOutput,
 ): Command {
-  const command = new Command().createCommand(spec.usage.split(' ')[0] ?? '');
-  command
-    .arguments(spec.usage.split(' ').slice(1).join(' '))
+  const [name = '', ...args] = spec.usage.split(' ');
+  const command = new Command(name)
+    .arguments(args.join(' '))
     .description(spec.summary)
     .option('--json', 'print one JSON document instead of text');
+  for (const [flags, description] of spec.options ?? []) command.option(flags, description);
   const exits = [
     '0  success',
     ...(spec.exitCodes ?? []),
@@ -59,11 +76,11 @@ export function defineVerb<A extends unknown[], O extends CommonOptions>(
     'after',
     `\nExamples:\n${spec.examples.map((line) => `  ${line}`).join('\n')}\n\nExit codes:\n${exits.map((line) => `  ${line}`).join('\n')}\n`,
   );
-  command.action(async (...args: unknown[]) => {
+  command.action(async (...received: unknown[]) => {
     // commander passes the positional arguments, then the options, then the command.
-    const options = args[args.length - 2] as O;
-    const positional = args.slice(0, -2) as A;
-    emit(await handler(...positional, options), options);
+    const options = received[received.length - 2] as O;
+    const positional = received.slice(0, -2) as A;
+    await io.emit(await handler(...positional, options, io), options);
   });
   return command;
 }

@@ -2,6 +2,7 @@
  * Step attributes (DESIGN.md §2): indented list items directly under a step line, such as
  * `  - needs: 3, 4` or `  - timeout: 30m`. Pure parsing of keys and values.
  */
+import { NAME_PATTERN } from '../names.js';
 import type { RunCondition, StepAttributes } from './step.js';
 
 /** Every attribute key the engine understands. Any other key is an error. */
@@ -12,9 +13,6 @@ export type AttributeKey = (typeof ATTRIBUTE_KEYS)[number];
 
 /** An indented list item (`  - ...`, `\t* ...`); group 1 is the indent plus bullet. */
 export const ATTRIBUTE_LINE = /^([ \t]+[-*+][ \t]+)(.*)$/;
-
-/** Names of mailboxes, agents, models and blocks: safe as a single path component. */
-export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** The most retries a step may ask for; more is surely a typo. */
 const MAX_RETRIES = 100;

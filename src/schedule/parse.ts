@@ -12,12 +12,12 @@
  * block. A candidate that does not fit the grammar is an error; every other line is prose.
  */
 import { ScheduleSyntaxError, type Problem } from '../errors.js';
+import { NAME_PATTERN } from '../names.js';
 import {
   ATTRIBUTE_KEYS,
   ATTRIBUTE_LINE,
   applyAttribute,
   isAttributeKey,
-  NAME_PATTERN,
   quote,
   type AttributeKey,
 } from './attributes.js';

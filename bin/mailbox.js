@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { main } from '../dist/bin/workflow.js';
+
+await main('mailbox');
