@@ -32,7 +32,12 @@ const processStreams: CliStreams = {
   stderr: (text) => {
     process.stderr.write(text);
   },
-  flush: () => new Promise((resolve) => process.stdout.write('', () => { resolve(); })),
+  flush: () =>
+    new Promise((resolve) =>
+      process.stdout.write('', () => {
+        resolve();
+      }),
+    ),
   readStdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

@@ -1,31 +1,10 @@
-import { createRequire } from 'node:module';
 import type { Root } from 'mdast';
+import { parseMarkdown } from '../markdown.js';
 
 /** An inclusive range of 1-based line numbers. */
 export interface LineRange {
   readonly start: number;
   readonly end: number;
-}
-
-interface MarkdownParser {
-  parse(text: string): Root;
-}
-
-let parser: MarkdownParser | undefined;
-
-/**
- * Loads unified + remark-parse on first use. Loading them costs about 100 ms, so the
- * schedule verbs pay it only for schedules that can contain a fenced code block. `require`
- * of these ES modules works synchronously on the supported Node versions (>= 20.19).
- */
-function markdownParser(): MarkdownParser {
-  if (!parser) {
-    const require = createRequire(import.meta.url);
-    const { unified } = require('unified') as typeof import('unified');
-    const remarkParse = (require('remark-parse') as typeof import('remark-parse')).default;
-    parser = unified().use(remarkParse);
-  }
-  return parser;
 }
 
 /**
@@ -47,6 +26,6 @@ export function findCodeBlocks(text: string): LineRange[] {
     }
     if ('children' in node) for (const child of node.children) visit(child);
   };
-  visit(markdownParser().parse(text));
+  visit(parseMarkdown(text));
   return ranges;
 }

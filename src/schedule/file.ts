@@ -3,7 +3,7 @@
  * inter-process lock with an atomic write.
  */
 import { access, readFile } from 'node:fs/promises';
-import { isErrno, ScheduleNotFoundError } from '../errors.js';
+import { isErrno, PlanspaceError, ScheduleNotFoundError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { withFileLock } from '../fs/lock.js';
 import { decodeSchedule } from './decode.js';
@@ -16,6 +16,7 @@ import type { Schedule } from './step.js';
  * @param path - the schedule file, usually `<planspace>/schedule.md`.
  * @throws {ScheduleNotFoundError} if the file does not exist.
  * @throws {ScheduleSyntaxError} if it is binary, not UTF-8, or does not fit the grammar.
+ * @throws {PlanspaceError} `E_IO` naming the file for any other read error (e.g. a folder).
  */
 export async function readScheduleFile(path: string): Promise<Schedule> {
   let bytes: Buffer;
@@ -23,7 +24,8 @@ export async function readScheduleFile(path: string): Promise<Schedule> {
     bytes = await readFile(path);
   } catch (error) {
     if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) throw new ScheduleNotFoundError(path, { cause: error });
-    throw error;
+    // Some fs errors (EISDIR from a read) do not name the file; this one always does.
+    throw new PlanspaceError('E_IO', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
   return parseSchedule(decodeSchedule(bytes, path), path);
 }

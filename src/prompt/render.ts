@@ -1,0 +1,104 @@
+/**
+ * Prompt files: the project's templates filled with a step's values.
+ */
+import { readFile } from 'node:fs/promises';
+import { PlanspaceError } from '../errors.js';
+import type { Step } from '../schedule/step.js';
+
+/** The mailbox the engine reads: agents report `done:`, `fail:` and `ask:` here. */
+export const ENGINE_MAILBOX = 'orchestrator';
+
+/** A template names a placeholder that no value was given for. */
+export class TemplateError extends PlanspaceError {
+  constructor(template: string, key: string) {
+    super('E_TEMPLATE', `${template}: no value for placeholder {{${key}}}`);
+  }
+}
+
+/**
+ * Fills `{{key}}` placeholders (letters, digits, `_` and `-`) in one pass over the template, so
+ * text inside a value (a skill section quoting `{{task-name}}`, say) is never expanded.
+ *
+ * @param label - names the template in errors.
+ * @throws {TemplateError} for a placeholder with no value.
+ */
+export function renderTemplate(template: string, values: Readonly<Record<string, string>>, label = 'template'): string {
+  return template.replace(/\{\{([\w-]+)\}\}/g, (_, key: string) => {
+    const value = values[key];
+    if (value === undefined) throw new TemplateError(label, key);
+    return value;
+  });
+}
+
+/** Quotes a word for a POSIX shell: single quotes, with each `'` written as `'\''`. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** What a step prompt is made of. */
+export interface StepPromptValues {
+  readonly step: Step;
+  /** The verbatim skill section the step's ref names ('' for a step without a ref). */
+  readonly section: string;
+  /** Absolute planspace and codespace paths. */
+  readonly planspace: string;
+  readonly codespace: string;
+  /** The current `state.md` ('' if there is none). */
+  readonly state: string;
+  /** The agent's mailbox name and the dispatch's run id. */
+  readonly agent: string;
+  readonly runId: string;
+  /** A human's guidance for this attempt, from an answered escalation. */
+  readonly guidance?: string;
+}
+
+/** Indents every line of `text` by four spaces: a markdown code block that no content can end. */
+function block(text: string): string {
+  return text
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
+}
+
+/**
+ * Renders the step prompt from `templates/step-prompt.md`: the step line, the verbatim skill
+ * section, the paths, `state.md`, and the exact mailbox commands for this agent.
+ *
+ * @throws {TemplateError} if the template names a placeholder this function does not fill.
+ */
+export async function renderStepPrompt(values: StepPromptValues): Promise<string> {
+  const url = new URL('../../templates/step-prompt.md', import.meta.url);
+  const template = await readFile(url, 'utf8');
+  const { step, planspace, agent } = values;
+  const mailbox = (verb: string, ...args: string[]): string =>
+    ['mailbox', verb, shellQuote(planspace), ...args].join(' ');
+  const tag = String(step.number);
+  return renderTemplate(
+    template,
+    {
+      number: tag,
+      name: step.name,
+      step: step.text,
+      ref: step.ref ?? 'no ref',
+      planspace,
+      codespace: values.codespace,
+      agent,
+      run_id: values.runId,
+      section:
+        values.section === '' ? '(This step names no skill section; its description is the task.)' : values.section,
+      guidance: values.guidance ? `\n## Guidance from a human\n\n${values.guidance}\n` : '',
+      state: values.state.trim() === '' ? '    (state.md is empty)' : block(values.state),
+      report_commands: [
+        mailbox('send', ENGINE_MAILBOX, shellQuote(`done:${tag}:<one-line summary>`)),
+        mailbox('send', ENGINE_MAILBOX, shellQuote(`fail:${tag}:<reason>`)),
+      ].join('\n'),
+      ask_commands: [
+        mailbox('send', ENGINE_MAILBOX, shellQuote(`ask:${tag}:<question>`)),
+        mailbox('recv', shellQuote(agent)),
+      ].join('\n'),
+      progress_command: mailbox('send', ENGINE_MAILBOX, shellQuote(`progress:${tag}:<what is done so far>`)),
+    },
+    'templates/step-prompt.md',
+  );
+}
