@@ -1,0 +1,107 @@
+/**
+ * The model registry: `<model>.toml` files that say how to start the CLI agent for a model.
+ *
+ * ```toml
+ * command = "codex"                     # the program, found on PATH; never run through a shell
+ * args = ["exec", "--full-auto"]        # its arguments before the prompt
+ * prompt_mode = "arg"                   # "stdin" (default): prompt on standard input;
+ *                                       # "arg": prompt text as the last argument
+ * [env]                                 # optional extra environment variables
+ * CODEX_HOME = "/home/me/.codex"
+ * ```
+ *
+ * Files are searched in `--models DIR`, then `<codespace>/.agents/models`, then the user's
+ * config folder (`$XDG_CONFIG_HOME/planspace/models`, default `~/.config/planspace/models`).
+ */
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { isErrno, PlanspaceError } from '../errors.js';
+import { assertName } from '../names.js';
+
+/** How to start the agent for one model. */
+export interface ModelSpec {
+  readonly name: string;
+  /** The file it was read from. */
+  readonly file: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly promptMode: 'stdin' | 'arg';
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** A model has no TOML file in the search path, or its file is malformed. */
+export class ModelError extends PlanspaceError {
+  readonly model: string;
+
+  constructor(model: string, message: string, options?: ErrorOptions) {
+    super('E_MODEL', message, options);
+    this.model = model;
+  }
+}
+
+/** The folders searched for `<model>.toml`, in order. */
+export function modelSearchPath(options: { models?: string; codespace: string; env?: NodeJS.ProcessEnv }): string[] {
+  const env = options.env ?? process.env;
+  const config = env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  return [
+    ...(options.models === undefined ? [] : [options.models]),
+    join(options.codespace, '.agents', 'models'),
+    join(config, 'planspace', 'models'),
+  ];
+}
+
+/**
+ * Parses and checks one model file.
+ *
+ * @throws {ModelError} naming the file and the field: bad TOML, a missing or empty
+ *   `command`, `args` that is not a list of strings, an unknown `prompt_mode`, or `env` that is
+ *   not a table of strings.
+ */
+export function parseModelToml(name: string, text: string, file: string): ModelSpec {
+  let data: Record<string, unknown>;
+  try {
+    data = parseToml(text);
+  } catch (error) {
+    throw new ModelError(name, `${file}: not valid TOML: ${(error as Error).message}`, { cause: error });
+  }
+  const fail = (field: string, expected: string): never => {
+    throw new ModelError(name, `${file}: '${field}' must be ${expected}`);
+  };
+  const { command, args = [], prompt_mode: promptMode = 'stdin', env = {} } = data;
+  if (typeof command !== 'string' || command.trim() === '') return fail('command', 'a non-empty string');
+  if (!Array.isArray(args) || !args.every((arg) => typeof arg === 'string')) return fail('args', 'a list of strings');
+  if (promptMode !== 'stdin' && promptMode !== 'arg') return fail('prompt_mode', '"stdin" or "arg"');
+  if (
+    typeof env !== 'object' ||
+    env === null ||
+    Array.isArray(env) ||
+    !Object.values(env).every((v) => typeof v === 'string')
+  ) {
+    return fail('env', 'a table of strings');
+  }
+  return { name, file, command, args, promptMode, env: env as Record<string, string> };
+}
+
+/**
+ * Finds and reads `<name>.toml` in the first folder of `searchPath` that has it.
+ *
+ * @throws {UsageError} for a model name that is not a safe file name.
+ * @throws {ModelError} if no folder has the file (listing the folders searched) or it is malformed.
+ */
+export async function findModel(name: string, searchPath: readonly string[]): Promise<ModelSpec> {
+  assertName('model', name);
+  for (const dir of searchPath) {
+    const file = join(dir, `${name}.toml`);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) continue;
+      throw error;
+    }
+    return parseModelToml(name, text, file);
+  }
+  throw new ModelError(name, `unknown model '${name}': no ${name}.toml in ${searchPath.join(', ')}`);
+}
