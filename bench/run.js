@@ -6,11 +6,13 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { measureCli } from './cli.js';
+import { measureMailbox } from './mailbox.js';
 
 const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg === -1 ? 40 : Number(process.argv[runsArg + 1]);
 
-const sections = [measureCli({ runs })];
+// The mailbox wake latencies want more samples (p99): 200 unless --runs says otherwise.
+const sections = [measureCli({ runs }), await measureMailbox({ runs: runsArg === -1 ? 200 : runs })];
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const header = [
   '# Benchmarks',

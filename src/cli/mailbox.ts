@@ -164,8 +164,8 @@ function drainCommand(io: VerbIO): Command {
       examples: ['$ mailbox drain ./plan orchestrator', 'progress:3:half way', '---', 'done:3:scan finished', '---'],
     },
     io,
-    async (planspace, name) => {
-      const claimed = await claimAll(mailboxPaths(planspace, name));
+    (planspace, name) => {
+      const claimed = claimAll(mailboxPaths(planspace, name));
       const parts = claimed.flatMap(({ body }) => [
         body,
         Buffer.from(body.length === 0 || body.at(-1) === 0x0a ? '---\n' : '\n---\n'),

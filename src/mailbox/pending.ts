@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { isErrno } from '../errors.js';
-import { readRecords } from './journal.js';
+import { readJournal } from './journal.js';
 import { isProcessAlive } from './liveness.js';
 import { mailboxPaths } from './paths.js';
 
@@ -23,7 +23,8 @@ export async function countPending(planspace: string, name: string): Promise<num
   } catch (error) {
     if (!isErrno(error, 'ENOENT')) throw error;
   }
-  const delivered = (await readRecords(paths.journal, cursor)).filter((id) => waiting.has(id)).length;
+  const { ids } = readJournal(paths.journal, cursor, Number.MAX_SAFE_INTEGER);
+  const delivered = ids.filter((id) => waiting.has(id)).length;
   const orphaned = (await list(paths.claimed)).filter((file) => {
     const pid = Number(file.slice(file.lastIndexOf('@') + 1));
     return !isProcessAlive(pid);

@@ -96,13 +96,17 @@ class JournalInbox implements Inbox {
   }
 
   async poll(options: Pick<ReceiveOptions, 'ack'> = {}): Promise<ClaimedMessage | undefined> {
-    const message = await claimNext(this.#paths, this.#position);
+    const message = claimNext(this.#paths, this.#position);
     if (message && options.ack !== false) await message.ack();
     return message;
   }
 
   async next(options: ReceiveOptions = {}): Promise<ClaimedMessage> {
     const { timeoutMs, signal, rescanMs = 1000 } = options;
+    // A busy mailbox usually has a message waiting: take it before setting up any waiting.
+    signal?.throwIfAborted();
+    const waiting = await this.poll(options);
+    if (waiting) return waiting;
     // One controller settles every wait: a message, the timeout, or the caller's abort.
     const race = new AbortController();
     const stop = (): void => {

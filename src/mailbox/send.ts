@@ -1,10 +1,10 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
 import { assertName } from '../names.js';
 import { encodeMessage } from './envelope.js';
 import { ensureMailbox } from './folders.js';
-import { appendRecord, findRecord } from './journal.js';
+import { appendRecord } from './journal.js';
 import { mailboxPaths } from './paths.js';
 
 /** Options of `send`. */
@@ -35,10 +35,11 @@ function newMessageId(): string {
 /**
  * Delivers a message to a mailbox, creating the mailbox if needed.
  *
- * Delivery is atomic and never overwrites another message: the message is written whole
- * to `tmp/`, renamed into `messages/` under its unique id, and only then appended to the
- * journal, whose single-write record is the moment of delivery. A receiver never sees a
- * partial message, and the journal order (the sequence) is the order sends completed in.
+ * Delivery is atomic and never overwrites another message: the message is written whole to
+ * `messages/<id>` (a new file under a unique id) and only then recorded in the journal, whose
+ * single-write record is the moment of delivery. Receivers find messages through the journal
+ * only, so none ever sees a partial message, and the journal order (the sequence) is the order
+ * the sends completed in.
  *
  * @param planspace - the planspace folder.
  * @param target - the mailbox name.
@@ -59,20 +60,18 @@ export async function send(
     { id, sender: options.from ?? null, time: new Date().toISOString(), runId: options.runId ?? null },
     typeof body === 'string' ? Buffer.from(body) : body,
   );
-  const temporary = join(paths.tmp, id);
+  // No receiver looks at a message before its journal record exists, so the file can be
+  // written in place: until the record is appended it is not delivered, and a sender killed
+  // before that leaves an undelivered file that `cleanup` removes.
+  // Synchronous, like the journal append: a few small system calls cost less than the
+  // thread-pool round trips that would carry them.
+  const file = join(paths.messages, id);
   try {
-    await writeFile(temporary, bytes, { flag: 'wx', mode: 0o600 });
+    writeFileSync(file, bytes, { flag: 'wx', mode: 0o600 });
   } catch (error) {
     if (!isErrno(error, 'ENOENT')) throw error;
     await ensureMailbox(planspace, paths);
-    await writeFile(temporary, bytes, { flag: 'wx', mode: 0o600 });
+    writeFileSync(file, bytes, { flag: 'wx', mode: 0o600 });
   }
-  try {
-    await rename(temporary, join(paths.messages, id));
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  await appendRecord(paths.journal, id);
-  return { id, seq: await findRecord(paths.journal, id) };
+  return { id, seq: appendRecord(paths.journal, id) };
 }
