@@ -7,9 +7,10 @@ import { planspacePaths } from '../planspace/paths.js';
  *
  * ```text
  * journal     one 48-byte record per delivered message, in delivery order (the sequence)
- * messages/   delivered, unclaimed messages, one file each, named by message id
+ * messages/   messages not yet claimed, one file each, named by message id; a message is
+ *             delivered once the journal records it
  * claimed/    claimed messages, named <seq>-<id>@<receiver pid>, until acknowledged
- * tmp/        messages being written by senders
+ * tmp/        temporary files of the cursor hint
  * cursor      a hint: how many leading journal records are known to be claimed
  * agent.json  the registration of the agent that owns the mailbox, if any
  * ```
