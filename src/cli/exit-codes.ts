@@ -12,6 +12,8 @@ export const EXIT = {
   usage: 2,
   /** `next`: nothing can run until a failed step is dealt with. */
   blocked: 3,
+  /** `run`: the run was aborted (`workflow abort`, SIGINT, SIGTERM); the running step is back to `[wait]`. */
+  aborted: 4,
   /** Stopped by SIGINT or SIGTERM before the verb finished (128 + SIGINT's number). */
   interrupted: 130,
   /** A bug in planspace (an unexpected exception); the stack is printed. */

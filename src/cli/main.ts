@@ -6,11 +6,13 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { formatProblem, PlanspaceError, ScheduleSyntaxError } from '../errors.js';
 import { checkCommand } from './check.js';
+import { initCommand } from './init.js';
 import { EXIT, exitCodeFor, isSystemError } from './exit-codes.js';
 import { mailboxCommands } from './mailbox.js';
 import { markCommand, retryCommand } from './mark.js';
 import { nextCommand } from './next.js';
 import { parseCommand } from './parse.js';
+import { abortCommand, answerCommand, questionsCommand, runCommand } from './run.js';
 import { statusCommand } from './status.js';
 import type { CommonOptions, VerbIO, VerbOutput } from './verb.js';
 
@@ -23,6 +25,10 @@ export interface CliStreams {
   /** Resolves once everything written to stdout has been handed to the operating system. */
   readonly flush: () => Promise<void>;
   readonly readStdin: () => Promise<Buffer>;
+  /** True when stdout is a terminal. */
+  readonly isTTY?: boolean;
+  /** Standard input when it is a terminal, for typed answers. */
+  readonly terminalInput?: NodeJS.ReadableStream;
 }
 
 const processStreams: CliStreams = {
@@ -42,6 +48,10 @@ const processStreams: CliStreams = {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
+  },
+  isTTY: process.stdout.isTTY,
+  get terminalInput() {
+    return process.stdin.isTTY ? process.stdin : undefined;
   },
 };
 
@@ -87,6 +97,11 @@ function buildProgram(name: ProgramName, io: VerbIO, streams: CliStreams): Comma
       retryCommand(io),
       statusCommand(io),
       checkCommand(io),
+      runCommand(io),
+      answerCommand(io),
+      questionsCommand(io),
+      abortCommand(io),
+      initCommand(io),
       mailbox,
     ];
   }
@@ -135,6 +150,14 @@ export async function runCli(argv: readonly string[], options: RunOptions = {}):
     signal: options.signal ?? new AbortController().signal,
     readStdin: streams.readStdin,
     env: options.env ?? process.env,
+    print: (text) => {
+      streams.stdout(text);
+    },
+    note: (text) => {
+      streams.stderr(text);
+    },
+    isTTY: streams.isTTY === true,
+    terminalInput: streams.terminalInput,
   };
   try {
     await buildProgram(options.program ?? 'workflow', io, streams).parseAsync([...argv], { from: 'user' });

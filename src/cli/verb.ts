@@ -35,6 +35,14 @@ export interface VerbIO {
   readonly readStdin: () => Promise<Buffer>;
   /** The environment (`WORKFLOW_AGENT`, `WORKFLOW_RUN_ID`). */
   readonly env: NodeJS.ProcessEnv;
+  /** Live output while a long verb runs (`workflow run`); the final output still goes to `emit`. */
+  readonly print: (text: string) => void;
+  /** Live notes for humans on stderr. */
+  readonly note: (text: string) => void;
+  /** True when stdout is a terminal (a live view instead of plain lines). */
+  readonly isTTY: boolean;
+  /** Standard input as lines, for answers typed at the terminal; undefined when it is not a terminal. */
+  readonly terminalInput: NodeJS.ReadableStream | undefined;
 }
 
 /** Describes a verb for `defineVerb`. */
@@ -46,8 +54,8 @@ export interface VerbSpec {
   readonly examples: readonly string[];
   /** Exit codes shown in `--help`, e.g. `1  no [run] step`. */
   readonly exitCodes?: readonly string[];
-  /** Extra options in commander syntax: `[flags, description]`. */
-  readonly options?: readonly (readonly [string, string])[];
+  /** Extra options in commander syntax: `[flags, description]`, or `[..., 'required']`. */
+  readonly options?: readonly (readonly [string, string, 'required'?])[];
 }
 
 /**
@@ -66,7 +74,10 @@ export function defineVerb<A extends unknown[], O extends CommonOptions>(
     .arguments(args.join(' '))
     .description(spec.summary)
     .option('--json', 'print one JSON document instead of text');
-  for (const [flags, description] of spec.options ?? []) command.option(flags, description);
+  for (const [flags, description, required] of spec.options ?? []) {
+    if (required === 'required') command.requiredOption(flags, description);
+    else command.option(flags, description);
+  }
   const exits = [
     '0  success',
     ...(spec.exitCodes ?? []),

@@ -15,7 +15,7 @@ export interface AgentCommand {
   readonly env: Readonly<Record<string, string>>;
 }
 
-/** The package's `bin/` folder, holding the `workflow` and `mailbox` commands agents call. */
+/** The package's `bin/` folder, holding `workflow.js` and `mailbox.js`. */
 export const PACKAGE_BIN = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'bin');
 
 /** What a dispatched agent is told through its environment (DESIGN.md §5.3). */
@@ -36,17 +36,18 @@ export interface DispatchContext {
 
 /**
  * The environment of a dispatched agent: the engine's own, the `WORKFLOW_*` variables, and a
- * `PATH` that starts with the package's `bin/` (the same `workflow` and `mailbox` the user
- * runs) and the folder of the running `node`, so that both commands work in the agent's shell.
+ * `PATH` that starts with `commands` (the folder of `createCommandShims`: `workflow` and
+ * `mailbox`, the same CLI the user runs) and the folder of the running `node`.
  */
 export function agentEnvironment(
   context: DispatchContext,
+  commands: string,
   base: NodeJS.ProcessEnv = process.env,
   nodePath: string = process.execPath,
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
-  const path = [PACKAGE_BIN, dirname(nodePath), ...(base.PATH ?? '').split(delimiter)].filter((p) => p !== '');
+  const path = [commands, dirname(nodePath), ...(base.PATH ?? '').split(delimiter)].filter((p) => p !== '');
   return {
     ...env,
     PATH: [...new Set(path)].join(delimiter),

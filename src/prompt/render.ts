@@ -102,3 +102,53 @@ export async function renderStepPrompt(values: StepPromptValues): Promise<string
     'templates/step-prompt.md',
   );
 }
+
+/** The last `count` lines of `text`, as an indented block ('(empty)' if there are none). */
+export function tailBlock(text: string, count: number): string {
+  const lines = text.replace(/\n$/, '').split('\n');
+  const tail = lines.slice(-count).join('\n');
+  return tail.trim() === '' ? '    (empty)' : block(tail);
+}
+
+/** What an exception-handler prompt is made of. */
+export interface ExceptionPromptValues {
+  readonly step: Step;
+  /** Why the step failed, e.g. `exit code 1` or `timeout after 30000 ms`. */
+  readonly reason: string;
+  readonly planspace: string;
+  readonly codespace: string;
+  readonly outputFile: string;
+  readonly output: string;
+  readonly log: string;
+  readonly state: string;
+  /** The exception-handler agent file's body, put before the failure details. */
+  readonly agentBody: string;
+}
+
+/**
+ * Renders the exception-handler prompt: the agent file's body, then
+ * `templates/exception-prompt.md` with the failed step, the reason, the tails of its output
+ * and of the log, and `state.md`.
+ */
+export async function renderExceptionPrompt(values: ExceptionPromptValues): Promise<string> {
+  const template = await readFile(new URL('../../templates/exception-prompt.md', import.meta.url), 'utf8');
+  const { step } = values;
+  const details = renderTemplate(
+    template,
+    {
+      number: String(step.number),
+      name: step.name,
+      reason: values.reason,
+      step: step.text,
+      planspace: values.planspace,
+      codespace: values.codespace,
+      output_file: values.outputFile,
+      output_tail: tailBlock(values.output, 40),
+      log_tail: tailBlock(values.log, 20),
+      state: tailBlock(values.state, 200),
+      retry_command: ['workflow', 'retry', shellQuote(values.planspace), String(step.number)].join(' '),
+    },
+    'templates/exception-prompt.md',
+  );
+  return `${values.agentBody.trim()}\n\n${details}`;
+}

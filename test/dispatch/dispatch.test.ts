@@ -3,7 +3,7 @@ import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { findAgentFile, parseAgentFile, PACKAGE_AGENTS } from '../../src/dispatch/agent-file.js';
-import { agentEnvironment, buildAgentCommand, PACKAGE_BIN } from '../../src/dispatch/command.js';
+import { agentEnvironment, buildAgentCommand } from '../../src/dispatch/command.js';
 import { findModel, ModelError, modelSearchPath, parseModelToml } from '../../src/dispatch/models.js';
 import { startAgent } from '../../src/dispatch/spawn.js';
 import { isProcessAlive } from '../../src/mailbox/liveness.js';
@@ -103,8 +103,8 @@ describe('agent command and environment', () => {
     });
   });
 
-  it('sets the WORKFLOW_* variables and puts the package bin and node first on PATH', () => {
-    const env = agentEnvironment(context, { PATH: '/usr/bin', HOME: '/h' }, '/opt/node/bin/node');
+  it('sets the WORKFLOW_* variables and puts the command folder and node first on PATH', () => {
+    const env = agentEnvironment(context, '/run/bin', { PATH: '/usr/bin', HOME: '/h' }, '/opt/node/bin/node');
     expect(env).toMatchObject({
       HOME: '/h',
       WORKFLOW_PLANSPACE: '/p',
@@ -114,7 +114,7 @@ describe('agent command and environment', () => {
       WORKFLOW_AGENT: 'step-4',
       WORKFLOW_MODELS: 'a,b',
     });
-    expect(env.PATH?.split(delimiter)).toEqual([PACKAGE_BIN, '/opt/node/bin', '/usr/bin']);
+    expect(env.PATH?.split(delimiter)).toEqual(['/run/bin', '/opt/node/bin', '/usr/bin']);
   });
 });
 
@@ -123,14 +123,17 @@ describe('startAgent (real processes)', () => {
     const dir = await makeTree({ 'code/.keep': '' });
     const output = join(dir, 'out.md');
     const env = {
-      ...agentEnvironment({
-        planspace: dir,
-        codespace: join(dir, 'code'),
-        step: 1,
-        runId: 'r',
-        agent: 's1',
-        models: ['m'],
-      }),
+      ...agentEnvironment(
+        {
+          planspace: dir,
+          codespace: join(dir, 'code'),
+          step: 1,
+          runId: 'r',
+          agent: 's1',
+          models: ['m'],
+        },
+        dir,
+      ),
       AGENT_EXIT: '3',
     };
     const agent = await startAgent(

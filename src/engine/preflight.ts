@@ -1,0 +1,93 @@
+/**
+ * Checks made before any agent starts: every remaining step's ref resolves, its model has a
+ * registry entry, and the exception handler's agent file and model exist. All problems are
+ * reported at once.
+ */
+import { PlanspaceError } from '../errors.js';
+import { findAgentFile, PACKAGE_AGENTS, type AgentFile } from '../dispatch/agent-file.js';
+import { findModel, modelSearchPath, type ModelSpec } from '../dispatch/models.js';
+import { readSkillSection } from '../prompt/skill.js';
+import type { Schedule } from '../schedule/step.js';
+
+/** Where the engine finds skills, models and agent files. */
+export interface Sources {
+  /** The codespace: agents' working directory; its `.agents/models` is searched for models. */
+  readonly codespace: string;
+  /** The skills folder that refs point into. Required when a remaining step has a ref. */
+  readonly skills?: string;
+  /** A folder searched first for `<model>.toml`. */
+  readonly models?: string;
+  /** A folder searched first for agent files, before the package's `agents/`. */
+  readonly agents?: string;
+}
+
+/** What preflight found: the model of every remaining step and the exception handler. */
+export interface Resolved {
+  readonly models: ReadonlyMap<string, ModelSpec>;
+  readonly handler: AgentFile;
+  readonly handlerModel: ModelSpec;
+}
+
+/** One or more problems that stop a run before it starts. */
+export class PreflightError extends PlanspaceError {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super('E_PREFLIGHT', problems.join('\n'));
+    this.problems = problems;
+  }
+}
+
+/** The folders searched for agent files, in order. */
+export function agentSearchPath(sources: Sources): string[] {
+  return [...(sources.agents === undefined ? [] : [sources.agents]), PACKAGE_AGENTS];
+}
+
+/**
+ * Checks every step that is not yet done or skipped, and the exception handler.
+ *
+ * @throws {PreflightError} listing every unresolvable ref, unknown model and missing or
+ *   malformed agent file.
+ */
+export async function preflight(schedule: Schedule, sources: Sources): Promise<Resolved> {
+  const problems: string[] = [];
+  const searchPath = modelSearchPath({ models: sources.models, codespace: sources.codespace });
+  const models = new Map<string, ModelSpec>();
+  const remember = async (name: string, where: string): Promise<ModelSpec | undefined> => {
+    const known = models.get(name);
+    if (known) return known;
+    try {
+      const spec = await findModel(name, searchPath);
+      models.set(name, spec);
+      return spec;
+    } catch (error) {
+      problems.push(`${where}: ${(error as Error).message}`);
+      return undefined;
+    }
+  };
+  for (const step of schedule.steps) {
+    if (step.status === 'done' || step.status === 'skip') continue;
+    const where = `${schedule.file}:${step.line}: step ${step.number}`;
+    await remember(step.models[0] ?? '', where);
+    if (step.ref === undefined) continue;
+    if (sources.skills === undefined) {
+      problems.push(`${where}: ref '${step.ref}' needs a skills folder (--skills DIR)`);
+      continue;
+    }
+    try {
+      await readSkillSection(sources.skills, step.ref);
+    } catch (error) {
+      problems.push(`${where}: ${(error as Error).message}`);
+    }
+  }
+  let handler: AgentFile | undefined;
+  let handlerModel: ModelSpec | undefined;
+  try {
+    handler = await findAgentFile('exception-handler', agentSearchPath(sources));
+    handlerModel = await remember(handler.model, `exception handler (${handler.file})`);
+  } catch (error) {
+    problems.push(`exception handler: ${(error as Error).message}`);
+  }
+  if (problems.length > 0 || !handler || !handlerModel) throw new PreflightError(problems);
+  return { models, handler, handlerModel };
+}

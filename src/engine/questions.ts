@@ -1,0 +1,102 @@
+/**
+ * Questions for a human: `ask:` messages from agents and escalations from the engine. Each is
+ * a file `questions/<id>.json` in the planspace, so that `workflow answer` from any shell can
+ * answer it; the answer wakes the engine through its mailbox (`answered:<id>`).
+ *
+ * ```json
+ * {"id":"q3","kind":"ask","step":4,"asker":"step-4","question":"Which API version?",
+ *  "askedAt":"2026-11-22T02:30:00.000Z","answer":"v2","answeredAt":"2026-11-22T02:31:10.000Z"}
+ * ```
+ */
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isErrno, NoSuchStepError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import { send } from '../mailbox/send.js';
+import type { PlanspacePaths } from '../planspace/paths.js';
+import { ENGINE_MAILBOX } from '../prompt/render.js';
+
+/** A question and, once given, its answer. */
+export interface Question {
+  /** `q1`, `q2`, ... in the order asked. */
+  readonly id: string;
+  /** `ask`: an agent asked; `escalation`: a failed step needs a decision. */
+  readonly kind: 'ask' | 'escalation';
+  readonly step: number | null;
+  /** The mailbox that receives `answer:<text>`. */
+  readonly asker: string;
+  readonly question: string;
+  readonly askedAt: string;
+  readonly answer?: string;
+  readonly answeredAt?: string;
+}
+
+/** There is no pending question to answer (none at all, or none with that id). */
+export class NoSuchQuestionError extends NoSuchStepError {}
+
+function questionsDir(paths: PlanspacePaths): string {
+  return join(paths.root, 'questions');
+}
+
+/** Every question, in the order asked. */
+export async function listQuestions(paths: PlanspacePaths): Promise<Question[]> {
+  let files: string[];
+  try {
+    files = await readdir(questionsDir(paths));
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return [];
+    throw error;
+  }
+  const questions = await Promise.all(
+    files
+      .filter((file) => /^q\d+\.json$/.test(file))
+      .map(async (file) => JSON.parse(await readFile(join(questionsDir(paths), file), 'utf8')) as Question),
+  );
+  return questions.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+}
+
+/** The questions still waiting for an answer, oldest first. */
+export async function pendingQuestions(paths: PlanspacePaths): Promise<Question[]> {
+  return (await listQuestions(paths)).filter((question) => question.answer === undefined);
+}
+
+/** Records a new question with the next free id (exclusive create: ids never collide). */
+export async function recordQuestion(
+  paths: PlanspacePaths,
+  question: Omit<Question, 'id' | 'askedAt'>,
+): Promise<Question> {
+  await mkdir(questionsDir(paths), { recursive: true, mode: 0o700 });
+  for (let n = (await listQuestions(paths)).length + 1; ; n += 1) {
+    const recorded: Question = { id: `q${n}`, ...question, askedAt: new Date().toISOString() };
+    try {
+      await writeFile(join(questionsDir(paths), `${recorded.id}.json`), `${JSON.stringify(recorded)}\n`, {
+        flag: 'wx',
+      });
+      return recorded;
+    } catch (error) {
+      if (!isErrno(error, 'EEXIST')) throw error;
+    }
+  }
+}
+
+/**
+ * Answers a pending question and wakes the engine.
+ *
+ * @param id - the question; default the oldest pending one.
+ * @throws {NoSuchQuestionError} if there is no such pending question.
+ */
+export async function answerQuestion(paths: PlanspacePaths, id: string | undefined, answer: string): Promise<Question> {
+  const pending = await pendingQuestions(paths);
+  const question = id === undefined ? pending[0] : pending.find((candidate) => candidate.id === id);
+  if (!question) {
+    const all = await listQuestions(paths);
+    if (id !== undefined && all.some((candidate) => candidate.id === id)) {
+      throw new NoSuchQuestionError(`question ${id} is already answered`);
+    }
+    throw new NoSuchQuestionError(id === undefined ? 'no question is waiting for an answer' : `no question ${id}`);
+  }
+  const answered: Question = { ...question, answer, answeredAt: new Date().toISOString() };
+  await writeFileAtomic(join(questionsDir(paths), `${question.id}.json`), `${JSON.stringify(answered)}\n`);
+  await send(paths.root, ENGINE_MAILBOX, `answered:${question.id}\n`, { from: 'human' });
+  return answered;
+}

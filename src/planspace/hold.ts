@@ -1,0 +1,71 @@
+/**
+ * The engine's hold on a planspace: `engine.json`, created exclusively by the running
+ * `workflow run`. A second engine is refused while the holder's pid is alive; a dead holder's
+ * file is taken over at once (no stale timeout to wait out), under a short lock.
+ *
+ * ```json
+ * {"pid":4711,"runId":"r-mwr7hpe6","since":"2026-11-22T02:30:00.000Z"}
+ * ```
+ */
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isErrno, PlanspaceError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import { withFileLock } from '../fs/lock.js';
+import { isProcessAlive } from '../mailbox/liveness.js';
+import type { PlanspacePaths } from './paths.js';
+
+/** What `engine.json` holds. */
+export interface EngineHold {
+  readonly pid: number;
+  readonly runId: string;
+  readonly since: string;
+}
+
+/** Another live engine holds the planspace. */
+export class PlanspaceBusyError extends PlanspaceError {
+  readonly holder: EngineHold;
+
+  constructor(planspace: string, holder: EngineHold) {
+    super('E_BUSY', `${planspace} is being run by another engine (pid ${holder.pid}, since ${holder.since})`);
+    this.holder = holder;
+  }
+}
+
+/** The path of the hold file. */
+export function holdPath(paths: PlanspacePaths): string {
+  return join(paths.root, 'engine.json');
+}
+
+/** Reads the current hold, or undefined if there is none. */
+export async function readHold(paths: PlanspacePaths): Promise<EngineHold | undefined> {
+  try {
+    return JSON.parse(await readFile(holdPath(paths), 'utf8')) as EngineHold;
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return undefined;
+    if (error instanceof SyntaxError) return { pid: 0, runId: '', since: '' };
+    throw error;
+  }
+}
+
+/**
+ * Takes the hold for this process.
+ *
+ * @returns a function that releases it (removes the file if it is still this process's).
+ * @throws {PlanspaceBusyError} if a live engine holds the planspace.
+ */
+export async function takeHold(paths: PlanspacePaths, runId: string): Promise<() => Promise<void>> {
+  const file = holdPath(paths);
+  const mine: EngineHold = { pid: process.pid, runId, since: new Date().toISOString() };
+  // Under the lock, checking the holder and replacing a dead one is one step: two engines
+  // starting at once cannot both see the same dead holder and both take over.
+  await withFileLock(file, async () => {
+    const holder = await readHold(paths);
+    if (holder && holder.pid !== 0 && isProcessAlive(holder.pid)) throw new PlanspaceBusyError(paths.root, holder);
+    await writeFileAtomic(file, `${JSON.stringify(mine)}\n`);
+  });
+  return async () => {
+    const holder = await readHold(paths);
+    if (holder?.pid === process.pid && holder.runId === runId) await rm(file, { force: true });
+  };
+}

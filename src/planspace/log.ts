@@ -1,0 +1,39 @@
+/**
+ * The run's records: `log.md` for humans and `events.jsonl` for programs, one line each per
+ * event, each appended with a single write so that a reader never sees half a line.
+ *
+ * ```text
+ * log.md:       - 2026-11-22T02:30:00.000Z step 3 (scan): dispatched to glm, run r-4711-3
+ * events.jsonl: {"time":"2026-11-22T02:30:00.000Z","event":"dispatched","step":3,"runId":"r-4711-3","model":"glm","message":"step 3 ..."}
+ * ```
+ */
+import { appendFile } from 'node:fs/promises';
+import type { PlanspacePaths } from './paths.js';
+
+/** One event of a run: a name, a time, and any JSON-able fields. */
+export interface RunEvent {
+  /** What happened, e.g. `dispatched`, `done`, `failed`, `question`. */
+  readonly event: string;
+  /** The step it concerns, if any. */
+  readonly step?: number;
+  readonly [field: string]: unknown;
+}
+
+/** An event as written, with its time and its human line. */
+export type LoggedEvent = RunEvent & { readonly time: string; readonly message: string };
+
+/**
+ * Appends an event to `events.jsonl` and its human line to `log.md`.
+ *
+ * @param message - the human-readable line (without time or newline); newlines in it are
+ *   replaced by spaces so that each event stays one line.
+ * @returns the event with its time, as written.
+ */
+export async function logEvent(paths: PlanspacePaths, event: RunEvent, message: string): Promise<LoggedEvent> {
+  const oneLine = message.replace(/\r?\n/g, ' ');
+  const logged: LoggedEvent = { time: new Date().toISOString(), ...event, message: oneLine };
+  const line = `- ${logged.time} ${oneLine}\n`;
+  await appendFile(paths.events, `${JSON.stringify(logged)}\n`, { mode: 0o600 });
+  await appendFile(paths.log, line, { mode: 0o644 });
+  return logged;
+}
