@@ -2,7 +2,9 @@
  * The model registry: `<model>.toml` files that say how to start the CLI agent for a model.
  *
  * ```toml
- * command = "codex"                     # the program, found on PATH; never run through a shell
+ * command = "codex"                     # the program: found on PATH, or a path relative to this
+ *                                       # file's folder when it starts with ./ or ../; never
+ *                                       # run through a shell
  * args = ["exec", "--full-auto"]        # its arguments before the prompt
  * prompt_mode = "arg"                   # "stdin" (default): prompt on standard input;
  *                                       # "arg": prompt text as the last argument
@@ -15,7 +17,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { isErrno, PlanspaceError } from '../errors.js';
 import { assertName } from '../names.js';
@@ -81,7 +83,9 @@ export function parseModelToml(name: string, text: string, file: string): ModelS
   ) {
     return fail('env', 'a table of strings');
   }
-  return { name, file, command, args, promptMode, env: env as Record<string, string> };
+  // A command shipped next to the model file (`./agents/coder.js`) works from any codespace.
+  const program = /^\.\.?[\\/]/.test(command) ? resolve(dirname(file), command) : command;
+  return { name, file, command: program, args, promptMode, env: env as Record<string, string> };
 }
 
 /**
