@@ -1,28 +1,43 @@
+import { PreflightError, preflight } from '../engine/preflight.js';
 import { formatProblem, ScheduleSyntaxError } from '../errors.js';
 import { readSchedule } from '../schedule/operations.js';
 import { EXIT } from './exit-codes.js';
 import { defineVerb, type CommonOptions, type VerbIO } from './verb.js';
 
+/** Options of `workflow check`: the same sources as `workflow run`. */
+interface CheckOptions extends CommonOptions {
+  readonly codespace?: string;
+  readonly skills?: string;
+  readonly models?: string;
+  readonly agents?: string;
+}
+
 /** `workflow check <planspace>`: validate the schedule and list every problem. */
 export function checkCommand(io: VerbIO) {
-  return defineVerb<[string], CommonOptions>(
+  return defineVerb<[string], CheckOptions>(
     {
       usage: 'check <planspace>',
-      summary: 'Validate the schedule: every step line, attribute and need. Lists all problems, one per line.',
+      summary:
+        'Validate the schedule: every step line, attribute and need; with --skills, --models, --agents or --codespace ' +
+        'also every remaining step ref and model and the exception handler, as `run` would. Lists all problems.',
       examples: [
         '$ workflow check ./plan',
         'OK: ./plan/schedule.md: 7 steps',
-        './plan/schedule.md:5:8: expected a step number not used before, found 3, already used on line 4',
+        '$ workflow check ./plan --skills ./skills --models ./models',
+        "./plan/schedule.md:6: step 3: unknown model 'glm': no glm.toml in ./models, ...",
+      ],
+      options: [
+        ['--codespace <dir>', 'the project agents work in (default: the current folder)'],
+        ['--skills <dir>', 'the folder that step refs point into'],
+        ['--models <dir>', 'searched first for <model>.toml'],
+        ['--agents <dir>', 'searched first for agent files (exception-handler.md)'],
       ],
     },
     io,
-    async (planspace) => {
+    async (planspace, options) => {
+      let schedule;
       try {
-        const schedule = await readSchedule(planspace);
-        return {
-          text: `OK: ${schedule.file}: ${schedule.steps.length} steps`,
-          json: { ok: true, file: schedule.file, steps: schedule.steps.length, problems: [] },
-        };
+        schedule = await readSchedule(planspace);
       } catch (error) {
         if (!(error instanceof ScheduleSyntaxError)) throw error;
         return {
@@ -31,6 +46,23 @@ export function checkCommand(io: VerbIO) {
           exitCode: EXIT.usage,
         };
       }
+      const { codespace, skills, models, agents } = options;
+      if ([codespace, skills, models, agents].some((source) => source !== undefined)) {
+        try {
+          await preflight(schedule, { codespace: codespace ?? process.cwd(), skills, models, agents });
+        } catch (error) {
+          if (!(error instanceof PreflightError)) throw error;
+          return {
+            text: error.problems.join('\n'),
+            json: { ok: false, problems: error.problems },
+            exitCode: EXIT.usage,
+          };
+        }
+      }
+      return {
+        text: `OK: ${schedule.file}: ${schedule.steps.length} steps`,
+        json: { ok: true, file: schedule.file, steps: schedule.steps.length, problems: [] },
+      };
     },
   );
 }
