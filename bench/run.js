@@ -6,13 +6,19 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { measureCli } from './cli.js';
+import { measureEngine } from './engine.js';
 import { measureMailbox } from './mailbox.js';
 
 const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg === -1 ? 40 : Number(process.argv[runsArg + 1]);
 
-// The mailbox wake latencies want more samples (p99): 200 unless --runs says otherwise.
-const sections = [measureCli({ runs }), await measureMailbox({ runs: runsArg === -1 ? 200 : runs })];
+// The mailbox wake latencies want more samples (p99): 200 unless --runs says otherwise. The
+// engine's rounds are long (two 200-step runs each): 5 unless --runs says otherwise.
+const sections = [
+  measureCli({ runs }),
+  await measureMailbox({ runs: runsArg === -1 ? 200 : runs }),
+  measureEngine({ runs: runsArg === -1 ? 5 : runs }),
+];
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const header = [
   '# Benchmarks',

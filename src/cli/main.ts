@@ -184,19 +184,28 @@ export async function runCli(argv: readonly string[], options: RunOptions = {}):
 
 /**
  * Entry point of `bin/workflow.js` and `bin/mailbox.js`: runs the CLI on the process's argv,
- * turns SIGINT and SIGTERM into an abort of the running verb, and sets the exit code.
+ * turns SIGINT, SIGTERM and SIGHUP into an abort of the running verb, and sets the exit code.
  */
 export async function main(program: ProgramName = 'workflow'): Promise<void> {
   const controller = new AbortController();
-  const onSignal = (): void => {
-    controller.abort();
+  // SIGHUP too: a closed terminal should stop a run as cleanly as Ctrl-C does.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  // Not `process.once`: proper-lockfile's signal-exit also listens, and re-raises a signal when it
+  // finds no other listener. A `once` listener is already removed when signal-exit looks, so the
+  // first SIGTERM killed the process before the abort could stop agents and reset the step.
+  // A second signal still ends the process at once, as `once` meant it to.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!controller.signal.aborted) {
+      controller.abort();
+      return;
+    }
+    for (const each of signals) process.off(each, onSignal);
+    process.kill(process.pid, signal);
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  for (const signal of signals) process.on(signal, onSignal);
   try {
     process.exitCode = await runCli(process.argv.slice(2), { program, signal: controller.signal });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of signals) process.off(signal, onSignal);
   }
 }

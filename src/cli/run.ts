@@ -7,6 +7,7 @@ import { planspacePaths } from '../planspace/paths.js';
 import { NoSuchStepError } from '../errors.js';
 import { isProcessAlive } from '../mailbox/liveness.js';
 import { EXIT } from './exit-codes.js';
+import { LiveView } from './live-view.js';
 import { defineVerb, type CommonOptions, type VerbIO } from './verb.js';
 
 /** Options of `workflow run`. */
@@ -74,6 +75,7 @@ export function runCommand(io: VerbIO) {
     async (planspace, options) => {
       const { runEngine } = await import('../engine/engine.js');
       const stopTyping = readTypedAnswers(io, planspace);
+      const view = io.isTTY && options.json !== true ? new LiveView(io.print) : undefined;
       try {
         const outcome = await runEngine({
           planspace,
@@ -84,6 +86,7 @@ export function runCommand(io: VerbIO) {
           signal: io.signal,
           onEvent: (event) => {
             if (options.json === true) io.print(`${JSON.stringify(event)}\n`);
+            else if (view) view.event(event, plainLine(event));
             else io.print(plainLine(event));
           },
         });
@@ -97,6 +100,7 @@ export function runCommand(io: VerbIO) {
               : 'ABORTED';
         return { text, json: { event: 'end', outcome: outcome.kind }, exitCode };
       } finally {
+        view?.stop();
         stopTyping();
       }
     },

@@ -48,6 +48,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { agentEnvironment, buildAgentCommand } from '../dispatch/command.js';
 import type { ModelSpec } from '../dispatch/models.js';
+import { killOrphanAgents } from '../dispatch/orphans.js';
 import { createCommandShims } from '../dispatch/shims.js';
 import { startAgent, type AgentExit, type RunningAgent } from '../dispatch/spawn.js';
 import { isErrno } from '../errors.js';
@@ -60,10 +61,17 @@ import { planspacePaths, type PlanspacePaths } from '../planspace/paths.js';
 import { writePosition } from '../planspace/state.js';
 import { ENGINE_MAILBOX, renderExceptionPrompt, renderStepPrompt } from '../prompt/render.js';
 import { readSkillSection } from '../prompt/skill.js';
-import { markStep, nextStep, readSchedule, retryStep } from '../schedule/operations.js';
+import {
+  markStep,
+  markStepAndTakeNext,
+  nextStep,
+  readSchedule,
+  retryStep,
+  type NextOutcome,
+} from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
 import { preflight, type Resolved, type Sources } from './preflight.js';
-import { listQuestions, recordQuestion, type Question } from './questions.js';
+import { cancelStaleQuestions, listQuestions, recordQuestion, type Question } from './questions.js';
 import { parseReport, parseVerdict } from './reports.js';
 
 /** Options of `runEngine`. */
@@ -86,7 +94,7 @@ export type EngineOutcome =
   | { readonly kind: 'aborted'; readonly step?: Step };
 
 type State =
-  | { readonly kind: 'next' }
+  | { readonly kind: 'next'; readonly taken?: NextOutcome }
   | { readonly kind: 'dispatch'; readonly step: Step }
   | { readonly kind: 'settle'; readonly step: Step; readonly runId: string; readonly exit: AgentExit }
   | { readonly kind: 'handle-failure'; readonly step: Step; readonly reason: string }
@@ -141,8 +149,19 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   };
   const resolved = await preflight(await readSchedule(paths.root), sources);
   const runBase = `r${Date.now().toString(36)}`;
-  const release = await takeHold(paths, runBase);
+  const { release, previous } = await takeHold(paths, runBase);
   try {
+    if (previous) {
+      // A dead engine's agents run on in their own process groups: stop them before they report.
+      const orphans = killOrphanAgents(paths.root, previous.runId);
+      if (orphans.length > 0) {
+        await logEvent(
+          paths,
+          { event: 'orphans-killed', pids: orphans, runId: previous.runId },
+          `killed ${orphans.length} agent processes left by a dead engine (run ${previous.runId})`,
+        );
+      }
+    }
     await mkdir(paths.artifacts, { recursive: true });
     const inbox = await openInbox(paths.root, ENGINE_MAILBOX);
     const shims = await createCommandShims();
@@ -204,13 +223,22 @@ class Engine {
       { event: 'started', runId: this.#runBase, pid: process.pid },
       `engine started (run ${this.#runBase})`,
     );
+    for (const question of await cancelStaleQuestions(this.#paths, this.#runBase, 'asked during an earlier run')) {
+      await this.#log(
+        { event: 'question-cancelled', question: question.id },
+        `question ${question.id} cancelled: it was asked during an earlier run`,
+      );
+    }
     const pumpStop = new AbortController();
     const pump = this.#pumpMailbox(pumpStop.signal);
     let state: State = { kind: 'next' };
     try {
       while (state.kind !== 'end') {
-        if (this.#signal.aborted && state.kind !== 'settle') state = await this.#aborted(undefined);
-        else state = await this.#step(state);
+        if (this.#signal.aborted && state.kind !== 'settle') {
+          // A step already taken for the next dispatch is [run]: it goes back to [wait] too.
+          const taken = state.kind === 'next' && state.taken?.kind === 'started' ? state.taken.step : undefined;
+          state = await this.#aborted(taken);
+        } else state = await this.#step(state);
       }
       return state.outcome;
     } finally {
@@ -222,7 +250,7 @@ class Engine {
   #step(state: Exclude<State, { kind: 'end' }>): Promise<State> {
     switch (state.kind) {
       case 'next':
-        return this.#next();
+        return this.#next(state.taken);
       case 'dispatch':
         return this.#dispatch(state.step);
       case 'settle':
@@ -235,8 +263,8 @@ class Engine {
   }
 
   // NEXT
-  async #next(): Promise<State> {
-    const outcome = await nextStep(this.#paths.root);
+  async #next(taken?: NextOutcome): Promise<State> {
+    const outcome = taken ?? (await nextStep(this.#paths.root));
     for (const { step, reason } of outcome.skipped) {
       await this.#log(
         { event: 'skipped', step: step.number, reason },
@@ -356,13 +384,14 @@ class Engine {
     const report = this.#reports.get(runId);
     const summary = report ? `: ${report.text}` : '';
     if (exit.exitCode === 0 && report?.kind !== 'fail') {
-      await markStep(this.#paths.root, 'done', step.number);
+      // Marking the step done and taking the next one share one locked read and write.
+      const { next } = await markStepAndTakeNext(this.#paths.root, 'done', step.number);
       await this.#log(
         { event: 'done', step: step.number, runId, summary: report?.text },
         `step ${step.number} (${step.name}): done${summary}`,
       );
       this.#fixed.delete(step.number);
-      return { kind: 'next' };
+      return { kind: 'next', taken: next };
     }
     const reason = failureReason(exit, report);
     await markStep(this.#paths.root, 'fail', step.number);
@@ -447,6 +476,7 @@ class Engine {
       step: step.number,
       asker: 'human',
       question: `Step ${step.number} (${step.name}) needs a decision: ${reason}. Answer retry, skip, abort, or guidance for another attempt.`,
+      runId: this.#runBase,
     });
     let answer: string | undefined;
     while ((answer = this.#answers.get(question.id)) === undefined) {
@@ -525,6 +555,7 @@ class Engine {
             step: Number(report.tag) || this.#currentStep || null,
             asker: from,
             question: report.text,
+            runId: message.runId ?? this.#runBase,
           });
           break;
         case 'answered':

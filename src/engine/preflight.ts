@@ -3,7 +3,8 @@
  * registry entry, and the exception handler's agent file and model exist. All problems are
  * reported at once.
  */
-import { PlanspaceError } from '../errors.js';
+import { stat } from 'node:fs/promises';
+import { isErrno, PlanspaceError } from '../errors.js';
 import { findAgentFile, PACKAGE_AGENTS, type AgentFile } from '../dispatch/agent-file.js';
 import { findModel, modelSearchPath, type ModelSpec } from '../dispatch/models.js';
 import { readSkillSection } from '../prompt/skill.js';
@@ -82,12 +83,28 @@ export async function preflight(schedule: Schedule, sources: Sources): Promise<R
   }
   let handler: AgentFile | undefined;
   let handlerModel: ModelSpec | undefined;
-  try {
-    handler = await findAgentFile('exception-handler', agentSearchPath(sources));
-    handlerModel = await remember(handler.model, `exception handler (${handler.file})`);
-  } catch (error) {
-    problems.push(`exception handler: ${(error as Error).message}`);
+  // The package's own handler is the fallback for a folder without one, but a folder that is not
+  // there at all is a mistyped --agents: running on the fallback would hide that.
+  if (sources.agents !== undefined && !(await isFolder(sources.agents))) {
+    problems.push(`exception handler: no agents folder at ${sources.agents}, so no exception-handler.md there`);
+  } else {
+    try {
+      handler = await findAgentFile('exception-handler', agentSearchPath(sources));
+      handlerModel = await remember(handler.model, `exception handler (${handler.file})`);
+    } catch (error) {
+      problems.push(`exception handler: ${(error as Error).message}`);
+    }
   }
   if (problems.length > 0 || !handler || !handlerModel) throw new PreflightError(problems);
   return { models, handler, handlerModel };
+}
+
+/** True when `path` is a folder; false when nothing (or a file) is there. */
+async function isFolder(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch (error) {
+    if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) return false;
+    throw error;
+  }
 }

@@ -27,8 +27,12 @@ export interface Question {
   readonly asker: string;
   readonly question: string;
   readonly askedAt: string;
+  /** The engine run the question belongs to (the asker's run id, or the engine's for an escalation). */
+  readonly runId?: string;
   readonly answer?: string;
   readonly answeredAt?: string;
+  /** Set when the question can no longer be answered usefully (its asker's run ended); why. */
+  readonly cancelled?: string;
 }
 
 /** There is no pending question to answer (none at all, or none with that id). */
@@ -57,7 +61,30 @@ export async function listQuestions(paths: PlanspacePaths): Promise<Question[]> 
 
 /** The questions still waiting for an answer, oldest first. */
 export async function pendingQuestions(paths: PlanspacePaths): Promise<Question[]> {
-  return (await listQuestions(paths)).filter((question) => question.answer === undefined);
+  return (await listQuestions(paths)).filter((question) => question.answer === undefined && !question.cancelled);
+}
+
+/**
+ * Cancels the pending questions of runs other than `runBase`: asked by agents of an engine
+ * that is gone, they would be answered into nobody's mailbox (or a later agent's).
+ *
+ * @returns the cancelled questions.
+ */
+export async function cancelStaleQuestions(
+  paths: PlanspacePaths,
+  runBase: string,
+  reason: string,
+): Promise<Question[]> {
+  const stale = (await pendingQuestions(paths)).filter(
+    (question) => !question.runId?.startsWith(`${runBase}-`) && question.runId !== runBase,
+  );
+  for (const question of stale) {
+    await writeFileAtomic(
+      join(questionsDir(paths), `${question.id}.json`),
+      `${JSON.stringify({ ...question, cancelled: reason })}\n`,
+    );
+  }
+  return stale;
 }
 
 /** Records a new question with the next free id (exclusive create: ids never collide). */
@@ -90,9 +117,10 @@ export async function answerQuestion(paths: PlanspacePaths, id: string | undefin
   const question = id === undefined ? pending[0] : pending.find((candidate) => candidate.id === id);
   if (!question) {
     const all = await listQuestions(paths);
-    if (id !== undefined && all.some((candidate) => candidate.id === id)) {
-      throw new NoSuchQuestionError(`question ${id} is already answered`);
-    }
+    const known = id === undefined ? undefined : all.find((candidate) => candidate.id === id);
+    if (known?.cancelled !== undefined)
+      throw new NoSuchQuestionError(`question ${id} was cancelled: ${known.cancelled}`);
+    if (known) throw new NoSuchQuestionError(`question ${id} is already answered`);
     throw new NoSuchQuestionError(id === undefined ? 'no question is waiting for an answer' : `no question ${id}`);
   }
   const answered: Question = { ...question, answer, answeredAt: new Date().toISOString() };

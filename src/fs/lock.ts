@@ -7,11 +7,12 @@ import { LockError } from '../errors.js';
 export const LOCK_STALE_MS = 3000;
 
 /**
- * Retries while another process holds the lock: many short randomised waits (2 to 25 ms),
- * enough to outlast a dead holder's stale window, rather than the library's default of
- * failing at once.
+ * Retries while another process holds the lock: many short randomised waits (2 to 25 ms, up
+ * to 50 ms randomised; 400 of them wait 6 s or more, twice the stale window), rather than the
+ * library's default of failing at once. The retry package builds the whole list of waits for
+ * every lock taken, so the count is kept no larger than it needs to be.
  */
-const RETRIES = { retries: 1000, factor: 1.3, minTimeout: 2, maxTimeout: 25, randomize: true };
+const RETRIES = { retries: 400, factor: 1.3, minTimeout: 2, maxTimeout: 25, randomize: true };
 
 /**
  * Runs `critical` while holding the inter-process lock on `path` (a `<path>.lock` folder,
@@ -22,7 +23,7 @@ const RETRIES = { retries: 1000, factor: 1.3, minTimeout: 2, maxTimeout: 25, ran
  * @param critical - the work to do under the lock; receives `assertHeld`, which throws if the
  *   lock was lost (taken over as stale) so that the caller can refuse to write.
  * @returns what `critical` returns; the lock is released in every outcome.
- * @throws {LockError} if the lock cannot be taken within the retries (about 20 s) or is
+ * @throws {LockError} if the lock cannot be taken within the retries (6 s or more) or is
  *   lost while held; otherwise whatever `critical` throws.
  */
 export async function withFileLock<T>(path: string, critical: (assertHeld: () => void) => Promise<T>): Promise<T> {

@@ -51,21 +51,27 @@ export async function readHold(paths: PlanspacePaths): Promise<EngineHold | unde
 /**
  * Takes the hold for this process.
  *
- * @returns a function that releases it (removes the file if it is still this process's).
+ * @returns `release`, which removes the file if it is still this process's, and the hold of a
+ *   dead engine that was taken over, if any.
  * @throws {PlanspaceBusyError} if a live engine holds the planspace.
  */
-export async function takeHold(paths: PlanspacePaths, runId: string): Promise<() => Promise<void>> {
+export async function takeHold(
+  paths: PlanspacePaths,
+  runId: string,
+): Promise<{ release: () => Promise<void>; previous: EngineHold | undefined }> {
   const file = holdPath(paths);
   const mine: EngineHold = { pid: process.pid, runId, since: new Date().toISOString() };
   // Under the lock, checking the holder and replacing a dead one is one step: two engines
   // starting at once cannot both see the same dead holder and both take over.
-  await withFileLock(file, async () => {
+  const previous = await withFileLock(file, async () => {
     const holder = await readHold(paths);
     if (holder && holder.pid !== 0 && isProcessAlive(holder.pid)) throw new PlanspaceBusyError(paths.root, holder);
     await writeFileAtomic(file, `${JSON.stringify(mine)}\n`);
+    return holder;
   });
-  return async () => {
+  const release = async (): Promise<void> => {
     const holder = await readHold(paths);
     if (holder?.pid === process.pid && holder.runId === runId) await rm(file, { force: true });
   };
+  return { release, previous };
 }

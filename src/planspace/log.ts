@@ -7,7 +7,7 @@
  * events.jsonl: {"time":"2026-11-22T02:30:00.000Z","event":"dispatched","step":3,"runId":"r-4711-3","model":"glm","message":"step 3 ..."}
  * ```
  */
-import { appendFile } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
 import type { PlanspacePaths } from './paths.js';
 
 /** One event of a run: a name, a time, and any JSON-able fields. */
@@ -29,11 +29,12 @@ export type LoggedEvent = RunEvent & { readonly time: string; readonly message: 
  *   replaced by spaces so that each event stays one line.
  * @returns the event with its time, as written.
  */
-export async function logEvent(paths: PlanspacePaths, event: RunEvent, message: string): Promise<LoggedEvent> {
+export function logEvent(paths: PlanspacePaths, event: RunEvent, message: string): Promise<LoggedEvent> {
   const oneLine = message.replace(/\r?\n/g, ' ');
   const logged: LoggedEvent = { time: new Date().toISOString(), ...event, message: oneLine };
   const line = `- ${logged.time} ${oneLine}\n`;
-  await appendFile(paths.events, `${JSON.stringify(logged)}\n`, { mode: 0o600 });
-  await appendFile(paths.log, line, { mode: 0o644 });
-  return logged;
+  // Two small appends: synchronous calls cost less than two thread-pool round trips each.
+  appendFileSync(paths.events, `${JSON.stringify(logged)}\n`, { mode: 0o600 });
+  appendFileSync(paths.log, line, { mode: 0o644 });
+  return Promise.resolve(logged);
 }

@@ -8,6 +8,18 @@ import type { Step } from '../schedule/step.js';
 /** The mailbox the engine reads: agents report `done:`, `fail:` and `ask:` here. */
 export const ENGINE_MAILBOX = 'orchestrator';
 
+const templates = new Map<string, Promise<string>>();
+
+/** Reads a template of the package's `templates/` folder once per process. */
+function packageTemplate(name: string): Promise<string> {
+  let text = templates.get(name);
+  if (!text) {
+    text = readFile(new URL(`../../templates/${name}`, import.meta.url), 'utf8');
+    templates.set(name, text);
+  }
+  return text;
+}
+
 /** A template names a placeholder that no value was given for. */
 export class TemplateError extends PlanspaceError {
   constructor(template: string, key: string) {
@@ -68,8 +80,7 @@ function block(text: string): string {
  * @throws {TemplateError} if the template names a placeholder this function does not fill.
  */
 export async function renderStepPrompt(values: StepPromptValues): Promise<string> {
-  const url = new URL('../../templates/step-prompt.md', import.meta.url);
-  const template = await readFile(url, 'utf8');
+  const template = await packageTemplate('step-prompt.md');
   const { step, planspace, agent } = values;
   const mailbox = (verb: string, ...args: string[]): string =>
     ['mailbox', verb, shellQuote(planspace), ...args].join(' ');
@@ -131,7 +142,7 @@ export interface ExceptionPromptValues {
  * and of the log, and `state.md`.
  */
 export async function renderExceptionPrompt(values: ExceptionPromptValues): Promise<string> {
-  const template = await readFile(new URL('../../templates/exception-prompt.md', import.meta.url), 'utf8');
+  const template = await packageTemplate('exception-prompt.md');
   const { step } = values;
   const details = renderTemplate(
     template,
