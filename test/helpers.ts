@@ -4,19 +4,27 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const WORKFLOW_BIN = join(ROOT, 'bin', 'workflow.js');
 export const MAILBOX_BIN = join(ROOT, 'bin', 'mailbox.js');
 export const SKILL = resolve(ROOT, '..', 'shared', 'fixtures', 'agent-implementation-skill');
 
+/** Folders made by `makeTree` in this test file's worker, removed when the file's tests end. */
+const made: string[] = [];
+afterAll(async () => {
+  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
 /** Creates a temporary folder holding `files` (path relative to the folder -> content). */
 export async function makeTree(files: Record<string, string | Uint8Array>): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'planspace-test-'));
+  made.push(root);
   for (const [path, content] of Object.entries(files)) {
     await mkdir(dirname(join(root, path)), { recursive: true });
     await writeFile(join(root, path), content);

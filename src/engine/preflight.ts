@@ -52,6 +52,7 @@ export function agentSearchPath(sources: Sources): string[] {
  */
 export async function preflight(schedule: Schedule, sources: Sources): Promise<Resolved> {
   const problems: string[] = [];
+  if (!(await isFolder(sources.codespace))) problems.push(`codespace: no folder at ${sources.codespace}`);
   const searchPath = modelSearchPath({ models: sources.models, codespace: sources.codespace });
   const models = new Map<string, ModelSpec>();
   const remember = async (name: string, where: string): Promise<ModelSpec | undefined> => {
