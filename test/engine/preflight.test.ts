@@ -72,3 +72,19 @@ describe('workflow run: preflight of the codespace', () => {
     expect(lines[0]).toBe(`codespace: no folder at ${setup.codespace}`);
   });
 });
+
+describe('workflow check with the sources of run', () => {
+  it('lists the same problems as run, without starting anything', async () => {
+    const setup = await makeRun({ schedule: SCHEDULE });
+    const args = setup.runArgs.filter((arg) => arg !== setup.planspace);
+    const result = await setup.workflow(['check', setup.planspace, ...args]);
+    expect(result.code).toBe(2);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain("ref 'implement.md Stage 99'");
+    expect(lines[1]).toContain("unknown model 'no-such-model'");
+    expect(await setup.recordFiles()).toEqual([]);
+    // Without sources, check looks at the schedule alone.
+    expect(await setup.workflow(['check', setup.planspace])).toMatchObject({ code: 0 });
+  });
+});
