@@ -1,4 +1,3 @@
-import { PreflightError, preflight } from '../engine/preflight.js';
 import { formatProblem, ScheduleSyntaxError } from '../errors.js';
 import { readSchedule } from '../schedule/operations.js';
 import { EXIT } from './exit-codes.js';
@@ -48,6 +47,8 @@ export function checkCommand(io: VerbIO) {
       }
       const { codespace, skills, models, agents } = options;
       if ([codespace, skills, models, agents].some((source) => source !== undefined)) {
+        // Loaded only here: the model and agent-file parsers (TOML, YAML) cost start-up time.
+        const { PreflightError, preflight } = await import('../engine/preflight.js');
         try {
           await preflight(schedule, { codespace: codespace ?? process.cwd(), skills, models, agents });
         } catch (error) {

@@ -2,7 +2,7 @@
  * The `workflow` and `mailbox` commands: argv in, exit code out. The only module that writes
  * to the process's streams, installs signal handlers or decides exit codes.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { createRequire } from 'node:module';
 import { formatProblem, PlanspaceError, ScheduleSyntaxError } from '../errors.js';
 import { checkCommand } from './check.js';
@@ -72,40 +72,56 @@ function errorText(error: unknown): string {
 /** The programs this module can run, by executable name. */
 export type ProgramName = 'workflow' | 'mailbox';
 
-/** Builds the `workflow` or `mailbox` program. */
-function buildProgram(name: ProgramName, io: VerbIO, streams: CliStreams): Command {
-  const output = { writeOut: streams.stdout, writeErr: streams.stderr };
+/** Each program's verbs by name; a factory builds the verb's command only when it is needed. */
+function verbFactories(name: ProgramName, io: VerbIO, output: OutputConfiguration): Map<string, () => Command> {
+  const mailboxVerbs = (): Command[] => mailboxCommands(io);
+  if (name === 'mailbox') return new Map(mailboxVerbs().map((verb) => [verb.name(), () => verb]));
+  return new Map<string, () => Command>([
+    ['next', () => nextCommand(io)],
+    ['parse', () => parseCommand(io)],
+    ['done', () => markCommand(io, 'done')],
+    ['fail', () => markCommand(io, 'fail')],
+    ['skip', () => markCommand(io, 'skip')],
+    ['retry', () => retryCommand(io)],
+    ['status', () => statusCommand(io)],
+    ['check', () => checkCommand(io)],
+    ['run', () => runCommand(io)],
+    ['answer', () => answerCommand(io)],
+    ['questions', () => questionsCommand(io)],
+    ['abort', () => abortCommand(io)],
+    ['init', () => initCommand(io)],
+    [
+      'mailbox',
+      () => {
+        const group = new Command('mailbox').description('the mailbox verbs, as the `mailbox` command has them');
+        for (const verb of mailboxVerbs()) group.addCommand(verb.exitOverride().configureOutput(output));
+        return group;
+      },
+    ],
+  ]);
+}
+
+/**
+ * Builds the `workflow` or `mailbox` program. With `verb` naming one of its verbs, only that
+ * verb is built: a verb call is mostly start-up, and building all of them costs several ms.
+ */
+function buildProgram(name: ProgramName, io: VerbIO, streams: CliStreams, verb?: string): Command {
+  const output: OutputConfiguration = { writeOut: streams.stdout, writeErr: streams.stderr };
   const program = new Command(name)
     .version(version)
     .exitOverride()
     .configureOutput(output)
-    .showHelpAfterError('(run with --help for usage)');
-  let verbs: Command[];
-  if (name === 'mailbox') {
-    program.description('planspace mailboxes: messages between agents, the engine and humans');
-    verbs = mailboxCommands(io);
-  } else {
-    program.description('planspace: a file-based workflow engine for teams of AI coding agents');
-    const mailbox = new Command('mailbox').description('the mailbox verbs, as the `mailbox` command has them');
-    for (const verb of mailboxCommands(io)) mailbox.addCommand(verb.exitOverride().configureOutput(output));
-    verbs = [
-      nextCommand(io),
-      parseCommand(io),
-      markCommand(io, 'done'),
-      markCommand(io, 'fail'),
-      markCommand(io, 'skip'),
-      retryCommand(io),
-      statusCommand(io),
-      checkCommand(io),
-      runCommand(io),
-      answerCommand(io),
-      questionsCommand(io),
-      abortCommand(io),
-      initCommand(io),
-      mailbox,
-    ];
+    .showHelpAfterError('(run with --help for usage)')
+    .description(
+      name === 'mailbox'
+        ? 'planspace mailboxes: messages between agents, the engine and humans'
+        : 'planspace: a file-based workflow engine for teams of AI coding agents',
+    );
+  const factories = verbFactories(name, io, output);
+  const only = verb === undefined ? undefined : factories.get(verb);
+  for (const make of only ? [only] : factories.values()) {
+    program.addCommand(make().exitOverride().configureOutput(output));
   }
-  for (const verb of verbs) program.addCommand(verb.exitOverride().configureOutput(output));
   return program;
 }
 
@@ -160,7 +176,7 @@ export async function runCli(argv: readonly string[], options: RunOptions = {}):
     terminalInput: streams.terminalInput,
   };
   try {
-    await buildProgram(options.program ?? 'workflow', io, streams).parseAsync([...argv], { from: 'user' });
+    await buildProgram(options.program ?? 'workflow', io, streams, argv[0]).parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { answerQuestion, pendingQuestions } from '../engine/questions.js';
 import type { LoggedEvent } from '../planspace/log.js';
@@ -27,8 +26,9 @@ function plainLine(event: LoggedEvent): string {
  * Answers typed at the terminal: `q3 use v2` answers q3, any other line answers the oldest
  * pending question.
  */
-function readTypedAnswers(io: VerbIO, planspace: string): () => void {
+async function readTypedAnswers(io: VerbIO, planspace: string): Promise<() => void> {
   if (!io.terminalInput) return () => undefined;
+  const { createInterface } = await import('node:readline');
   const lines = createInterface({ input: io.terminalInput });
   lines.on('line', (line) => {
     const match = /^(q\d+)[:\s]\s*(.+)$/.exec(line.trim());
@@ -74,7 +74,7 @@ export function runCommand(io: VerbIO) {
     io,
     async (planspace, options) => {
       const { runEngine } = await import('../engine/engine.js');
-      const stopTyping = readTypedAnswers(io, planspace);
+      const stopTyping = await readTypedAnswers(io, planspace);
       const view = io.isTTY && options.json !== true ? new LiveView(io.print) : undefined;
       try {
         const outcome = await runEngine({
