@@ -3,8 +3,8 @@
  * to the process's streams, installs signal handlers or decides exit codes.
  */
 import { Command, CommanderError, type OutputConfiguration } from 'commander';
-import { createRequire } from 'node:module';
 import { formatProblem, PlanspaceError, ScheduleSyntaxError } from '../errors.js';
+import { PACKAGE_VERSION } from '../package-root.js';
 import { checkCommand } from './check.js';
 import { initCommand } from './init.js';
 import { EXIT, exitCodeFor, isSystemError } from './exit-codes.js';
@@ -16,7 +16,7 @@ import { abortCommand, answerCommand, questionsCommand, runCommand } from './run
 import { statusCommand } from './status.js';
 import type { CommonOptions, VerbIO, VerbOutput } from './verb.js';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+const version = PACKAGE_VERSION;
 
 /** Where the CLI reads and writes; tests pass their own. */
 export interface CliStreams {

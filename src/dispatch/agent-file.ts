@@ -12,11 +12,11 @@
  * ```
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isErrno, PlanspaceError } from '../errors.js';
 import { assertName } from '../names.js';
+import { packagePath } from '../package-root.js';
 
 /** An agent file, parsed. */
 export interface AgentFile {
@@ -36,7 +36,7 @@ export class AgentFileError extends PlanspaceError {
 }
 
 /** The package's own `agents/` folder, searched after `--agents DIR`. */
-export const PACKAGE_AGENTS = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'agents');
+export const PACKAGE_AGENTS = packagePath('agents');
 
 /**
  * Parses an agent file's text.

@@ -2,8 +2,8 @@
  * Building the command that starts an agent: pure functions of the model, the prompt and
  * the environment.
  */
-import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { delimiter, dirname } from 'node:path';
+import { packagePath } from '../package-root.js';
 import type { ModelSpec } from './models.js';
 
 /** A program to start without a shell: file, arguments, standard input and environment. */
@@ -16,7 +16,7 @@ export interface AgentCommand {
 }
 
 /** The package's `bin/` folder, holding `workflow.js` and `mailbox.js`. */
-export const PACKAGE_BIN = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'bin');
+export const PACKAGE_BIN = packagePath('bin');
 
 /** What a dispatched agent is told through its environment (DESIGN.md §5.3). */
 export interface DispatchContext {
@@ -37,7 +37,8 @@ export interface DispatchContext {
 /**
  * The environment of a dispatched agent: the engine's own, the `WORKFLOW_*` variables, and a
  * `PATH` that starts with `commands` (the folder of `createCommandShims`: `workflow` and
- * `mailbox`, the same CLI the user runs) and the folder of the running `node`.
+ * `mailbox`, the same CLI the user runs), the package's `bin/` and the folder of the running
+ * `node`.
  */
 export function agentEnvironment(
   context: DispatchContext,
@@ -47,7 +48,9 @@ export function agentEnvironment(
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
-  const path = [commands, dirname(nodePath), ...(base.PATH ?? '').split(delimiter)].filter((p) => p !== '');
+  const path = [commands, PACKAGE_BIN, dirname(nodePath), ...(base.PATH ?? '').split(delimiter)].filter(
+    (p) => p !== '',
+  );
   return {
     ...env,
     PATH: [...new Set(path)].join(delimiter),

@@ -2,12 +2,14 @@
  * `workflow init`: a new planspace from a schedule template.
  */
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { isErrno, UsageError } from '../errors.js';
+import { packagePath } from '../package-root.js';
 import { parseSchedule } from '../schedule/parse.js';
 import { planspacePaths } from './paths.js';
 
 /** The package's schedule templates, `templates/schedules/<name>.md`. */
-export const SCHEDULE_TEMPLATES = new URL('../../templates/schedules/', import.meta.url);
+export const SCHEDULE_TEMPLATES = packagePath('templates', 'schedules');
 
 /**
  * Creates a planspace: `schedule.md` from the template with `{{key}}` placeholders filled,
@@ -30,7 +32,7 @@ export async function initPlanspace(
     () => false,
   );
   if (exists) throw new UsageError(`${paths.schedule} already exists; init makes new planspaces only`);
-  const file = /[\\/]|\.md$/.test(template) ? template : new URL(`${template}.md`, SCHEDULE_TEMPLATES);
+  const file = /[\\/]|\.md$/.test(template) ? template : join(SCHEDULE_TEMPLATES, `${template}.md`);
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -3,6 +3,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { PlanspaceError } from '../errors.js';
+import { packagePath } from '../package-root.js';
 import type { Step } from '../schedule/step.js';
 
 /** The mailbox the engine reads: agents report `done:`, `fail:` and `ask:` here. */
@@ -14,7 +15,7 @@ const templates = new Map<string, Promise<string>>();
 function packageTemplate(name: string): Promise<string> {
   let text = templates.get(name);
   if (!text) {
-    text = readFile(new URL(`../../templates/${name}`, import.meta.url), 'utf8');
+    text = readFile(packagePath('templates', name), 'utf8');
     templates.set(name, text);
   }
   return text;

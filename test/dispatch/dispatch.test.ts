@@ -3,7 +3,7 @@ import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { findAgentFile, parseAgentFile, PACKAGE_AGENTS } from '../../src/dispatch/agent-file.js';
-import { agentEnvironment, buildAgentCommand } from '../../src/dispatch/command.js';
+import { agentEnvironment, buildAgentCommand, PACKAGE_BIN } from '../../src/dispatch/command.js';
 import { findModel, ModelError, modelSearchPath, parseModelToml } from '../../src/dispatch/models.js';
 import { startAgent } from '../../src/dispatch/spawn.js';
 import { isProcessAlive } from '../../src/mailbox/liveness.js';
@@ -114,7 +114,7 @@ describe('agent command and environment', () => {
       WORKFLOW_AGENT: 'step-4',
       WORKFLOW_MODELS: 'a,b',
     });
-    expect(env.PATH?.split(delimiter)).toEqual(['/run/bin', '/opt/node/bin', '/usr/bin']);
+    expect(env.PATH?.split(delimiter)).toEqual(['/run/bin', PACKAGE_BIN, '/opt/node/bin', '/usr/bin']);
   });
 });
 
