@@ -1,19 +1,12 @@
 import { formatProblem, ScheduleSyntaxError } from '../errors.js';
 import { readSchedule } from '../schedule/operations.js';
 import { EXIT } from './exit-codes.js';
-import { defineVerb, type CommonOptions, type VerbIO } from './verb.js';
-
-/** Options of `workflow check`: the same sources as `workflow run`. */
-interface CheckOptions extends CommonOptions {
-  readonly codespace?: string;
-  readonly skills?: string;
-  readonly models?: string;
-  readonly agents?: string;
-}
+import { SOURCE_OPTIONS, type SourceOptions } from './sources.js';
+import { defineVerb, type VerbIO } from './verb.js';
 
 /** `workflow check <planspace>`: validate the schedule and list every problem. */
 export function checkCommand(io: VerbIO) {
-  return defineVerb<[string], CheckOptions>(
+  return defineVerb<[string], SourceOptions>(
     {
       usage: 'check <planspace>',
       summary:
@@ -25,12 +18,7 @@ export function checkCommand(io: VerbIO) {
         '$ workflow check ./plan --skills ./skills --models ./models',
         "./plan/schedule.md:6: step 3: unknown model 'glm': no glm.toml in ./models, ...",
       ],
-      options: [
-        ['--codespace <dir>', 'the project agents work in (default: the current folder)'],
-        ['--skills <dir>', 'the folder that step refs point into'],
-        ['--models <dir>', 'searched first for <model>.toml'],
-        ['--agents <dir>', 'searched first for agent files (exception-handler.md)'],
-      ],
+      options: SOURCE_OPTIONS,
     },
     io,
     async (planspace, options) => {

@@ -7,15 +7,8 @@ import { NoSuchStepError } from '../errors.js';
 import { isProcessAlive } from '../mailbox/liveness.js';
 import { EXIT } from './exit-codes.js';
 import { LiveView } from './live-view.js';
+import { SOURCE_OPTIONS, type SourceOptions } from './sources.js';
 import { defineVerb, type CommonOptions, type VerbIO } from './verb.js';
-
-/** Options of `workflow run`. */
-interface RunCliOptions extends CommonOptions {
-  readonly codespace?: string;
-  readonly skills?: string;
-  readonly models?: string;
-  readonly agents?: string;
-}
 
 /** A plain line for an event: its time of day and its log message. */
 function plainLine(event: LoggedEvent): string {
@@ -50,7 +43,7 @@ async function readTypedAnswers(io: VerbIO, planspace: string): Promise<() => vo
 
 /** `workflow run <planspace>`: run the schedule to the end. */
 export function runCommand(io: VerbIO) {
-  return defineVerb<[string], RunCliOptions>(
+  return defineVerb<[string], SourceOptions>(
     {
       usage: 'run <planspace>',
       summary:
@@ -64,12 +57,7 @@ export function runCommand(io: VerbIO) {
         '3  blocked: a failed step needs a human (see workflow questions)',
         '4  aborted; the running step is back to [wait]',
       ],
-      options: [
-        ['--codespace <dir>', 'the project agents work in (default: the current folder)'],
-        ['--skills <dir>', 'the folder that step refs point into'],
-        ['--models <dir>', 'searched first for <model>.toml'],
-        ['--agents <dir>', 'searched first for agent files (exception-handler.md)'],
-      ],
+      options: SOURCE_OPTIONS,
     },
     io,
     async (planspace, options) => {
