@@ -71,8 +71,9 @@ import {
 } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
 import { preflight, type Resolved, type Sources } from './preflight.js';
-import { cancelStaleQuestions, listQuestions, recordQuestion, type Question } from './questions.js';
-import { parseReport, parseVerdict } from './reports.js';
+import { EngineMailbox, type RunReport } from './messages.js';
+import { cancelStaleQuestions } from './questions.js';
+import { parseVerdict } from './reports.js';
 
 /** Options of `runEngine`. */
 export interface EngineOptions extends Sources {
@@ -100,35 +101,6 @@ type State =
   | { readonly kind: 'handle-failure'; readonly step: Step; readonly reason: string }
   | { readonly kind: 'ask-human'; readonly step: Step; readonly reason: string }
   | { readonly kind: 'end'; readonly outcome: EngineOutcome };
-
-/** A done/fail report of one run id. */
-interface RunReport {
-  readonly kind: 'done' | 'fail';
-  readonly text: string;
-}
-
-/** Wakes waiters when something they may be waiting for happened. */
-class Bell {
-  readonly #waiters = new Set<() => void>();
-
-  ring(): void {
-    for (const waiter of this.#waiters) waiter();
-  }
-
-  /** Resolves on the next ring or when `signal` aborts. */
-  wait(signal: AbortSignal): Promise<void> {
-    return new Promise((resolvePromise) => {
-      const done = (): void => {
-        this.#waiters.delete(done);
-        signal.removeEventListener('abort', done);
-        resolvePromise();
-      };
-      this.#waiters.add(done);
-      signal.addEventListener('abort', done, { once: true });
-      if (signal.aborted) done();
-    });
-  }
-}
 
 /**
  * Runs a planspace's schedule to the end.
@@ -181,22 +153,18 @@ class Engine {
   readonly #sources: Sources;
   readonly #resolved: Resolved;
   readonly #runBase: string;
-  readonly #inbox: Inbox;
   readonly #options: EngineOptions;
   /** The folder with the `workflow` and `mailbox` commands, first on agents' PATH. */
   readonly #commands: string;
   readonly #signal: AbortSignal;
-  readonly #bell = new Bell();
-  /** Reports by run id, filled by the mailbox pump. */
-  readonly #reports = new Map<string, RunReport>();
-  /** Escalation answers by question id. */
-  readonly #answers = new Map<string, string>();
+  /** Reports, questions and answers arriving in the engine's mailbox. */
+  readonly #mailbox: EngineMailbox;
   /** Steps the exception handler fixed once; a second failure escalates. */
   readonly #fixed = new Set<number>();
   /** Human guidance for a step's next prompt. */
   readonly #guidance = new Map<number, string>();
   #dispatches = 0;
-  #currentRunId: string | undefined;
+  /** The step last dispatched, for `abort`. */
   #currentStep: number | undefined;
 
   constructor(
@@ -213,7 +181,7 @@ class Engine {
     this.#sources = sources;
     this.#resolved = resolved;
     this.#runBase = runBase;
-    this.#inbox = inbox;
+    this.#mailbox = new EngineMailbox(paths, inbox, runBase, (event, message) => this.#log(event, message));
     this.#options = options;
     this.#signal = options.signal ?? new AbortController().signal;
   }
@@ -230,7 +198,7 @@ class Engine {
       );
     }
     const pumpStop = new AbortController();
-    const pump = this.#pumpMailbox(pumpStop.signal);
+    const pump = this.#mailbox.pump(pumpStop.signal);
     let state: State = { kind: 'next' };
     try {
       while (state.kind !== 'end') {
@@ -328,7 +296,7 @@ class Engine {
       },
       this.#commands,
     );
-    this.#currentRunId = runId;
+    this.#mailbox.expect(runId, step.number);
     this.#currentStep = step.number;
     const running = await startAgent(buildAgentCommand(model, prompt, env), {
       cwd: this.#sources.codespace,
@@ -341,7 +309,7 @@ class Engine {
       `step ${step.number} (${step.name}): dispatched to ${model.name}, run ${runId}`,
     );
     const exit = await this.#wait(running, runId);
-    this.#currentRunId = undefined;
+    this.#mailbox.stopExpecting();
     return { kind: 'settle', step, runId, exit };
   }
 
@@ -350,14 +318,14 @@ class Engine {
     let exited: AgentExit | undefined;
     void running.exit.then((exit) => {
       exited = exit;
-      this.#bell.ring();
+      this.#mailbox.bell.ring();
     });
     let graceTimer: NodeJS.Timeout | undefined;
     const stop = new AbortController();
     try {
       while (!exited) {
         if (this.#signal.aborted) return await running.stop();
-        if (this.#reports.has(runId) && !graceTimer) {
+        if (this.#mailbox.report(runId) !== undefined && !graceTimer) {
           graceTimer = setTimeout(() => void running.stop(), this.#options.reportGraceMs ?? 10_000);
         }
         const aborted = new Promise<void>((resolvePromise) => {
@@ -369,7 +337,7 @@ class Engine {
             { once: true, signal: stop.signal },
           );
         });
-        await Promise.race([this.#bell.wait(stop.signal), aborted]);
+        await Promise.race([this.#mailbox.bell.wait(stop.signal), aborted]);
       }
       return exited;
     } finally {
@@ -381,7 +349,7 @@ class Engine {
   // SETTLE
   async #settle(step: Step, runId: string, exit: AgentExit): Promise<State> {
     if (this.#signal.aborted) return this.#aborted(step);
-    const report = this.#reports.get(runId);
+    const report = this.#mailbox.report(runId);
     const summary = report ? `: ${report.text}` : '';
     if (exit.exitCode === 0 && report?.kind !== 'fail') {
       // Marking the step done and taking the next one share one locked read and write.
@@ -471,7 +439,7 @@ class Engine {
 
   // ASK_HUMAN
   async #askHuman(step: Step, reason: string): Promise<State> {
-    const question = await this.#ask({
+    const question = await this.#mailbox.ask({
       kind: 'escalation',
       step: step.number,
       asker: 'human',
@@ -479,9 +447,9 @@ class Engine {
       runId: this.#runBase,
     });
     let answer: string | undefined;
-    while ((answer = this.#answers.get(question.id)) === undefined) {
+    while ((answer = this.#mailbox.answer(question.id)) === undefined) {
       if (this.#signal.aborted) return this.#aborted(undefined);
-      await this.#bell.wait(this.#signal);
+      await this.#mailbox.bell.wait(this.#signal);
     }
     const decision = answer.trim().toLowerCase();
     if (decision === 'abort') return this.#aborted(undefined);
@@ -521,85 +489,6 @@ class Engine {
       current ? `run aborted; step ${current.number} (${current.name}) is back to [wait]` : 'run aborted',
     );
     return { kind: 'end', outcome: { kind: 'aborted', step: current } };
-  }
-
-  /** Reads the engine's mailbox for as long as the run lasts. */
-  async #pumpMailbox(stop: AbortSignal): Promise<void> {
-    for (;;) {
-      let message;
-      try {
-        message = await this.#inbox.next({ signal: stop });
-      } catch (error) {
-        if (stop.aborted) return;
-        throw error;
-      }
-      const report = parseReport(message.body);
-      const from = message.sender ?? 'unknown';
-      switch (report.kind) {
-        case 'done':
-        case 'fail': {
-          const current = this.#currentRunId;
-          const mine =
-            message.runId === current || (message.runId === null && report.tag === String(this.#currentStep));
-          if (current === undefined || !mine) {
-            await this.#log(
-              { event: 'stale-report', from, runId: message.runId, report: report.kind },
-              `ignored a stale ${report.kind}: report from ${from} (run ${message.runId ?? 'none'})`,
-            );
-          } else this.#reports.set(current, { kind: report.kind, text: report.text });
-          break;
-        }
-        case 'ask':
-          await this.#ask({
-            kind: 'ask',
-            step: Number(report.tag) || this.#currentStep || null,
-            asker: from,
-            question: report.text,
-            runId: message.runId ?? this.#runBase,
-          });
-          break;
-        case 'answered':
-          await this.#deliverAnswer(report.id);
-          break;
-        case 'progress':
-          await this.#log(
-            { event: 'progress', from, tag: report.tag, detail: report.text },
-            `progress from ${from}: ${report.text}`,
-          );
-          break;
-        case 'other':
-          await this.#log({ event: 'message', from, text: report.text }, `message from ${from}: ${report.text}`);
-      }
-      this.#bell.ring();
-    }
-  }
-
-  /** Delivers an answer: to the asker's mailbox for an agent's question, to the loop for an escalation. */
-  async #deliverAnswer(id: string): Promise<void> {
-    const question = (await listQuestions(this.#paths)).find((q) => q.id === id);
-    if (question?.answer === undefined) return;
-    await this.#log(
-      { event: 'answered', question: id, answer: question.answer },
-      `question ${id} answered: ${question.answer}`,
-    );
-    if (question.kind === 'escalation') this.#answers.set(id, question.answer);
-    else await send(this.#paths.root, question.asker, `answer:${question.answer}\n`, { from: ENGINE_MAILBOX });
-  }
-
-  async #ask(question: Omit<Question, 'id' | 'askedAt'>): Promise<Question> {
-    const recorded = await recordQuestion(this.#paths, question);
-    await this.#log(
-      {
-        event: 'question',
-        question: recorded.id,
-        kind: recorded.kind,
-        step: recorded.step ?? undefined,
-        asker: recorded.asker,
-        text: recorded.question,
-      },
-      `QUESTION ${recorded.id} from ${recorded.asker}: ${recorded.question} (answer: workflow answer ${this.#paths.root} --id ${recorded.id} <text>)`,
-    );
-    return recorded;
   }
 
   async #position(text: string): Promise<void> {

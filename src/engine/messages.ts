@@ -1,0 +1,167 @@
+/**
+ * The engine's mailbox (`orchestrator`), read for as long as a run lasts: `done:`/`fail:`
+ * reports of the running agent (others' are stale: logged and ignored), `ask:` questions from
+ * any agent, `answered:` wake-ups from `workflow answer`, and progress notes. The run loop waits
+ * on `bell`, which rings after every message.
+ */
+import { send } from '../mailbox/send.js';
+import type { Inbox } from '../mailbox/receive.js';
+import type { RunEvent } from '../planspace/log.js';
+import type { PlanspacePaths } from '../planspace/paths.js';
+import { ENGINE_MAILBOX } from '../prompt/render.js';
+import { listQuestions, recordQuestion, type Question } from './questions.js';
+import { parseReport } from './reports.js';
+
+/** A done/fail report of one run id. */
+export interface RunReport {
+  readonly kind: 'done' | 'fail';
+  readonly text: string;
+}
+
+/** Wakes waiters when something they may be waiting for happened. */
+export class Bell {
+  readonly #waiters = new Set<() => void>();
+
+  ring(): void {
+    for (const waiter of this.#waiters) waiter();
+  }
+
+  /** Resolves on the next ring or when `signal` aborts. */
+  wait(signal: AbortSignal): Promise<void> {
+    return new Promise((resolvePromise) => {
+      const done = (): void => {
+        this.#waiters.delete(done);
+        signal.removeEventListener('abort', done);
+        resolvePromise();
+      };
+      this.#waiters.add(done);
+      signal.addEventListener('abort', done, { once: true });
+      if (signal.aborted) done();
+    });
+  }
+}
+
+/** Writes an event to the run's records (the engine's `#log`). */
+export type LogEvent = (event: RunEvent, message: string) => Promise<void>;
+
+/** What the engine hears through its mailbox, and the questions it asks. */
+export class EngineMailbox {
+  /** Rings after every message handled. */
+  readonly bell = new Bell();
+  readonly #paths: PlanspacePaths;
+  readonly #inbox: Inbox;
+  readonly #runBase: string;
+  readonly #log: LogEvent;
+  readonly #reports = new Map<string, RunReport>();
+  readonly #answers = new Map<string, string>();
+  /** The agent whose reports count now: its run id and step. */
+  #expecting: { runId: string; step: number } | undefined;
+
+  constructor(paths: PlanspacePaths, inbox: Inbox, runBase: string, log: LogEvent) {
+    this.#paths = paths;
+    this.#inbox = inbox;
+    this.#runBase = runBase;
+    this.#log = log;
+  }
+
+  /** From now on, `done:`/`fail:` reports count for this run id (and, without a run id, this step's tag). */
+  expect(runId: string, step: number): void {
+    this.#expecting = { runId, step };
+  }
+
+  /** Reports no longer count for anyone until the next `expect`. */
+  stopExpecting(): void {
+    this.#expecting = undefined;
+  }
+
+  /** The report of run `runId`, if it arrived. */
+  report(runId: string): RunReport | undefined {
+    return this.#reports.get(runId);
+  }
+
+  /** The answer to escalation `id`, once given. */
+  answer(id: string): string | undefined {
+    return this.#answers.get(id);
+  }
+
+  /** Reads and handles messages until `stop` aborts. */
+  async pump(stop: AbortSignal): Promise<void> {
+    for (;;) {
+      let message;
+      try {
+        message = await this.#inbox.next({ signal: stop });
+      } catch (error) {
+        if (stop.aborted) return;
+        throw error;
+      }
+      const report = parseReport(message.body);
+      const from = message.sender ?? 'unknown';
+      const expecting = this.#expecting;
+      switch (report.kind) {
+        case 'done':
+        case 'fail': {
+          const mine =
+            expecting !== undefined &&
+            (message.runId === expecting.runId || (message.runId === null && report.tag === String(expecting.step)));
+          if (!expecting || !mine) {
+            await this.#log(
+              { event: 'stale-report', from, runId: message.runId, report: report.kind },
+              `ignored a stale ${report.kind}: report from ${from} (run ${message.runId ?? 'none'})`,
+            );
+          } else this.#reports.set(expecting.runId, { kind: report.kind, text: report.text });
+          break;
+        }
+        case 'ask':
+          await this.ask({
+            kind: 'ask',
+            step: Number(report.tag) || expecting?.step || null,
+            asker: from,
+            question: report.text,
+            runId: message.runId ?? this.#runBase,
+          });
+          break;
+        case 'answered':
+          await this.#deliverAnswer(report.id);
+          break;
+        case 'progress':
+          await this.#log(
+            { event: 'progress', from, tag: report.tag, detail: report.text },
+            `progress from ${from}: ${report.text}`,
+          );
+          break;
+        case 'other':
+          await this.#log({ event: 'message', from, text: report.text }, `message from ${from}: ${report.text}`);
+      }
+      this.bell.ring();
+    }
+  }
+
+  /** Records a question and announces it in the log (and so on the terminal). */
+  async ask(question: Omit<Question, 'id' | 'askedAt'>): Promise<Question> {
+    const recorded = await recordQuestion(this.#paths, question);
+    await this.#log(
+      {
+        event: 'question',
+        question: recorded.id,
+        kind: recorded.kind,
+        step: recorded.step ?? undefined,
+        asker: recorded.asker,
+        text: recorded.question,
+      },
+      `QUESTION ${recorded.id} from ${recorded.asker}: ${recorded.question} (answer: workflow answer ${this.#paths.root} --id ${recorded.id} <text>)`,
+    );
+    return recorded;
+  }
+
+  /** Delivers an answer: to the asker's mailbox for an agent's question, to the loop for an escalation. */
+  async #deliverAnswer(id: string): Promise<void> {
+    const question = (await listQuestions(this.#paths)).find((q) => q.id === id);
+    if (question?.answer === undefined) return;
+    await this.#log(
+      { event: 'answered', question: id, answer: question.answer },
+      `question ${id} answered: ${question.answer}`,
+    );
+    if (question.kind === 'escalation') this.#answers.set(id, question.answer);
+    else await send(this.#paths.root, question.asker, `answer:${question.answer}\n`, { from: ENGINE_MAILBOX });
+  }
+}
