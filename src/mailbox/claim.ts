@@ -28,7 +28,7 @@ export interface ClaimedMessage extends Message {
 }
 
 /** A file in `claimed/`, split into its parts. */
-interface Claim {
+export interface Claim {
   readonly file: string;
   readonly seq: number;
   readonly id: string;
@@ -41,7 +41,8 @@ function parseClaim(file: string): Claim | undefined {
   return { file, seq: Number(match[1]), id: match[2] ?? '', pid: Number(match[3]) };
 }
 
-function listDir(dir: string): string[] {
+/** Lists a folder; a missing folder is empty. */
+export function listDir(dir: string): string[] {
   try {
     return readdirSync(dir);
   } catch (error) {
@@ -80,7 +81,7 @@ function openClaim(paths: MailboxPaths, file: string, seq: number): ClaimedMessa
 }
 
 /** Reads the shared cursor hint: how many leading records are known to be claimed. */
-function readCursor(paths: MailboxPaths): number {
+export function readCursor(paths: MailboxPaths): number {
   try {
     const value = Number(readFileSync(paths.cursor, 'utf8'));
     return Number.isSafeInteger(value) && value >= 0 ? value : 0;
@@ -121,13 +122,17 @@ const ORPHAN_SCAN_MS = 1000;
 /** How many journal records one read takes. */
 const WINDOW = 64;
 
-/** Takes over the oldest claim whose receiver died, if there is one. */
-function claimOrphan(paths: MailboxPaths): ClaimedMessage | undefined {
-  const orphans = listDir(paths.claimed)
+/** Claims whose receiver died (never this process's own), oldest first: they are delivered again. */
+export function orphanedClaims(paths: MailboxPaths): Claim[] {
+  return listDir(paths.claimed)
     .map(parseClaim)
     .filter((claim): claim is Claim => claim !== undefined && claim.pid !== process.pid && !isProcessAlive(claim.pid))
     .sort((a, b) => a.seq - b.seq);
-  for (const orphan of orphans) {
+}
+
+/** Takes over the oldest claim whose receiver died, if there is one. */
+function claimOrphan(paths: MailboxPaths): ClaimedMessage | undefined {
+  for (const orphan of orphanedClaims(paths)) {
     const file = `${orphan.seq}-${orphan.id}@${process.pid}`;
     if (tryRename(join(paths.claimed, orphan.file), join(paths.claimed, file))) {
       return openClaim(paths, file, orphan.seq);

@@ -3,6 +3,7 @@
  * `  - needs: 3, 4` or `  - timeout: 30m`. Pure parsing of keys and values.
  */
 import { NAME_PATTERN } from '../names.js';
+import type { Problem } from '../errors.js';
 import type { RunCondition, StepAttributes } from './step.js';
 
 /** Every attribute key the engine understands. Any other key is an error. */
@@ -106,7 +107,7 @@ function parseDurationValue(value: string): Parsed<number> {
 export function applyAttribute(
   key: AttributeKey,
   value: string,
-  into: { -readonly [K in keyof StepAttributes]: StepAttributes[K] },
+  into: MutableAttributes,
 ): AttributeValueProblem | undefined {
   const store = <T>(parsed: Parsed<T>, set: (value: T) => void): AttributeValueProblem | undefined => {
     if (!parsed.ok) return parsed;
@@ -139,4 +140,46 @@ export function isAttributeKey(word: string): word is AttributeKey {
 /** Quotes found text for an error message; empty text reads as `nothing`. */
 export function quote(text: string): string {
   return text === '' ? 'nothing' : `'${text}'`;
+}
+
+/** Step attributes while they are being read. */
+export type MutableAttributes = { -readonly [K in keyof StepAttributes]: StepAttributes[K] };
+
+/**
+ * Reads one attribute item (`  - key: value`) into `into`.
+ *
+ * @param item - the match of `ATTRIBUTE_LINE`: indent plus bullet, then the entry.
+ * @returns the key and the column of its value, or the problem with the item.
+ */
+export function parseAttributeItem(
+  item: RegExpExecArray,
+  into: MutableAttributes,
+  where: { file: string; line: number },
+): { key: string; column: number } | Problem {
+  const indent = item[1]?.length ?? 0;
+  const text = item[2] ?? '';
+  const problemAt = (at: number, expected: string, found: string): Problem => ({
+    ...where,
+    column: indent + at + 1,
+    expected,
+    found,
+  });
+  const entry = /^([A-Za-z][\w-]*):[ \t]*(.*?)[ \t]*$/.exec(text);
+  const key = entry?.[1] ?? '';
+  if (!entry || !isAttributeKey(key)) {
+    const keys = ATTRIBUTE_KEYS.join(', ');
+    return problemAt(0, `an attribute 'key: value' with a key from ${keys}`, quote(entry ? key : text));
+  }
+  if (attributeSet(into, key)) return problemAt(0, 'each attribute once per step', `a second '${key}'`);
+  const value = entry[2] ?? '';
+  const valueAt = text.indexOf(value, key.length + 1);
+  const problem = applyAttribute(key, value, into);
+  if (problem) return problemAt(valueAt + problem.at, problem.expected, problem.found);
+  return { key, column: indent + valueAt + 1 };
+}
+
+/** True when the attribute `key` already has a value in `attributes`. */
+function attributeSet(attributes: StepAttributes, key: AttributeKey): boolean {
+  const field = { backoff: 'backoffMs', timeout: 'timeoutMs', stall: 'stallMs' }[key as string] ?? key;
+  return (attributes as Record<string, unknown>)[field] !== undefined;
 }

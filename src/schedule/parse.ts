@@ -13,14 +13,7 @@
  */
 import { ScheduleSyntaxError, type Problem } from '../errors.js';
 import { NAME_PATTERN } from '../names.js';
-import {
-  ATTRIBUTE_KEYS,
-  ATTRIBUTE_LINE,
-  applyAttribute,
-  isAttributeKey,
-  quote,
-  type AttributeKey,
-} from './attributes.js';
+import { ATTRIBUTE_LINE, parseAttributeItem, quote, type MutableAttributes } from './attributes.js';
 import { findCodeBlocks } from './fences.js';
 import { isStepStatus, type Schedule, type Step, type StepAttributes, type StepStatus } from './step.js';
 
@@ -224,49 +217,8 @@ function matchingOpenParen(text: string): number {
   return -1;
 }
 
-type MutableAttributes = { -readonly [K in keyof StepAttributes]: StepAttributes[K] };
-
 /** The attributes of every step that has none, shared so that plain steps allocate less. */
 const NO_ATTRIBUTES: StepAttributes = Object.freeze({});
-
-/**
- * Reads one attribute item (`  - key: value`) into `into`.
- *
- * @param item - the match of `ATTRIBUTE_LINE`: indent plus bullet, then the entry.
- * @returns the key and the column of its value, or the problem with the item.
- */
-function parseAttributeItem(
-  item: RegExpExecArray,
-  into: MutableAttributes,
-  where: { file: string; line: number },
-): { key: string; column: number } | Problem {
-  const indent = item[1]?.length ?? 0;
-  const text = item[2] ?? '';
-  const problemAt = (at: number, expected: string, found: string): Problem => ({
-    ...where,
-    column: indent + at + 1,
-    expected,
-    found,
-  });
-  const entry = /^([A-Za-z][\w-]*):[ \t]*(.*?)[ \t]*$/.exec(text);
-  const key = entry?.[1] ?? '';
-  if (!entry || !isAttributeKey(key)) {
-    const keys = ATTRIBUTE_KEYS.join(', ');
-    return problemAt(0, `an attribute 'key: value' with a key from ${keys}`, quote(entry ? key : text));
-  }
-  if (attributeSet(into, key)) return problemAt(0, 'each attribute once per step', `a second '${key}'`);
-  const value = entry[2] ?? '';
-  const valueAt = text.indexOf(value, key.length + 1);
-  const problem = applyAttribute(key, value, into);
-  if (problem) return problemAt(valueAt + problem.at, problem.expected, problem.found);
-  return { key, column: indent + valueAt + 1 };
-}
-
-/** True when the attribute `key` already has a value in `attributes`. */
-function attributeSet(attributes: StepAttributes, key: AttributeKey): boolean {
-  const field = { backoff: 'backoffMs', timeout: 'timeoutMs', stall: 'stallMs' }[key as string] ?? key;
-  return (attributes as Record<string, unknown>)[field] !== undefined;
-}
 
 /** A `needs:` value with its position, checked once every step is known. */
 interface NeedsAt {
