@@ -61,13 +61,13 @@ export {
   type StepStatus,
 } from './schedule/step.js';
 export { runCli, type CliStreams, type ProgramName, type RunOptions } from './cli/main.js';
-export { claimAll, claimNext, type ClaimedMessage, type ReadPosition } from './mailbox/claim.js';
 export { decodeMessage, encodeMessage, MessageCorruptError, type Envelope, type Message } from './mailbox/envelope.js';
 export { ensureMailbox, removeMailboxes } from './mailbox/folders.js';
-export { RECORD_BYTES } from './mailbox/journal.js';
+export { RECORD_BYTES } from './mailbox/records.js';
 export { isProcessAlive } from './mailbox/liveness.js';
 export { mailboxPaths, type MailboxPaths } from './mailbox/paths.js';
 export { countPending } from './mailbox/pending.js';
+export { claimAll, MailboxReader, type ClaimedMessage } from './mailbox/reader.js';
 export {
   messages,
   openInbox,

@@ -4,8 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import type { ClaimedMessage } from '../mailbox/claim.js';
-import { claimAll } from '../mailbox/claim.js';
+import { claimAll, type ClaimedMessage } from '../mailbox/reader.js';
 import { removeMailboxes } from '../mailbox/folders.js';
 import { mailboxPaths } from '../mailbox/paths.js';
 import { countPending } from '../mailbox/pending.js';

@@ -4,7 +4,7 @@ import { mailboxPaths, type MailboxPaths } from './paths.js';
 
 /**
  * Creates a mailbox's folders (0700: only the owner may read or inject messages) and its
- * empty journal, if they do not exist yet. Idempotent and safe to race.
+ * empty journal and claims log, if they do not exist yet. Idempotent and safe to race.
  *
  * @param planspace - the planspace folder, which must exist.
  * @throws the `fs` error if the planspace is missing or not writable.
@@ -13,10 +13,8 @@ export async function ensureMailbox(planspace: string, paths: MailboxPaths): Pro
   const mailboxes = planspacePaths(planspace).mailboxes;
   await mkdir(mailboxes, { mode: 0o700 }).catch(ignoreExists);
   await mkdir(paths.dir, { mode: 0o700 }).catch(ignoreExists);
-  await Promise.all(
-    [paths.messages, paths.claimed, paths.tmp].map((dir) => mkdir(dir, { mode: 0o700 }).catch(ignoreExists)),
-  );
-  await (await open(paths.journal, 'a', 0o600)).close();
+  await mkdir(paths.data, { mode: 0o700 }).catch(ignoreExists);
+  await Promise.all([paths.journal, paths.claims].map(async (log) => (await open(log, 'a', 0o600)).close()));
 }
 
 function ignoreExists(error: unknown): void {

@@ -6,23 +6,22 @@ import { planspacePaths } from '../planspace/paths.js';
  * The files of one mailbox, `<planspace>/mailboxes/<name>/` (every folder 0700):
  *
  * ```text
- * journal     one 48-byte record per delivered message, in delivery order (the sequence)
- * messages/   messages not yet claimed, one file each, named by message id; a message is
- *             delivered once the journal records it
- * claimed/    claimed messages, named <seq>-<id>@<receiver pid>, until acknowledged
- * tmp/        temporary files of the cursor hint
- * cursor      a hint: how many leading journal records are known to be claimed
+ * journal     one 64-byte record per delivered message, in delivery order (the sequence):
+ *             the message's id and where its envelope is stored
+ * claims      one 64-byte record per claim and per acknowledgement, in the order they were made
+ * data/       the envelopes: one append-only file per sending process, named by its process
+ *             key, and a file of its own, named by message id, for each message over 64 KiB
  * agent.json  the registration of the agent that owns the mailbox, if any
  * ```
+ *
+ * See `journal.ts`, `ledger.ts` and `send.ts` for the formats and protocols.
  */
 export interface MailboxPaths {
   readonly name: string;
   readonly dir: string;
   readonly journal: string;
-  readonly messages: string;
-  readonly claimed: string;
-  readonly tmp: string;
-  readonly cursor: string;
+  readonly claims: string;
+  readonly data: string;
   readonly agent: string;
 }
 
@@ -38,10 +37,8 @@ export function mailboxPaths(planspace: string, name: string): MailboxPaths {
     name,
     dir,
     journal: join(dir, 'journal'),
-    messages: join(dir, 'messages'),
-    claimed: join(dir, 'claimed'),
-    tmp: join(dir, 'tmp'),
-    cursor: join(dir, 'cursor'),
+    claims: join(dir, 'claims'),
+    data: join(dir, 'data'),
     agent: join(dir, 'agent.json'),
   };
 }

@@ -8,7 +8,7 @@
  */
 import type { FSWatcher } from 'chokidar';
 import { PlanspaceError } from '../errors.js';
-import { claimNext, type ClaimedMessage, type ReadPosition } from './claim.js';
+import { MailboxReader, type ClaimedMessage } from './reader.js';
 import { ensureMailbox } from './folders.js';
 import { mailboxPaths, type MailboxPaths } from './paths.js';
 
@@ -69,13 +69,14 @@ export async function openInbox(planspace: string, name: string): Promise<Inbox>
 class JournalInbox implements Inbox {
   readonly #paths: MailboxPaths;
   readonly #watcher: FSWatcher;
-  readonly #position: ReadPosition = { cursor: 0 };
+  readonly #reader: MailboxReader;
   readonly #waiters = new Set<() => void>();
   #dirty = false;
   #error: Error | undefined;
 
   constructor(paths: MailboxPaths, watcher: FSWatcher) {
     this.#paths = paths;
+    this.#reader = new MailboxReader(paths);
     this.#watcher = watcher;
     watcher.on('raw', () => {
       this.#wake();
@@ -96,7 +97,7 @@ class JournalInbox implements Inbox {
   }
 
   async poll(options: Pick<ReceiveOptions, 'ack'> = {}): Promise<ClaimedMessage | undefined> {
-    const message = claimNext(this.#paths, this.#position);
+    const message = this.#reader.claimNext();
     if (message && options.ack !== false) await message.ack();
     return message;
   }

@@ -1,11 +1,13 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
 import { assertName } from '../names.js';
 import { encodeMessage } from './envelope.js';
 import { ensureMailbox } from './folders.js';
-import { appendRecord } from './journal.js';
-import { mailboxPaths } from './paths.js';
+import { PROCESS_KEY } from './identity.js';
+import { encodeDelivery } from './journal.js';
+import { mailboxPaths, type MailboxPaths } from './paths.js';
+import { appendAndLocate } from './records.js';
 
 /** Options of `send`. */
 export interface SendOptions {
@@ -21,25 +23,44 @@ export interface SendResult {
   readonly seq: number;
 }
 
+/** Envelopes larger than this (in bytes) get a data file of their own, deleted once consumed. */
+export const SHARED_DATA_MAX = 64 * 1024;
+
 let sent = 0;
 
-/** A message id unique across processes: pid, a per-process counter, time, randomness. */
-function newMessageId(): string {
-  sent += 1;
-  const random = Math.floor(Math.random() * 0x10000)
-    .toString(16)
-    .padStart(4, '0');
-  return `${process.pid}.${sent}.${Date.now().toString(36)}.${random}`;
+/**
+ * Stores an envelope: appended to this process's data file, which only this process writes
+ * (so the offset is the size before the write), or, if large, in a new file of its own.
+ *
+ * @returns the journal record that delivers it.
+ */
+function store(paths: MailboxPaths, id: string, envelope: Buffer): Buffer {
+  if (envelope.length > SHARED_DATA_MAX) {
+    writeFileSync(join(paths.data, id), envelope, { flag: 'wx', mode: 0o600 });
+    return encodeDelivery(id, true, 0, envelope.length);
+  }
+  const fd = openSync(join(paths.data, PROCESS_KEY), 'a', 0o600);
+  try {
+    const offset = fstatSync(fd).size;
+    for (let written = 0; written < envelope.length;) written += writeSync(fd, envelope, written);
+    return encodeDelivery(id, false, offset, envelope.length);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
  * Delivers a message to a mailbox, creating the mailbox if needed.
  *
- * Delivery is atomic and never overwrites another message: the message is written whole to
- * `messages/<id>` (a new file under a unique id) and only then recorded in the journal, whose
- * single-write record is the moment of delivery. Receivers find messages through the journal
- * only, so none ever sees a partial message, and the journal order (the sequence) is the order
- * the sends completed in.
+ * Delivery is atomic and never overwrites another message: the envelope is stored whole
+ * first (see `store`), and only then is its journal record appended, in one write whose
+ * completion is the moment of delivery. Receivers find messages through the journal only, so
+ * none ever sees a partial message, and the journal order (the sequence) is the order the
+ * sends completed in. A sender killed between the two steps leaves bytes that no record
+ * points to: nothing is delivered.
+ *
+ * Sending allocates no file for a message of up to 64 KiB: on a busy mailbox, creating and
+ * deleting a file per message costs more than everything else a send does.
  *
  * @param planspace - the planspace folder.
  * @param target - the mailbox name.
@@ -55,23 +76,21 @@ export async function send(
 ): Promise<SendResult> {
   const paths = mailboxPaths(planspace, target);
   if (options.from !== undefined) assertName('sender', options.from);
-  const id = newMessageId();
-  const bytes = encodeMessage(
+  sent += 1;
+  const id = `${PROCESS_KEY}.${sent.toString(36)}`;
+  const envelope = encodeMessage(
     { id, sender: options.from ?? null, time: new Date().toISOString(), runId: options.runId ?? null },
     typeof body === 'string' ? Buffer.from(body) : body,
   );
-  // No receiver looks at a message before its journal record exists, so the file can be
-  // written in place: until the record is appended it is not delivered, and a sender killed
-  // before that leaves an undelivered file that `cleanup` removes.
   // Synchronous, like the journal append: a few small system calls cost less than the
   // thread-pool round trips that would carry them.
-  const file = join(paths.messages, id);
+  let record: Buffer;
   try {
-    writeFileSync(file, bytes, { flag: 'wx', mode: 0o600 });
+    record = store(paths, id, envelope);
   } catch (error) {
     if (!isErrno(error, 'ENOENT')) throw error;
     await ensureMailbox(planspace, paths);
-    writeFileSync(file, bytes, { flag: 'wx', mode: 0o600 });
+    record = store(paths, id, envelope);
   }
-  return { id, seq: appendRecord(paths.journal, id) };
+  return { id, seq: appendAndLocate(paths.journal, record) };
 }

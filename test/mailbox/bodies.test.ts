@@ -3,6 +3,8 @@
  * comes out byte for byte, through the CLI's standard input and output and through the library.
  */
 import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { receive, send } from '../../src/index.js';
 import { makeTree, runMailbox } from '../helpers.js';
@@ -44,6 +46,14 @@ describe('message bodies', () => {
 
     await send(plan, 'lib', body);
     expect((await runMailbox(['recv', plan, 'lib', '10'])).bytes.equals(body)).toBe(true);
+
+    // Consumed messages leave no data behind: a large body's own file (`<key>.<n>`) is deleted
+    // once acknowledged, and so is the file of the CLI sender, which has exited. Only this live
+    // process's own data file may remain.
+    const left = await readdir(join(plan, 'mailboxes', 'lib', 'data'));
+    expect(
+      left.filter((file) => file.split('.').length !== 2 || !file.startsWith(`${process.pid.toString(36)}.`)),
+    ).toEqual([]);
   });
 
   it('gives a body that is not UTF-8 as base64 with --json', async () => {

@@ -5,7 +5,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openInbox } from '../../src/index.js';
+import { openInbox, send } from '../../src/index.js';
 import { makeTree, runMailbox } from '../helpers.js';
 
 async function modeOf(path: string): Promise<string> {
@@ -17,8 +17,8 @@ async function expectPrivateMailbox(plan: string, name: string): Promise<void> {
   expect(await modeOf(mailboxes)).toBe('700');
   const dir = join(mailboxes, name);
   expect(await modeOf(dir)).toBe('700');
-  for (const sub of ['messages', 'claimed', 'tmp']) expect(await modeOf(join(dir, sub)), sub).toBe('700');
-  expect(await modeOf(join(dir, 'journal'))).toBe('600');
+  expect(await modeOf(join(dir, 'data'))).toBe('700');
+  for (const log of ['journal', 'claims']) expect(await modeOf(join(dir, log)), log).toBe('600');
 }
 
 describe('mailbox folders', () => {
@@ -39,8 +39,10 @@ describe('mailbox folders', () => {
     await inbox.close();
     await expectPrivateMailbox(plan, 'lib');
     await runMailbox(['send', plan, 'lib', 'secret']);
-    const messages = join(plan, 'mailboxes', 'lib', 'messages');
-    const [file] = await readdir(messages);
-    expect(await modeOf(join(messages, file ?? ''))).toBe('600');
+    await send(plan, 'lib', Buffer.alloc(100_000, 1)); // a body with a data file of its own
+    const data = join(plan, 'mailboxes', 'lib', 'data');
+    const files = await readdir(data);
+    expect(files).toHaveLength(2);
+    for (const file of files) expect(await modeOf(join(data, file)), file).toBe('600');
   });
 });

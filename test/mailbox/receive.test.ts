@@ -2,6 +2,8 @@
  * Blocking receive: timeouts that are neither early nor far late, and a blocked receiver woken
  * by a file-system event from another process rather than by its periodic re-scan.
  */
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openInbox, receive, ReceiveTimeoutError, send } from '../../src/index.js';
 import { makeTree, runMailbox } from '../helpers.js';
@@ -82,6 +84,17 @@ describe('receive', () => {
     } finally {
       await inbox.close();
     }
+  });
+
+  it('ignores a claim written against an earlier incarnation of the mailbox', async () => {
+    const plan = await emptyPlanspace();
+    await send(plan, 'reborn', 'one\n');
+    // A claim by a live process (this one, under another key) of message 1, but tagged with
+    // another journal: a receiver that was reading the mailbox before a cleanup wrote it.
+    const stale = `c 1 ${process.pid.toString(36)}.zzzzzz - ${process.pid.toString(36)}.aaaaaa.1`;
+    await appendFile(join(plan, 'mailboxes', 'reborn', 'claims'), `${stale.padEnd(63)}\n`);
+    expect(await runMailbox(['check', plan, 'reborn'])).toMatchObject({ stdout: '1\n' });
+    expect(await runMailbox(['recv', plan, 'reborn', '5'])).toMatchObject({ code: 0, stdout: 'one\n' });
   });
 
   it('an open inbox receives every message of a mailbox cleaned up and created again, from seq 1', async () => {

@@ -2,11 +2,17 @@
  * At-least-once delivery: a message claimed by a receiver that dies before printing it is
  * delivered again; a message claimed by a live receiver goes to nobody else.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { receive } from '../../src/index.js';
 import { makeTree, runMailbox } from '../helpers.js';
+
+/** The claims log's claim records (`c ...`), one per claim made. */
+async function claimRecords(plan: string): Promise<string[]> {
+  const log = await readFile(join(plan, 'mailboxes', 'orch', 'claims'), 'latin1');
+  return log.split('\n').filter((line) => line.startsWith('c '));
+}
 
 function emptyPlanspace(): Promise<string> {
   return makeTree({ 'schedule.md': '# Schedule: crash\n' });
@@ -21,7 +27,7 @@ describe('a receiver that dies', () => {
     const crashed = await runMailbox(['recv', plan, 'orch'], { env: { PLANSPACE_FAULT: 'mailbox-after-claim' } });
     expect(crashed).toMatchObject({ signal: 'SIGKILL', stdout: '' });
     // It did claim the message before dying: the fault point is after the claim.
-    expect(await readdir(join(plan, 'mailboxes', 'orch', 'claimed'))).toHaveLength(1);
+    expect(await claimRecords(plan)).toHaveLength(1);
     expect(await runMailbox(['check', plan, 'orch'])).toMatchObject({ code: 0, stdout: '2\n' });
 
     // The orphaned claim comes first: it was delivered first.
@@ -29,7 +35,8 @@ describe('a receiver that dies', () => {
     expect(await runMailbox(['check', plan, 'orch'])).toMatchObject({ stdout: '1\n' });
     expect(await runMailbox(['recv', plan, 'orch', '10'])).toMatchObject({ code: 0, stdout: 'second\n' });
     expect(await runMailbox(['check', plan, 'orch'])).toMatchObject({ stdout: '0\n' });
-    expect(await readdir(join(plan, 'mailboxes', 'orch', 'claimed'))).toEqual([]);
+    // Every message consumed, and their senders gone: their data files are deleted.
+    expect(await readdir(join(plan, 'mailboxes', 'orch', 'data'))).toEqual([]);
   });
 
   it('drain also delivers a message whose receiver died', async () => {
@@ -50,6 +57,7 @@ describe('a receiver that dies', () => {
     expect(await runMailbox(['check', plan, 'orch'])).toMatchObject({ stdout: '0\n' });
     expect(await runMailbox(['recv', plan, 'orch', '1'])).toMatchObject({ code: 1, stdout: 'TIMEOUT\n' });
     await held.ack();
-    expect(await readdir(join(plan, 'mailboxes', 'orch', 'claimed'))).toEqual([]);
+    expect(await runMailbox(['check', plan, 'orch'])).toMatchObject({ stdout: '0\n' });
+    expect(await runMailbox(['recv', plan, 'orch', '1'])).toMatchObject({ code: 1, stdout: 'TIMEOUT\n' });
   });
 });

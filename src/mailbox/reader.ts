@@ -1,0 +1,381 @@
+/**
+ * Claiming messages: exactly one receiver wins each message, and a message whose claimer
+ * died before acknowledging it is claimed again by the next receiver (at-least-once).
+ *
+ * Claims are records in the mailbox's claims log (a record log, see `records.ts`):
+ *
+ * ```text
+ * c <seq base 36> <owner> <previous owner or -> <journal tag>    a claim
+ * a <seq base 36> <owner> <journal tag>                          an acknowledgement
+ * ```
+ *
+ * The owner is the claiming process's key (see `identity.ts`); the journal tag is the id of
+ * the journal's first message, which names this incarnation of the mailbox. Every reader
+ * applies the records in log order by the same rules, so all agree on who owns what:
+ *
+ * - a claim with `-` is valid if the message has no owner; a claim naming a previous owner
+ *   (a takeover) is valid if that is still the owner and it has not acknowledged. A valid
+ *   claim makes its writer the owner;
+ * - an acknowledgement by the owner consumes the message for good;
+ * - a record whose tag is not the journal's is ignored: it was written against a mailbox
+ *   since removed by `cleanup` and created again.
+ *
+ * A receiver claims by appending a claim and reading the log up to it: if its claim is valid
+ * where it landed, it won. It takes over claims whose owner's pid is dead (zombies count as
+ * dead), oldest first. Nothing here creates or renames a file: on a busy mailbox that costs
+ * more than everything else.
+ *
+ * Data files are deleted once every message stored in them is acknowledged and their writer
+ * is dead (a file of one message: once it is acknowledged).
+ */
+import { closeSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { isErrno } from '../errors.js';
+import { faultPoint } from '../fault.js';
+import { decodeMessage, MessageCorruptError, type Message } from './envelope.js';
+import { pidOfKey, PROCESS_KEY } from './identity.js';
+import { decodeDelivery, type Delivery } from './journal.js';
+import { isProcessAlive } from './liveness.js';
+import type { MailboxPaths } from './paths.js';
+import { appendAndRead, encodeRecord, readRecords, type RecordWindow } from './records.js';
+
+/** A claimed message: acknowledge it once handled, or it is delivered again after this process dies. */
+export interface ClaimedMessage extends Message {
+  /** Records that the message is consumed. Idempotent. */
+  ack(): Promise<void>;
+}
+
+/** Who owns a claimed message, and whether they have acknowledged it. */
+interface Ownership {
+  owner: string;
+  acked: boolean;
+}
+
+/** How many messages a data file holds, and how many of them are acknowledged. */
+interface FileUse {
+  frames: number;
+  acked: number;
+}
+
+/** How often a busy reader looks for claims left by dead receivers, in ms. */
+const ORPHAN_SCAN_MS = 1000;
+
+/** A data file of one message is named by the message id, `<key>.<counter>`: two dots. */
+function holdsOneMessage(file: string): boolean {
+  return file.indexOf('.') !== file.lastIndexOf('.');
+}
+
+/** Reads `length` bytes at `offset` of a file. */
+function readRange(path: string, offset: number, length: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const n = readSync(fd, buffer, done, length - done, offset + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return buffer.subarray(0, done);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function tryUnlink(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if (!isErrno(error, 'ENOENT')) throw error;
+  }
+}
+
+/**
+ * One reader's view of a mailbox: what the journal delivered and who owns what, read
+ * incrementally from the journal and the claims log. Keep one per reader across claims; it
+ * claims through `claimNext`.
+ */
+export class MailboxReader {
+  readonly #paths: MailboxPaths;
+  /** The journal's tag: the id of its first message; undefined while it is empty. */
+  #tag: string | undefined;
+  /** Journal records read: the highest sequence number known. */
+  #total = 0;
+  /** Claims log records applied. */
+  #claimsRead = 0;
+  /** Deliveries of messages not yet acknowledged, by sequence number. */
+  #deliveries = new Map<number, Delivery>();
+  /** Owners of claimed messages above `#settled`, by sequence number. */
+  #owners = new Map<number, Ownership>();
+  /** Messages 1 to `#settled` are all acknowledged. */
+  #settled = 0;
+  /** No message below this one is unclaimed. */
+  #scanFrom = 1;
+  /** Data files seen in the journal, by name. */
+  #files = new Map<string, FileUse>();
+  /** Data files whose messages are all acknowledged, to delete if their writer is dead. */
+  #reclaimable = new Set<string>();
+  /** When claims of dead receivers were last looked for, in ms since the epoch. */
+  #orphansCheckedAt = 0;
+
+  constructor(paths: MailboxPaths) {
+    this.#paths = paths;
+  }
+
+  /** Reads what the journal and the claims log gained since the last call. */
+  refresh(): void {
+    this.#readJournal();
+    this.#applyClaims(readRecords(this.#paths.claims, this.#claimsRead));
+    this.#reclaim();
+  }
+
+  /**
+   * How many messages wait: delivered and unclaimed, or claimed by a receiver that died
+   * without acknowledging (they will be delivered again). Call `refresh` first.
+   */
+  pending(): number {
+    const alive = new Map<string, boolean>();
+    let count = 0;
+    for (let seq = this.#settled + 1; seq <= this.#total; seq += 1) {
+      const ownership = this.#owners.get(seq);
+      if (ownership === undefined) count += 1;
+      else if (!ownership.acked && !this.#isAlive(ownership.owner, alive)) count += 1;
+    }
+    return count;
+  }
+
+  /**
+   * Claims the next message: any claim left by a dead receiver (looked for on a reader's first
+   * call, then at most once a second, and whenever nothing else is waiting), then the first
+   * delivered, unclaimed message in journal order.
+   *
+   * @returns the claimed message, or undefined if none is waiting.
+   * @throws {MessageCorruptError} for a journal record or message planspace did not write.
+   * @throws the `fs` error for anything but a mailbox removed meanwhile.
+   */
+  claimNext(): ClaimedMessage | undefined {
+    this.refresh();
+    const now = Date.now();
+    const orphansDue = now - this.#orphansCheckedAt >= ORPHAN_SCAN_MS;
+    if (orphansDue) {
+      const orphan = this.#claimOrphan(now);
+      if (orphan) return orphan;
+    }
+    for (;;) {
+      while (this.#scanFrom <= this.#total && (this.#scanFrom <= this.#settled || this.#owners.has(this.#scanFrom))) {
+        this.#scanFrom += 1;
+      }
+      const seq = this.#scanFrom;
+      if (seq > this.#total) break;
+      const outcome = this.#claim(seq, '-');
+      if (outcome === 'won') return this.#open(seq);
+      // The mailbox was removed and created again: the next call starts over.
+      if (outcome === 'stale') return undefined;
+    }
+    return orphansDue ? undefined : this.#claimOrphan(now);
+  }
+
+  #isAlive(owner: string, cache: Map<string, boolean>): boolean {
+    if (owner === PROCESS_KEY) return true;
+    let alive = cache.get(owner);
+    if (alive === undefined) {
+      alive = isProcessAlive(pidOfKey(owner));
+      cache.set(owner, alive);
+    }
+    return alive;
+  }
+
+  /** Forgets everything: the journal is new (or gone). */
+  #reset(tag: string | undefined): void {
+    this.#tag = tag;
+    this.#total = 0;
+    this.#claimsRead = 0;
+    this.#deliveries.clear();
+    this.#owners.clear();
+    this.#settled = 0;
+    this.#scanFrom = 1;
+    this.#files.clear();
+    this.#reclaimable.clear();
+  }
+
+  #readJournal(): void {
+    let window = readRecords(this.#paths.journal, this.#total);
+    while (window.first?.[0] !== this.#tag) {
+      this.#reset(window.first?.[0]);
+      window = readRecords(this.#paths.journal, 0);
+    }
+    for (const fields of window.records) {
+      const seq = this.#total + 1;
+      const delivery = decodeDelivery(fields);
+      if (delivery === undefined) {
+        throw new MessageCorruptError(`${this.#paths.journal}:${seq}`, `not a delivery record: ${fields.join(' ')}`);
+      }
+      this.#total = seq;
+      const use = this.#files.get(delivery.file) ?? { frames: 0, acked: 0 };
+      use.frames += 1;
+      this.#files.set(delivery.file, use);
+      // The claims log may be ahead of this reader's journal: an acknowledgement already read.
+      if (seq <= this.#settled || this.#owners.get(seq)?.acked === true) this.#consumed(delivery.file);
+      else this.#deliveries.set(seq, delivery);
+    }
+  }
+
+  /** Applies claims log records; returns the outcome of record `index` (1-based), if among them. */
+  #applyClaims(window: RecordWindow, index?: number): boolean {
+    let outcome = false;
+    const first = window.total - window.records.length + 1;
+    window.records.forEach((fields, i) => {
+      const valid = this.#apply(fields);
+      if (first + i === index) outcome = valid;
+    });
+    this.#claimsRead = window.total;
+    return outcome;
+  }
+
+  /** Applies one claims log record by the rules above; returns whether it was valid. */
+  #apply(fields: readonly string[]): boolean {
+    const [kind, seq36 = '', owner = '', third, fourth] = fields;
+    const tag = kind === 'c' ? fourth : third;
+    const seq = parseInt(seq36, 36);
+    if (tag !== this.#tag || this.#tag === undefined || !(seq > this.#settled)) return false;
+    const current = this.#owners.get(seq);
+    if (kind === 'c') {
+      const valid =
+        third === '-' ? current === undefined : current !== undefined && current.owner === third && !current.acked;
+      if (valid) this.#owners.set(seq, { owner, acked: false });
+      return valid;
+    }
+    if (kind !== 'a' || current?.owner !== owner || current.acked) return false;
+    current.acked = true;
+    const delivery = this.#deliveries.get(seq);
+    if (delivery !== undefined) {
+      this.#deliveries.delete(seq);
+      this.#consumed(delivery.file);
+    }
+    while (this.#owners.get(this.#settled + 1)?.acked === true) {
+      this.#settled += 1;
+      this.#owners.delete(this.#settled);
+    }
+    return true;
+  }
+
+  /** Counts an acknowledged message of a data file. */
+  #consumed(file: string): void {
+    const use = this.#files.get(file);
+    if (use === undefined) return;
+    use.acked += 1;
+    if (use.acked === use.frames) this.#reclaimable.add(file);
+  }
+
+  /**
+   * Deletes data files whose messages are all acknowledged and whose writer is dead. The
+   * journal is read once more after the writer is found dead: a record it appended just
+   * before dying would otherwise be missed.
+   */
+  #reclaim(): void {
+    if (this.#reclaimable.size === 0) return;
+    const files = [...this.#reclaimable];
+    this.#reclaimable.clear();
+    const dead = files.filter((file) => holdsOneMessage(file) || !isProcessAlive(pidOfKey(file)));
+    if (dead.length === 0) return;
+    this.#readJournal();
+    for (const file of dead) {
+      const use = this.#files.get(file);
+      if (use === undefined || use.acked !== use.frames) continue;
+      tryUnlink(join(this.#paths.data, file));
+      this.#files.delete(file);
+    }
+  }
+
+  /**
+   * Appends a claim of message `seq` (taking it over from `previous`, or `-`) and reads the
+   * log up to it: `won` if the claim was valid where it landed, `lost` if not, `stale` if the
+   * mailbox was removed meanwhile.
+   */
+  #claim(seq: number, previous: string): 'won' | 'lost' | 'stale' {
+    const record = encodeRecord(['c', seq.toString(36), PROCESS_KEY, previous, this.#tag ?? '-']);
+    let window: ReturnType<typeof appendAndRead>;
+    try {
+      window = appendAndRead(this.#paths.claims, record, this.#claimsRead);
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return 'stale';
+      throw error;
+    }
+    if (window.index === undefined) return 'stale';
+    const won = this.#applyClaims(window, window.index);
+    this.#reclaim();
+    return won ? 'won' : 'lost';
+  }
+
+  /** Takes over the oldest claim whose owner died, if there is one; reclaims dead writers' files. */
+  #claimOrphan(now: number): ClaimedMessage | undefined {
+    this.#orphansCheckedAt = now;
+    for (const [file, use] of this.#files) if (use.acked === use.frames) this.#reclaimable.add(file);
+    this.#reclaim();
+    const alive = new Map<string, boolean>();
+    const orphans = [...this.#owners]
+      .filter(([, { owner, acked }]) => !acked && !this.#isAlive(owner, alive))
+      .sort(([a], [b]) => a - b);
+    for (const [seq, { owner }] of orphans) {
+      const outcome = this.#claim(seq, owner);
+      if (outcome === 'won') return this.#open(seq);
+      if (outcome === 'stale') return undefined;
+    }
+    return undefined;
+  }
+
+  /** Reads a message this reader has just claimed. */
+  #open(seq: number): ClaimedMessage {
+    faultPoint('mailbox-after-claim');
+    const delivery = this.#deliveries.get(seq);
+    if (delivery === undefined) throw new Error(`${this.#paths.journal}: no delivery for claimed message ${seq}`);
+    const path = join(this.#paths.data, delivery.file);
+    let bytes: Buffer;
+    try {
+      bytes = readRange(path, delivery.offset, delivery.length);
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) throw new MessageCorruptError(path, `missing, though message ${seq} needs it`);
+      throw error;
+    }
+    const message = decodeMessage(bytes, seq, `${path} at byte ${delivery.offset}`);
+    if (message.id !== delivery.id) {
+      throw new MessageCorruptError(path, `message ${seq} should be ${delivery.id}, found ${message.id}`);
+    }
+    const tag = this.#tag ?? '-';
+    let acked = false;
+    return {
+      ...message,
+      ack: () => {
+        if (!acked) {
+          acked = true;
+          this.#ack(seq, tag);
+        }
+        return Promise.resolve();
+      },
+    };
+  }
+
+  #ack(seq: number, tag: string): void {
+    const record = encodeRecord(['a', seq.toString(36), PROCESS_KEY, tag]);
+    try {
+      this.#applyClaims(appendAndRead(this.#paths.claims, record, this.#claimsRead));
+    } catch (error) {
+      // A mailbox removed meanwhile has nothing left to acknowledge.
+      if (isErrno(error, 'ENOENT')) return;
+      throw error;
+    }
+    this.#reclaim();
+  }
+}
+
+/**
+ * Claims every message waiting in a mailbox, without waiting for more.
+ *
+ * @returns the claimed messages in sequence order, not yet acknowledged.
+ */
+export function claimAll(paths: MailboxPaths): ClaimedMessage[] {
+  const reader = new MailboxReader(paths);
+  const claimed: ClaimedMessage[] = [];
+  for (let message = reader.claimNext(); message; message = reader.claimNext()) claimed.push(message);
+  return claimed.sort((a, b) => a.seq - b.seq);
+}
