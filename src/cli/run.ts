@@ -3,7 +3,7 @@ import { answerQuestion, pendingQuestions } from '../engine/questions.js';
 import type { LoggedEvent } from '../planspace/log.js';
 import { readHold } from '../planspace/hold.js';
 import { planspacePaths } from '../planspace/paths.js';
-import { NoSuchStepError } from '../errors.js';
+import { NoSuchStepError, UsageError } from '../errors.js';
 import { isProcessAlive } from '../mailbox/liveness.js';
 import { EXIT } from './exit-codes.js';
 import { LiveView } from './live-view.js';
@@ -41,9 +41,25 @@ async function readTypedAnswers(io: VerbIO, planspace: string): Promise<() => vo
   };
 }
 
+/** Options of `workflow run` beyond the sources. */
+interface RunOptions extends SourceOptions {
+  readonly concurrency?: string;
+  readonly only?: string;
+  readonly from?: string;
+  readonly dryRun?: boolean;
+}
+
+/** A positive whole number given on the command line (a step number or a count). */
+function positive(option: string, text: string, example: string): number {
+  if (!/^[1-9]\d{0,15}$/.test(text.trim()) || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`${option} wants ${example}; found '${text}'`);
+  }
+  return Number(text);
+}
+
 /** `workflow run <planspace>`: run the schedule to the end. */
 export function runCommand(io: VerbIO) {
-  return defineVerb<[string], SourceOptions>(
+  return defineVerb<[string], RunOptions>(
     {
       usage: 'run <planspace>',
       summary:
@@ -52,25 +68,61 @@ export function runCommand(io: VerbIO) {
         '$ workflow run ./plan --skills ./skills --codespace ./project',
         '02:30:00 step 1 (decompose): dispatched to claude-opus, run rmwr7hpe6-1-1',
         '$ workflow answer ./plan --id q1 "use the v2 API"     # from any shell',
+        '$ workflow run ./plan --concurrency 8 --from 4       # steps 4 and later, 8 agents at once',
+        '$ workflow run ./plan --dry-run                      # write the prompts, print the commands',
+        'step 1 (decompose): claude -p < /work/plan/artifacts/step-1-prompt.md',
       ],
       exitCodes: [
         '3  blocked: a failed step needs a human (see workflow questions)',
         '4  aborted; the running step is back to [wait]',
       ],
-      options: SOURCE_OPTIONS,
+      options: [
+        ...SOURCE_OPTIONS,
+        ['--concurrency <n>', 'most agents running at once, steps and blocks together (default 4)'],
+        ['--only <steps>', 'run only these steps, e.g. 3 or 2,5; the others count as done for needs'],
+        ['--from <step>', 'run only this step and the steps after it in the file'],
+        ['--dry-run', 'write the prompts and print the commands a run would start; start nothing'],
+      ],
     },
     io,
     async (planspace, options) => {
+      const concurrency =
+        options.concurrency === undefined
+          ? undefined
+          : positive('--concurrency', options.concurrency, 'a count of at least 1, such as 8');
+      const only = options.only?.split(',').map((part) => positive('--only', part, 'step numbers such as 3 or 2,5'));
+      const from = options.from === undefined ? undefined : positive('--from', options.from, 'a step number such as 4');
+      const codespace = options.codespace ?? process.cwd();
+      if (options.dryRun === true) {
+        const { dryRun } = await import('../engine/dry-run.js');
+        const plan = await dryRun({
+          planspace,
+          codespace,
+          skills: options.skills,
+          models: options.models,
+          agents: options.agents,
+          only,
+          from,
+        });
+        const lines = [
+          ...plan.dispatches.map((dispatch) => `${dispatch.label}: ${dispatch.command}`),
+          ...plan.skipped.map(({ step, reason }) => `step ${step}: would be skipped, ${reason}`),
+        ];
+        return { text: lines.join('\n'), json: plan };
+      }
       const { runEngine } = await import('../engine/engine.js');
       const stopTyping = await readTypedAnswers(io, planspace);
       const view = io.isTTY && options.json !== true ? new LiveView(io.print) : undefined;
       try {
         const outcome = await runEngine({
           planspace,
-          codespace: options.codespace ?? process.cwd(),
+          codespace,
           skills: options.skills,
           models: options.models,
           agents: options.agents,
+          concurrency,
+          only,
+          from,
           signal: io.signal,
           onEvent: (event) => {
             if (options.json === true) io.print(`${JSON.stringify(event)}\n`);

@@ -1,8 +1,9 @@
 /**
  * The engine's mailbox (`orchestrator`), read for as long as a run lasts: `done:`/`fail:`
- * reports of the running agent (others' are stale: logged and ignored), `ask:` questions from
- * any agent, `answered:` wake-ups from `workflow answer`, and progress notes. The run loop waits
- * on `bell`, which rings after every message.
+ * reports of the running agents (others' are stale: logged and ignored), `ask:` questions from
+ * any agent, `answered:` wake-ups from `workflow answer`, and `progress:` notes, which also
+ * tell the stall watch that an agent is alive. Waiters wait on `bell`, which rings after every
+ * message.
  */
 import { send } from '../mailbox/send.js';
 import type { Inbox } from '../mailbox/receive.js';
@@ -54,8 +55,10 @@ export class EngineMailbox {
   readonly #log: LogEvent;
   readonly #reports = new Map<string, RunReport>();
   readonly #answers = new Map<string, string>();
-  /** The agent whose reports count now: its run id and step. */
-  #expecting: { runId: string; step: number } | undefined;
+  /** The agents whose reports count now: their run ids and steps. */
+  readonly #expecting = new Map<string, number>();
+  /** When each expected run last sent a message, in ms since the epoch. */
+  readonly #heard = new Map<string, number>();
 
   constructor(paths: PlanspacePaths, inbox: Inbox, runBase: string, log: LogEvent) {
     this.#paths = paths;
@@ -64,14 +67,30 @@ export class EngineMailbox {
     this.#log = log;
   }
 
-  /** From now on, `done:`/`fail:` reports count for this run id (and, without a run id, this step's tag). */
+  /**
+   * From now on, `done:`/`fail:` reports count for this run id (and, from a sender without a
+   * run id, a report tagged with this step's number, if no other run of the step is expected).
+   */
   expect(runId: string, step: number): void {
-    this.#expecting = { runId, step };
+    this.#expecting.set(runId, step);
   }
 
-  /** Reports no longer count for anyone until the next `expect`. */
-  stopExpecting(): void {
-    this.#expecting = undefined;
+  /** Reports of this run id no longer count. */
+  stopExpecting(runId: string): void {
+    this.#expecting.delete(runId);
+    this.#heard.delete(runId);
+  }
+
+  /** When run `runId` last sent any message, in ms since the epoch; undefined if never. */
+  lastHeard(runId: string): number | undefined {
+    return this.#heard.get(runId);
+  }
+
+  /** The expected run a message belongs to: by its run id, else by its tag if that is unambiguous. */
+  #runOf(runId: string | null, tag: string): string | undefined {
+    if (runId !== null) return this.#expecting.has(runId) ? runId : undefined;
+    const runs = [...this.#expecting].filter(([, step]) => String(step) === tag);
+    return runs.length === 1 ? runs[0]?.[0] : undefined;
   }
 
   /** The report of run `runId`, if it arrived. */
@@ -96,25 +115,23 @@ export class EngineMailbox {
       }
       const report = parseReport(message.body);
       const from = message.sender ?? 'unknown';
-      const expecting = this.#expecting;
+      const run = this.#runOf(message.runId, 'tag' in report ? report.tag : '');
+      if (run !== undefined) this.#heard.set(run, Date.now());
       switch (report.kind) {
         case 'done':
         case 'fail': {
-          const mine =
-            expecting !== undefined &&
-            (message.runId === expecting.runId || (message.runId === null && report.tag === String(expecting.step)));
-          if (!expecting || !mine) {
+          if (run === undefined) {
             await this.#log(
               { event: 'stale-report', from, runId: message.runId, report: report.kind },
               `ignored a stale ${report.kind}: report from ${from} (run ${message.runId ?? 'none'})`,
             );
-          } else this.#reports.set(expecting.runId, { kind: report.kind, text: report.text });
+          } else this.#reports.set(run, { kind: report.kind, text: report.text });
           break;
         }
         case 'ask':
           await this.ask({
             kind: 'ask',
-            step: Number(report.tag) || expecting?.step || null,
+            step: Number(report.tag) || (run === undefined ? undefined : this.#expecting.get(run)) || null,
             asker: from,
             question: report.text,
             runId: message.runId ?? this.#runBase,
@@ -125,7 +142,13 @@ export class EngineMailbox {
           break;
         case 'progress':
           await this.#log(
-            { event: 'progress', from, tag: report.tag, detail: report.text },
+            {
+              event: 'progress',
+              from,
+              step: run === undefined ? undefined : this.#expecting.get(run),
+              tag: report.tag,
+              detail: report.text,
+            },
             `progress from ${from}: ${report.text}`,
           );
           break;

@@ -2,7 +2,7 @@
  * `state.md`: agents append facts; the engine owns one section, `## Position`, and rewrites
  * only that section, leaving every other byte as it is.
  */
-import { readFile } from 'node:fs/promises';
+import { appendFile, open, type FileHandle } from 'node:fs/promises';
 import { isErrno } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 
@@ -27,17 +27,34 @@ export function withPosition(text: string, body: string): string {
 
 /**
  * Rewrites the `## Position` section of a `state.md` file (creating the file if needed),
- * atomically. Agents' appends between the read and the rename could be lost, so the engine
- * calls this only at transitions, when no agent of the planspace is running.
+ * atomically: a temporary file renamed over it. Agents append to `state.md` while steps run in
+ * parallel, so the old file stays open meanwhile, and whatever was appended to it after it was
+ * read is appended again to the new file. (An append whose writer opened the old file before
+ * the rename and writes only after the carry-over can still be lost; the window is a few
+ * system calls.)
+ *
+ * @throws the `fs` error if the file cannot be read or written.
  */
 export async function writePosition(path: string, body: string): Promise<void> {
-  let text: string;
+  let old: FileHandle | undefined;
   try {
-    text = await readFile(path, 'utf8');
+    old = await open(path, 'r');
   } catch (error) {
     if (!isErrno(error, 'ENOENT')) throw error;
-    text = '# State\n';
   }
-  const updated = withPosition(text, body);
-  if (updated !== text) await writeFileAtomic(path, updated);
+  try {
+    const bytes = old === undefined ? Buffer.from('# State\n') : await old.readFile();
+    const text = bytes.toString('utf8');
+    const updated = withPosition(text, body);
+    if (updated === text && old !== undefined) return;
+    await writeFileAtomic(path, updated);
+    if (old === undefined) return;
+    const { size } = await old.stat();
+    if (size <= bytes.length) return;
+    const late = Buffer.alloc(size - bytes.length);
+    const { bytesRead } = await old.read(late, 0, late.length, bytes.length);
+    await appendFile(path, late.subarray(0, bytesRead));
+  } finally {
+    await old?.close();
+  }
 }

@@ -63,6 +63,8 @@ export interface StepPromptValues {
   readonly runId: string;
   /** A human's guidance for this attempt, from an answered escalation. */
   readonly guidance?: string;
+  /** The parallel block this agent runs, for a step with `blocks:`. */
+  readonly block?: string;
 }
 
 /** Indents every line of `text` by four spaces: a markdown code block that no content can end. */
@@ -100,6 +102,11 @@ export async function renderStepPrompt(values: StepPromptValues): Promise<string
       section:
         values.section === '' ? '(This step names no skill section; its description is the task.)' : values.section,
       guidance: values.guidance ? `\n## Guidance from a human\n\n${values.guidance}\n` : '',
+      block:
+        values.block === undefined
+          ? ''
+          : `\nThis step runs in parallel blocks. You run block \`${values.block}\` (also in \`$WORKFLOW_BLOCK\`); ` +
+            "other agents run the other blocks at the same time. Do your block's share only.\n",
       state: values.state.trim() === '' ? '    (state.md is empty)' : block(values.state),
       report_commands: [
         mailbox('send', ENGINE_MAILBOX, shellQuote(`done:${tag}:<one-line summary>`)),

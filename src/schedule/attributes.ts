@@ -72,11 +72,19 @@ function parseWhen(value: string): Parsed<RunCondition> {
   return { ok: false, expected: "'success', 'failure' or 'always'", found: quote(value), at: 0 };
 }
 
+/** Longest block name: the agent's mailbox name, `step-<N>-<block>`, must stay a valid name. */
+const MAX_BLOCK_NAME = 40;
+
 function parseBlocks(value: string): Parsed<string[]> {
   const names: string[] = [];
   for (const { item, at } of splitList(value)) {
-    if (!NAME_PATTERN.test(item)) {
-      return { ok: false, expected: 'block names of letters, digits, . _ -', found: quote(item), at };
+    if (!NAME_PATTERN.test(item) || item.length > MAX_BLOCK_NAME) {
+      return {
+        ok: false,
+        expected: `block names of letters, digits, . _ - (at most ${MAX_BLOCK_NAME} characters)`,
+        found: quote(item),
+        at,
+      };
     }
     if (names.includes(item)) {
       return { ok: false, expected: 'distinct block names', found: `${quote(item)} twice`, at };

@@ -6,7 +6,7 @@ import { NoSuchStepError } from '../errors.js';
 import { planspacePaths } from '../planspace/paths.js';
 import { readScheduleFile, updateScheduleFile } from './file.js';
 import { setStepStatus, setStepStatuses, withStatus } from './mutate.js';
-import { planNext, type PlannedSkip } from './plan.js';
+import { planNext, planSteps, type PlannedSkip } from './plan.js';
 import { countStatuses, type Schedule, type StatusCounts, type Step, type StepStatus } from './step.js';
 
 /**
@@ -77,6 +77,74 @@ export async function markStepAndTakeNext(
     const steps = schedule.steps.map((step) => (step === before ? after : step));
     const { text, result } = takeNext(schedule.text, steps, [{ step: before, status }]);
     return { text, result: { change: { before, after }, next: result } };
+  });
+}
+
+/** Options of `takeSteps`. */
+export interface TakeOptions {
+  /** Start at most this many steps, counting `[run]` steps it resumes. Default: no limit. */
+  readonly limit?: number;
+  /** `[run]` steps the caller is running itself: neither resumed nor counted. Default: none. */
+  readonly running?: ReadonlySet<number>;
+  /**
+   * Only these steps may start; every other step counts as `[done]` for the plan (it is not
+   * written). Default: every step.
+   */
+  readonly only?: ReadonlySet<number>;
+}
+
+/**
+ * What `takeSteps` did. `started`: steps turned from `[wait]` to `[run]`; `resumed`: `[run]`
+ * steps found that the caller is not running (left by a dead engine, or by `next`); `skipped`:
+ * steps turned to `[skip]` because their `when:` can no longer hold. `state` is `complete`
+ * when every (selected) step is `[done]` or `[skip]`, `blocked` when nothing runs or can
+ * start and `stuck` (the first `[fail]`, else `[wait]`, step) remains, else `open`.
+ */
+export interface TakeOutcome {
+  readonly started: readonly Step[];
+  readonly resumed: readonly Step[];
+  readonly skipped: readonly PlannedSkip[];
+  readonly state: 'open' | 'complete' | 'blocked';
+  readonly stuck?: Step;
+}
+
+/**
+ * Takes every ready step at once, up to a limit, in one locked read and write: what
+ * `workflow next --all` and the engine do. A step is ready by the rules of `planSteps`
+ * (`needs`, `when`).
+ *
+ * @throws {ScheduleNotFoundError} / {ScheduleSyntaxError} / {LockError}; nothing written.
+ */
+export async function takeSteps(planspace: string, options: TakeOptions = {}): Promise<TakeOutcome> {
+  const { limit = Number.POSITIVE_INFINITY, running = new Set<number>(), only } = options;
+  return updateScheduleFile(planspacePaths(planspace).schedule, (schedule) => {
+    const selected = (step: Step): boolean => only === undefined || only.has(step.number);
+    // Steps outside the selection count as done for the plan, and are never written.
+    const steps = schedule.steps.map((step) => (selected(step) ? step : withStatus(step, 'done')));
+    const plan = planSteps(steps);
+    const resumed = plan.steps.filter((step) => step.status === 'run' && selected(step) && !running.has(step.number));
+    const started = plan.ready.slice(0, Math.max(0, limit - resumed.length));
+    const text = setStepStatuses(schedule.text, [
+      ...plan.skips.map(({ step }) => ({ step, status: 'skip' as const })),
+      ...started.map((step) => ({ step, status: 'run' as const })),
+    ]);
+    const after = plan.steps.map((step) => (started.includes(step) ? withStatus(step, 'run') : step));
+    const remaining = after.filter((step) => step.status !== 'done' && step.status !== 'skip');
+    let state: TakeOutcome['state'] = 'open';
+    let stuck: Step | undefined;
+    if (remaining.length === 0) state = 'complete';
+    else if (!remaining.some((step) => step.status === 'run')) {
+      state = 'blocked';
+      stuck = remaining.find((step) => step.status === 'fail') ?? remaining[0];
+    }
+    const result: TakeOutcome = {
+      started: started.map((step) => withStatus(step, 'run')),
+      resumed,
+      skipped: plan.skips,
+      state,
+      ...(stuck && { stuck }),
+    };
+    return { text, result };
   });
 }
 

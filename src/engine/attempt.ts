@@ -1,0 +1,188 @@
+/**
+ * One attempt at one unit (a step, or one block of it): write its prompt, start its agent,
+ * wait for it while watching for reports, stalls and aborts, and say how it ended.
+ */
+import { stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { agentEnvironment, buildAgentCommand } from '../dispatch/command.js';
+import type { ModelSpec } from '../dispatch/models.js';
+import { startAgent, type AgentExit, type RunningAgent } from '../dispatch/spawn.js';
+import { isErrno } from '../errors.js';
+import { renderStepPrompt } from '../prompt/render.js';
+import { readSkillSection } from '../prompt/skill.js';
+import { unitLabel, unitStem, type EngineContext, type Unit } from './context.js';
+import type { RunReport } from './messages.js';
+import { readText } from './text.js';
+
+/** How an attempt ended. */
+export interface AttemptResult {
+  readonly runId: string;
+  /** How the agent process ended; undefined if the run was aborted before it started. */
+  readonly exit: AgentExit | undefined;
+  /** The agent's `done:`/`fail:` report, if it sent one. */
+  readonly report: RunReport | undefined;
+  /** Why the attempt failed (`timeout`, `stalled`, `exit code 3`, ...); undefined if it succeeded. */
+  readonly failure: string | undefined;
+  /** The agent's output file. */
+  readonly outputFile: string;
+}
+
+/** The mailbox name of a unit's agent: `step-N` or `step-N-<block>`. */
+export function agentName(unit: Unit): string {
+  return unit.block === undefined ? `step-${unit.step.number}` : `step-${unit.step.number}-${unit.block}`;
+}
+
+/**
+ * Why an attempt failed, or undefined if it succeeded: exit 0 without a `fail:` report, or a
+ * `done:` report from an agent that was then stopped for lingering.
+ */
+function failureReason(exit: AgentExit, report: RunReport | undefined, stalled: boolean): string | undefined {
+  if (report?.kind === 'fail') return `the agent reported: ${report.text}`;
+  if (exit.exitCode === 0 || (report?.kind === 'done' && exit.stopped)) return undefined;
+  if (stalled) return 'stalled';
+  if (exit.timedOut) return 'timeout';
+  if (exit.failedToStart !== undefined) return `the agent could not start: ${exit.failedToStart}`;
+  if (exit.signal !== undefined) return `killed by ${exit.signal}`;
+  return `exit code ${String(exit.exitCode)}`;
+}
+
+/**
+ * Dispatches one attempt of a unit and waits for it to end.
+ *
+ * Writes `artifacts/<stem>-prompt.md`, starts the step's first model in the codespace with the
+ * `WORKFLOW_*` environment (and `WORKFLOW_BLOCK` for a block), streams its output into
+ * `artifacts/<stem>-output.md` (replaced by each attempt), and logs the dispatch.
+ *
+ * @param attempt - 1 for the first attempt, 2 for the first retry, ...
+ */
+export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number): Promise<AttemptResult> {
+  const { step, block } = unit;
+  const runId = ctx.newRunId(step.number);
+  const outputFile = join(ctx.paths.artifacts, `${unitStem(unit)}-output.md`);
+  if (ctx.signal.aborted) return { runId, exit: undefined, report: undefined, failure: 'aborted', outputFile };
+  const agent = agentName(unit);
+  const model = ctx.resolved.models.get(step.models[0] ?? '') as ModelSpec;
+  const section =
+    step.ref === undefined || ctx.sources.skills === undefined
+      ? ''
+      : await readSkillSection(ctx.sources.skills, step.ref);
+  const prompt = await renderStepPrompt({
+    step,
+    block,
+    section,
+    planspace: ctx.paths.root,
+    codespace: ctx.sources.codespace,
+    state: await readText(ctx.paths.state),
+    agent,
+    runId,
+    guidance: ctx.guidance.get(step.number),
+  });
+  await writeFile(join(ctx.paths.artifacts, `${unitStem(unit)}-prompt.md`), prompt);
+  const env = agentEnvironment(
+    {
+      planspace: ctx.paths.root,
+      codespace: ctx.sources.codespace,
+      step: step.number,
+      runId,
+      agent,
+      models: step.models,
+      block,
+    },
+    ctx.commands,
+  );
+  ctx.mailbox.expect(runId, step.number);
+  try {
+    const running = await startAgent(buildAgentCommand(model, prompt, env), {
+      cwd: ctx.sources.codespace,
+      outputFile,
+      timeoutMs: step.attributes.timeoutMs,
+      killGraceMs: ctx.timings.killGraceMs,
+    });
+    ctx.running(unit, runId, true);
+    try {
+      const retry = attempt > 1 ? `, attempt ${attempt}` : '';
+      await ctx.log(
+        { event: 'dispatched', step: step.number, block, attempt, runId, model: model.name, pid: running.pid },
+        `${unitLabel(unit)}: dispatched to ${model.name}, run ${runId}${retry}`,
+      );
+      await ctx.position();
+      const { exit, stalled } = await waitForAgent(ctx, running, runId, outputFile, step.attributes.stallMs);
+      const report = ctx.mailbox.report(runId);
+      // The signal may have aborted while waiting; TypeScript keeps the narrowing from above.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+      const failure = ctx.signal.aborted ? 'aborted' : failureReason(exit, report, stalled);
+      return { runId, exit, report, failure, outputFile };
+    } finally {
+      ctx.running(unit, runId, false);
+    }
+  } finally {
+    ctx.mailbox.stopExpecting(runId);
+  }
+}
+
+/** The size of a file in bytes; 0 if it does not exist. */
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return 0;
+    throw error;
+  }
+}
+
+/**
+ * Waits for an agent to exit. Stops it on abort, after the report grace period once it has
+ * reported, and when it stalls: no new output and no message from its run for `stallMs`.
+ */
+export async function waitForAgent(
+  ctx: EngineContext,
+  running: RunningAgent,
+  runId: string,
+  outputFile: string,
+  stallMs: number | undefined,
+): Promise<{ exit: AgentExit; stalled: boolean }> {
+  let exited: AgentExit | undefined;
+  void running.exit.then((exit) => {
+    exited = exit;
+    ctx.mailbox.bell.ring();
+  });
+  let graceTimer: NodeJS.Timeout | undefined;
+  let stalled = false;
+  let lastSize = -1;
+  let lastActive = Date.now();
+  // Look for a stall four times per stall period, at most once every 50 ms and at least once a second.
+  const checkMs = stallMs === undefined ? undefined : Math.max(50, Math.min(1000, stallMs / 4));
+  try {
+    while (!exited) {
+      if (ctx.signal.aborted) return { exit: await running.stop(), stalled };
+      if (ctx.mailbox.report(runId) !== undefined && !graceTimer) {
+        graceTimer = setTimeout(() => void running.stop(), ctx.timings.reportGraceMs ?? 10_000);
+      }
+      if (stallMs !== undefined && !stalled) {
+        const size = await sizeOf(outputFile);
+        const now = Date.now();
+        if (size !== lastSize) [lastSize, lastActive] = [size, now];
+        lastActive = Math.max(lastActive, ctx.mailbox.lastHeard(runId) ?? 0);
+        if (now - lastActive >= stallMs) {
+          stalled = true;
+          void running.stop();
+        }
+      }
+      // One controller per turn releases every waiter of this turn.
+      const turn = new AbortController();
+      const woken = [
+        ctx.mailbox.bell.wait(turn.signal),
+        new Promise<void>((resolve) => {
+          ctx.signal.addEventListener('abort', () => { resolve(); }, { once: true, signal: turn.signal });
+        }),
+      ];
+      if (checkMs !== undefined) woken.push(sleep(checkMs, undefined, { signal: turn.signal }).catch(() => undefined));
+      await Promise.race(woken);
+      turn.abort();
+    }
+    return { exit: exited, stalled };
+  } finally {
+    clearTimeout(graceTimer);
+  }
+}

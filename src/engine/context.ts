@@ -1,0 +1,68 @@
+/**
+ * What every part of a run shares: paths, sources, the resolved registry, the engine's
+ * mailbox, the agent slots, and the run's log.
+ */
+import type { RunEvent } from '../planspace/log.js';
+import type { PlanspacePaths } from '../planspace/paths.js';
+import type { Step } from '../schedule/step.js';
+import type { EngineMailbox } from './messages.js';
+import type { Resolved, Sources } from './preflight.js';
+
+/** Timings a run can be given; every one has a default. */
+export interface EngineTimings {
+  /** After a `done:`/`fail:` report, how long an agent may keep running before it is stopped, in ms. Default 10000. */
+  readonly reportGraceMs?: number;
+  /** Time between SIGTERM and SIGKILL when stopping an agent, in ms. Default 2000. */
+  readonly killGraceMs?: number;
+}
+
+/** One agent's share of a step: the whole step, or one of its blocks. */
+export interface Unit {
+  readonly step: Step;
+  /** The block name, for a step with `blocks:`. */
+  readonly block?: string;
+}
+
+/** The run's shared state, handed to each step's task. */
+export interface EngineContext {
+  readonly paths: PlanspacePaths;
+  readonly sources: Sources;
+  readonly resolved: Resolved;
+  /** The run id of the whole run; each dispatch's run id starts with it. */
+  readonly runBase: string;
+  /** The folder with the `workflow` and `mailbox` commands, first on agents' PATH. */
+  readonly commands: string;
+  readonly timings: EngineTimings;
+  /** Aborted when the run must stop. */
+  readonly signal: AbortSignal;
+  readonly mailbox: EngineMailbox;
+  /** Runs `task` once one of the `--concurrency` agent slots is free, holding it until `task` settles. */
+  slots<T>(task: () => Promise<T>): Promise<T>;
+  /** Steps the exception handler fixed once; a second failure escalates. */
+  readonly fixed: Set<number>;
+  /** Human guidance for a step's next prompt. */
+  readonly guidance: Map<number, string>;
+  /** Blocks of each step already done in this run: not run again when the step is retried. */
+  readonly blocksDone: Map<number, Set<string>>;
+  /** Ends the run as an abort (as SIGINT would), e.g. when a human answers `abort`. */
+  abort(reason: string): void;
+  /** A new run id for a dispatch of step `step` (`x` for the exception handler). */
+  newRunId(step: number, kind?: 'x'): string;
+  /** Writes an event to the log, `events.jsonl` and the terminal view. */
+  log(event: RunEvent, message: string): Promise<void>;
+  /** Rewrites `## Position` in `state.md` from what is running now. */
+  position(): Promise<void>;
+  /** Called when a unit starts or stops running (for `position`). */
+  running(unit: Unit, runId: string, started: boolean): void;
+}
+
+/** `step-N` or `step-N-block-X`: the stem of a unit's artifact files. */
+export function unitStem(unit: Unit): string {
+  return unit.block === undefined ? `step-${unit.step.number}` : `step-${unit.step.number}-block-${unit.block}`;
+}
+
+/** `step N (name)` or `step N (name) block X`, for log lines. */
+export function unitLabel(unit: Unit): string {
+  const step = `step ${unit.step.number} (${unit.step.name})`;
+  return unit.block === undefined ? step : `${step} block ${unit.block}`;
+}

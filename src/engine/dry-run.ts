@@ -1,0 +1,116 @@
+/**
+ * `workflow run --dry-run`: what a run would do, without doing it. It writes each prompt a run
+ * would write and lists the command each agent would be started with, in the order a run
+ * would reach them if every step succeeded. It starts nothing, takes no hold and leaves the
+ * schedule as it is.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { ModelSpec } from '../dispatch/models.js';
+import { planspacePaths } from '../planspace/paths.js';
+import { renderStepPrompt, shellQuote } from '../prompt/render.js';
+import { readSkillSection } from '../prompt/skill.js';
+import { withStatus } from '../schedule/mutate.js';
+import { readSchedule } from '../schedule/operations.js';
+import { planSteps } from '../schedule/plan.js';
+import type { Step } from '../schedule/step.js';
+import { agentName } from './attempt.js';
+import { unitLabel, unitStem, type Unit } from './context.js';
+import { selectSteps, type EngineOptions } from './engine.js';
+import { preflight, type Sources } from './preflight.js';
+import { readText } from './text.js';
+
+/** One agent a run would start. */
+export interface PlannedDispatch {
+  readonly step: number;
+  readonly block?: string;
+  /** The model whose registry entry gives the command. */
+  readonly model: string;
+  /** The prompt file written. */
+  readonly promptFile: string;
+  /** The command as a POSIX shell line: the prompt on standard input, or as the last argument. */
+  readonly command: string;
+  /** The log-style label: `step 3 (scan) block a`. */
+  readonly label: string;
+}
+
+/** What `dryRun` found: the dispatches in order, and the steps a run would skip. */
+export interface DryRunPlan {
+  readonly dispatches: readonly PlannedDispatch[];
+  readonly skipped: readonly { readonly step: number; readonly reason: string }[];
+}
+
+/**
+ * Plans a run as if every step succeeded: writes `artifacts/<stem>-prompt.md` for each unit
+ * (run id `<run>-dry`) and returns the command lines.
+ *
+ * @throws {PreflightError} as `runEngine`, before anything is written.
+ * @throws {UsageError} for an `only`/`from` step the schedule lacks.
+ */
+export async function dryRun(
+  options: Sources & Pick<EngineOptions, 'planspace' | 'only' | 'from'>,
+): Promise<DryRunPlan> {
+  const paths = planspacePaths(resolve(options.planspace));
+  const sources: Sources = {
+    codespace: resolve(options.codespace),
+    skills: options.skills === undefined ? undefined : resolve(options.skills),
+    models: options.models === undefined ? undefined : resolve(options.models),
+    agents: options.agents === undefined ? undefined : resolve(options.agents),
+  };
+  const schedule = await readSchedule(paths.root);
+  const only = selectSteps(schedule.steps, options, paths.schedule);
+  const resolved = await preflight(schedule, sources);
+  await mkdir(paths.artifacts, { recursive: true });
+  const runId = `r${Date.now().toString(36)}-dry`;
+  const state = await readText(paths.state);
+  // Steps outside the selection count as done; a [run] step would be resumed.
+  let steps: readonly Step[] = schedule.steps.map((step) => {
+    if (only !== undefined && !only.has(step.number)) return withStatus(step, 'done');
+    return step.status === 'run' ? withStatus(step, 'wait') : step;
+  });
+  const dispatches: PlannedDispatch[] = [];
+  const skipped: { step: number; reason: string }[] = [];
+  for (;;) {
+    const plan = planSteps(steps);
+    skipped.push(...plan.skips.map(({ step, reason }) => ({ step: step.number, reason })));
+    if (plan.ready.length === 0) break;
+    for (const step of plan.ready) {
+      const model = resolved.models.get(step.models[0] ?? '') as ModelSpec;
+      const section =
+        step.ref === undefined || sources.skills === undefined ? '' : await readSkillSection(sources.skills, step.ref);
+      const units: Unit[] = (step.attributes.blocks ?? [undefined]).map((block) =>
+        block === undefined ? { step } : { step, block },
+      );
+      for (const unit of units) {
+        const prompt = await renderStepPrompt({
+          step,
+          block: unit.block,
+          section,
+          planspace: paths.root,
+          codespace: sources.codespace,
+          state,
+          agent: agentName(unit),
+          runId,
+        });
+        const promptFile = join(paths.artifacts, `${unitStem(unit)}-prompt.md`);
+        await writeFile(promptFile, prompt);
+        const words = [model.command, ...model.args].map(shellQuote).join(' ');
+        const command =
+          model.promptMode === 'arg'
+            ? `${words} "$(cat ${shellQuote(promptFile)})"`
+            : `${words} < ${shellQuote(promptFile)}`;
+        dispatches.push({
+          step: step.number,
+          ...(unit.block !== undefined && { block: unit.block }),
+          model: model.name,
+          promptFile,
+          command,
+          label: unitLabel(unit),
+        });
+      }
+    }
+    const ready = new Set(plan.ready);
+    steps = plan.steps.map((step) => (ready.has(step) ? withStatus(step, 'done') : step));
+  }
+  return { dispatches, skipped };
+}

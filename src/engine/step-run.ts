@@ -1,0 +1,216 @@
+/**
+ * One step's life in a run, from `[run]` to settled. Several steps live at once; each is one
+ * task of this module, and the run loop (`engine.ts`) starts them as they become ready.
+ *
+ * ## DISPATCH and WAIT
+ * The step runs one agent per block (`blocks: a, b`), or one agent: its *units*. Each unit
+ * waits for one of the run's `--concurrency` slots, then runs as an attempt (`attempt.ts`).
+ * Blocks already done earlier in this run are not run again.
+ *
+ * ## RETRY
+ * A failed attempt of a unit with `retries: N` is tried again, up to N more times, after an
+ * exponential backoff with jitter: `backoff` (default 1 s) times 2^(attempt-1), times a random
+ * factor from 1 to 2. Each failed attempt is logged with its reason. The slot is given back
+ * during the backoff.
+ *
+ * ## SETTLE
+ * When every unit has ended: all succeeded, the step is `[done]`; else it is `[fail]` and goes
+ * to HANDLE_FAILURE with the reasons.
+ *
+ * ## HANDLE_FAILURE
+ * A step that fails again after a fix goes straight to ASK_HUMAN. Otherwise the exception
+ * handler runs (`failure.ts`); `FIXED: ...` puts the step back to `[wait]` (the run loop takes
+ * it again), anything else goes to ASK_HUMAN.
+ *
+ * ## ASK_HUMAN
+ * An escalation question waits for `workflow answer` (or an answer typed at the terminal):
+ * `retry` puts the step back to `[wait]`, `skip` skips it, `abort` ends the run, any other
+ * text puts it back and is added to its next prompt as guidance.
+ *
+ * On abort, a task ends as soon as its agents are stopped; the run loop puts `[run]` steps
+ * back to `[wait]`.
+ */
+import pRetry from 'p-retry';
+import { markStep, readSchedule, retryStep } from '../schedule/operations.js';
+import type { Step } from '../schedule/step.js';
+import { runAttempt, type AttemptResult } from './attempt.js';
+import { unitLabel, type EngineContext, type Unit } from './context.js';
+import { runExceptionHandler } from './failure.js';
+
+/** Base delay before the first retry when a step sets `retries` but no `backoff`, in ms. */
+export const DEFAULT_BACKOFF_MS = 1000;
+
+/** Thrown inside p-retry for a failed attempt, so that it retries. */
+class AttemptFailed extends Error {
+  readonly result: AttemptResult;
+
+  constructor(result: AttemptResult) {
+    super(result.failure);
+    this.result = result;
+  }
+}
+
+/** `5s` or `250ms`, for log lines. */
+function seconds(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s` : `${ms}ms`;
+}
+
+/** Runs a unit's attempts until one succeeds or its retries are spent; returns the last attempt. */
+async function runUnit(ctx: EngineContext, unit: Unit): Promise<AttemptResult> {
+  const { retries = 0, backoffMs = DEFAULT_BACKOFF_MS } = unit.step.attributes;
+  let attempt = 0;
+  let last: AttemptResult | undefined;
+  try {
+    return await pRetry(
+      async () => {
+        attempt += 1;
+        const number = attempt;
+        last = await ctx.slots(() => runAttempt(ctx, unit, number));
+        if (last.failure !== undefined && !ctx.signal.aborted) throw new AttemptFailed(last);
+        return last;
+      },
+      {
+        retries,
+        factor: 2,
+        minTimeout: backoffMs,
+        randomize: true,
+        signal: ctx.signal,
+        onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+          // Without retries, SETTLE logs the one failure.
+          if (retries === 0) return;
+          const failure = error instanceof AttemptFailed ? error.result.failure : error.message;
+          const base = backoffMs * 2 ** (attemptNumber - 1);
+          const next = retriesLeft > 0 ? `; retrying in ${seconds(base)}-${seconds(2 * base)}` : '; no retries left';
+          await ctx.log(
+            {
+              event: 'attempt-failed',
+              step: unit.step.number,
+              block: unit.block,
+              attempt: attemptNumber,
+              of: retries + 1,
+              reason: failure,
+            },
+            `${unitLabel(unit)}: attempt ${attemptNumber} of ${retries + 1} failed, ${failure}${next}`,
+          );
+        },
+      },
+    );
+  } catch (error) {
+    if (error instanceof AttemptFailed) return error.result;
+    // Aborted during a backoff: the last attempt stands.
+    if (ctx.signal.aborted && last !== undefined) return last;
+    throw error;
+  }
+}
+
+/**
+ * Runs one `[run]` step of the schedule to its end in this run: `[done]`, `[skip]`, back to
+ * `[wait]` for the run loop to take again, or left `[fail]`/`[run]` when the run aborts.
+ */
+export async function runStep(ctx: EngineContext, step: Step): Promise<void> {
+  const done = ctx.blocksDone.get(step.number) ?? new Set<string>();
+  ctx.blocksDone.set(step.number, done);
+  const units: Unit[] = (step.attributes.blocks ?? [undefined])
+    .filter((block) => block === undefined || !done.has(block))
+    .map((block) => (block === undefined ? { step } : { step, block }));
+  const results = await Promise.all(units.map((unit) => runUnit(ctx, unit)));
+  if (ctx.signal.aborted) return;
+  units.forEach((unit, i) => {
+    if (unit.block !== undefined && results[i]?.failure === undefined) done.add(unit.block);
+  });
+  const failed = units.flatMap((unit, i) => {
+    const result = results[i];
+    return result?.failure === undefined ? [] : [{ unit, result }];
+  });
+  if (failed.length === 0) {
+    await settleDone(ctx, step, results);
+    ctx.blocksDone.delete(step.number);
+    return;
+  }
+  const reason = failed
+    .map(({ unit, result }) => (unit.block === undefined ? result.failure : `block ${unit.block}: ${result.failure}`))
+    .join('; ');
+  const first = failed[0]?.result;
+  await markStep(ctx.paths.root, 'fail', step.number);
+  await ctx.log(
+    {
+      event: 'failed',
+      step: step.number,
+      runId: first?.runId,
+      blocks: step.attributes.blocks === undefined ? undefined : failed.map(({ unit }) => unit.block),
+      reason,
+      exitCode: first?.exit?.exitCode ?? null,
+      signal: first?.exit?.signal ?? null,
+    },
+    `step ${step.number} (${step.name}): failed, ${reason}`,
+  );
+  await handleFailure(ctx, step, reason, first?.outputFile ?? '');
+}
+
+async function settleDone(ctx: EngineContext, step: Step, results: readonly AttemptResult[]): Promise<void> {
+  const summaries = results.flatMap((result) => (result.report ? [result.report.text] : []));
+  await markStep(ctx.paths.root, 'done', step.number);
+  const summary = summaries.length > 0 ? `: ${summaries.join('; ')}` : '';
+  await ctx.log(
+    { event: 'done', step: step.number, runId: results.at(-1)?.runId, summary: summaries.join('; ') || undefined },
+    `step ${step.number} (${step.name}): done${summary}`,
+  );
+  ctx.fixed.delete(step.number);
+}
+
+// HANDLE_FAILURE
+async function handleFailure(ctx: EngineContext, step: Step, reason: string, outputFile: string): Promise<void> {
+  if (ctx.fixed.has(step.number)) {
+    await askHuman(ctx, step, `failed again after a fix: ${reason}`);
+    return;
+  }
+  const verdict = await runExceptionHandler(ctx, step, reason, outputFile);
+  if (ctx.signal.aborted) return;
+  if (!verdict.fixed) {
+    await askHuman(ctx, step, verdict.line);
+    return;
+  }
+  ctx.fixed.add(step.number);
+  const current = (await readSchedule(ctx.paths.root)).steps.find((s) => s.number === step.number);
+  if (current?.status === 'fail') await retryStep(ctx.paths.root, step.number);
+  await ctx.log(
+    { event: 'fixed', step: step.number, verdict: verdict.line },
+    `step ${step.number} (${step.name}): ${verdict.line}`,
+  );
+}
+
+// ASK_HUMAN
+async function askHuman(ctx: EngineContext, step: Step, reason: string): Promise<void> {
+  const question = await ctx.mailbox.ask({
+    kind: 'escalation',
+    step: step.number,
+    asker: 'human',
+    question: `Step ${step.number} (${step.name}) needs a decision: ${reason}. Answer retry, skip, abort, or guidance for another attempt.`,
+    runId: ctx.runBase,
+  });
+  let answer: string | undefined;
+  while ((answer = ctx.mailbox.answer(question.id)) === undefined) {
+    if (ctx.signal.aborted) return;
+    await ctx.mailbox.bell.wait(ctx.signal);
+  }
+  const decision = answer.trim().toLowerCase();
+  if (decision === 'abort') {
+    ctx.abort(`a human answered abort to ${question.id}`);
+    return;
+  }
+  if (decision === 'skip') {
+    await markStep(ctx.paths.root, 'skip', step.number);
+    await ctx.log(
+      { event: 'skipped', step: step.number, by: 'human' },
+      `step ${step.number} (${step.name}): skipped by a human`,
+    );
+    return;
+  }
+  if (decision !== 'retry') ctx.guidance.set(step.number, answer.trim());
+  ctx.fixed.delete(step.number);
+  await retryStep(ctx.paths.root, step.number);
+  await ctx.log(
+    { event: 'retry', step: step.number, guidance: decision === 'retry' ? undefined : answer.trim() },
+    `step ${step.number} (${step.name}): retry${decision === 'retry' ? '' : ' with guidance from a human'}`,
+  );
+}
