@@ -12,6 +12,7 @@ import { mailboxCommands } from './mailbox.js';
 import { markCommand, retryCommand } from './mark.js';
 import { nextCommand } from './next.js';
 import { parseCommand } from './parse.js';
+import { reportCommand } from './report.js';
 import { abortCommand, answerCommand, questionsCommand, runCommand } from './run.js';
 import { statusCommand } from './status.js';
 import type { CommonOptions, VerbIO, VerbOutput } from './verb.js';
@@ -88,6 +89,7 @@ function verbFactories(name: ProgramName, io: VerbIO, output: OutputConfiguratio
     ['run', () => runCommand(io)],
     ['answer', () => answerCommand(io)],
     ['questions', () => questionsCommand(io)],
+    ['report', () => reportCommand(io)],
     ['abort', () => abortCommand(io)],
     ['init', () => initCommand(io)],
     [

@@ -174,7 +174,13 @@ export async function waitForAgent(
       const woken = [
         ctx.mailbox.bell.wait(turn.signal),
         new Promise<void>((resolve) => {
-          ctx.signal.addEventListener('abort', () => { resolve(); }, { once: true, signal: turn.signal });
+          ctx.signal.addEventListener(
+            'abort',
+            () => {
+              resolve();
+            },
+            { once: true, signal: turn.signal },
+          );
         }),
       ];
       if (checkMs !== undefined) woken.push(sleep(checkMs, undefined, { signal: turn.signal }).catch(() => undefined));

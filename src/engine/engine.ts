@@ -197,7 +197,13 @@ class Engine implements EngineContext {
     this.mailbox = new EngineMailbox(paths, inbox, runBase, (event, message) => this.log(event, message));
     const external = options.signal;
     if (external?.aborted === true) this.#stop.abort(external.reason);
-    external?.addEventListener('abort', () => { this.#stop.abort(external.reason); }, { once: true });
+    external?.addEventListener(
+      'abort',
+      () => {
+        this.#stop.abort(external.reason);
+      },
+      { once: true },
+    );
   }
 
   get signal(): AbortSignal {

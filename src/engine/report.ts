@@ -1,0 +1,175 @@
+/**
+ * `workflow report`: where each step stands and what its runs did, from the schedule, the
+ * event log (`events.jsonl`) and the questions. Reads only.
+ */
+import { planspacePaths } from '../planspace/paths.js';
+import { readSchedule } from '../schedule/operations.js';
+import { countStatuses, type StatusCounts, type StepStatus } from '../schedule/step.js';
+import { listQuestions } from './questions.js';
+import { readText } from './text.js';
+
+/** One step in a report. Times are ISO 8601; undefined where nothing happened yet. */
+export interface StepReport {
+  readonly number: number;
+  readonly name: string;
+  readonly status: StepStatus;
+  /** Agents dispatched for the step, over every run and block. */
+  readonly attempts: number;
+  /** The first dispatch. */
+  readonly start?: string;
+  /** The last settlement: done, failed or skipped. */
+  readonly end?: string;
+  /** From `start` to `end`, in ms. */
+  readonly durationMs?: number;
+  /** The exit code of the last settlement: 0 for done; null for an agent ended by a signal. */
+  readonly exitCode?: number | null;
+  /** The last summary, failure reason or progress note the step's agents gave. */
+  readonly lastMessage?: string;
+  /** Ids of the step's unanswered questions. */
+  readonly pendingQuestions: readonly string[];
+}
+
+/** A whole report: every step in file order, and totals. */
+export interface RunReport {
+  readonly steps: readonly StepReport[];
+  readonly totals: {
+    readonly statuses: StatusCounts;
+    readonly attempts: number;
+    readonly pendingQuestions: number;
+    /** From the first event to the last, in ms; undefined before any run. */
+    readonly wallMs?: number;
+  };
+}
+
+/** The fields of an `events.jsonl` line that a report reads. */
+interface Event {
+  readonly time: string;
+  readonly event: string;
+  readonly step?: number;
+  readonly summary?: string;
+  readonly reason?: string;
+  readonly detail?: string;
+  readonly exitCode?: number | null;
+}
+
+/** Parses `events.jsonl`, skipping a line that is not a JSON object (a torn last line). */
+function parseEvents(text: string): Event[] {
+  const events: Event[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const value = JSON.parse(line) as unknown;
+      if (typeof value === 'object' && value !== null && 'event' in value && 'time' in value)
+        events.push(value as Event);
+    } catch {
+      // Only the last line can be torn, by a crash mid-write; it carries nothing to report.
+    }
+  }
+  return events;
+}
+
+/**
+ * Builds the report of a planspace.
+ *
+ * @throws {ScheduleNotFoundError} / {ScheduleSyntaxError} for a missing or bad schedule.
+ */
+export async function buildReport(planspace: string): Promise<RunReport> {
+  const paths = planspacePaths(planspace);
+  const schedule = await readSchedule(planspace);
+  const events = parseEvents(await readText(paths.events));
+  const pending = (await listQuestions(paths)).filter((q) => q.answer === undefined && q.cancelled === undefined);
+  const steps = schedule.steps.map((step): StepReport => {
+    const mine = events.filter((event) => event.step === step.number);
+    const dispatches = mine.filter((event) => event.event === 'dispatched');
+    const settled = mine.filter((event) => ['done', 'failed', 'skipped'].includes(event.event)).at(-1);
+    const said = mine
+      .filter((event) => ['done', 'failed', 'progress'].includes(event.event))
+      .map((event) => event.summary ?? event.reason ?? event.detail)
+      .filter((text) => text !== undefined)
+      .at(-1);
+    const start = dispatches[0]?.time;
+    const end = settled?.time;
+    const durationMs = start !== undefined && end !== undefined ? Date.parse(end) - Date.parse(start) : undefined;
+    const exitCode =
+      settled?.event === 'done' ? 0 : settled?.event === 'failed' ? (settled.exitCode ?? null) : undefined;
+    return {
+      number: step.number,
+      name: step.name,
+      status: step.status,
+      attempts: dispatches.length,
+      ...(start !== undefined && { start }),
+      ...(end !== undefined && { end }),
+      ...(durationMs !== undefined && durationMs >= 0 && { durationMs }),
+      ...(exitCode !== undefined && { exitCode }),
+      ...(said !== undefined && { lastMessage: said }),
+      pendingQuestions: pending.filter((q) => q.step === step.number).map((q) => q.id),
+    };
+  });
+  const first = events[0]?.time;
+  const last = events.at(-1)?.time;
+  return {
+    steps,
+    totals: {
+      statuses: countStatuses(schedule.steps),
+      attempts: steps.reduce((sum, step) => sum + step.attempts, 0),
+      pendingQuestions: pending.length,
+      ...(first !== undefined && last !== undefined && { wallMs: Date.parse(last) - Date.parse(first) }),
+    },
+  };
+}
+
+/** `1m 05s`, `4.2s` or `350ms`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const minutes = Math.floor(ms / 60_000);
+  const rest = Math.round((ms % 60_000) / 1000);
+  return minutes < 60
+    ? `${minutes}m ${String(rest).padStart(2, '0')}s`
+    : `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
+}
+
+/** The report as a text table, one row per step, then a totals line. */
+export function formatReport(report: RunReport): string {
+  const time = (iso: string | undefined): string => (iso === undefined ? '-' : iso.slice(11, 19));
+  const rows = report.steps.map((step) => [
+    String(step.number),
+    step.name,
+    step.status,
+    String(step.attempts),
+    time(step.start),
+    time(step.end),
+    step.durationMs === undefined ? '-' : formatDuration(step.durationMs),
+    step.exitCode === undefined ? '-' : step.exitCode === null ? 'signal' : String(step.exitCode),
+    step.pendingQuestions.join(',') || '-',
+    (step.lastMessage ?? '-').replace(/\s+/g, ' ').slice(0, 60),
+  ]);
+  const header = [
+    'step',
+    'name',
+    'status',
+    'attempts',
+    'start',
+    'end',
+    'duration',
+    'exit',
+    'questions',
+    'last message',
+  ];
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const { statuses, attempts, pendingQuestions, wallMs } = report.totals;
+  const counts = (Object.entries(statuses) as [string, number][])
+    .filter(([key, count]) => key !== 'total' && count > 0)
+    .map(([key, count]) => `${count} ${key}`)
+    .join(', ');
+  const totals =
+    `total: ${report.steps.length} steps (${counts || 'none'}); ${attempts} attempts; ` +
+    `${pendingQuestions} question${pendingQuestions === 1 ? '' : 's'} pending` +
+    (wallMs === undefined ? '' : `; ${formatDuration(wallMs)} from first to last event`);
+  return [line(header), ...rows.map(line), totals].join('\n');
+}
