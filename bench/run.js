@@ -8,6 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { measureCli } from './cli.js';
 import { measureEngine } from './engine.js';
 import { measureMailbox } from './mailbox.js';
+import { measureParallel } from './parallel.js';
 
 const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg === -1 ? 40 : Number(process.argv[runsArg + 1]);
@@ -18,6 +19,7 @@ const sections = [
   measureCli({ runs }),
   await measureMailbox({ runs: runsArg === -1 ? 200 : runs }),
   measureEngine({ runs: runsArg === -1 ? 5 : runs }),
+  measureParallel({ runs: runsArg === -1 ? 5 : runs }),
 ];
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const header = [

@@ -63,10 +63,7 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   if (ctx.signal.aborted) return { runId, exit: undefined, report: undefined, failure: 'aborted', outputFile };
   const agent = agentName(unit);
   const model = ctx.resolved.models.get(step.models[0] ?? '') as ModelSpec;
-  const section =
-    step.ref === undefined || ctx.sources.skills === undefined
-      ? ''
-      : await readSkillSection(ctx.sources.skills, step.ref);
+  const section = await skillSection(ctx, step.ref);
   const prompt = await renderStepPrompt({
     step,
     block,
@@ -121,6 +118,18 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   }
 }
 
+/** The skill section a ref names, read once per run; '' without a ref or a skills folder. */
+function skillSection(ctx: EngineContext, ref: string | undefined): Promise<string> {
+  const skills = ctx.sources.skills;
+  if (ref === undefined || skills === undefined) return Promise.resolve('');
+  let section = ctx.sections.get(ref);
+  if (section === undefined) {
+    section = readSkillSection(skills, ref);
+    ctx.sections.set(ref, section);
+  }
+  return section;
+}
+
 /** The size of a file in bytes; 0 if it does not exist. */
 async function sizeOf(path: string): Promise<number> {
   try {
@@ -143,10 +152,10 @@ export async function waitForAgent(
   stallMs: number | undefined,
 ): Promise<{ exit: AgentExit; stalled: boolean }> {
   let exited: AgentExit | undefined;
-  void running.exit.then((exit) => {
-    exited = exit;
-    ctx.mailbox.bell.ring();
+  const exit = running.exit.then((value) => {
+    exited = value;
   });
+  const messages = ctx.mailbox.runBell(runId);
   let graceTimer: NodeJS.Timeout | undefined;
   let stalled = false;
   let lastSize = -1;
@@ -169,10 +178,12 @@ export async function waitForAgent(
           void running.stop();
         }
       }
-      // One controller per turn releases every waiter of this turn.
+      // One controller per turn releases every waiter of this turn. Only this run's own
+      // events wake it: with 64 agents running, a bell for all would wake all 64 each time.
       const turn = new AbortController();
       const woken = [
-        ctx.mailbox.bell.wait(turn.signal),
+        exit,
+        messages.wait(turn.signal),
         new Promise<void>((resolve) => {
           ctx.signal.addEventListener(
             'abort',

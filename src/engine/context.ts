@@ -44,6 +44,8 @@ export interface EngineContext {
   readonly guidance: Map<number, string>;
   /** Blocks of each step already done in this run: not run again when the step is retried. */
   readonly blocksDone: Map<number, Set<string>>;
+  /** Skill sections by ref, read once per run (blocks and retries share them). */
+  readonly sections: Map<string, Promise<string>>;
   /** Ends the run as an abort (as SIGINT would), e.g. when a human answers `abort`. */
   abort(reason: string): void;
   /** A new run id for a dispatch of step `step` (`x` for the exception handler). */

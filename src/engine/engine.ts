@@ -23,6 +23,7 @@
  * process trees; `[run]` steps go back to `[wait]`, registered live agents are sent `abort`,
  * and the run ends with outcome `aborted`.
  */
+import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import pLimit from 'p-limit';
@@ -91,6 +92,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     models: options.models === undefined ? undefined : resolve(options.models),
     agents: options.agents === undefined ? undefined : resolve(options.agents),
   };
+  // Agents are started with execa, which takes a while to load: load it during preflight.
+  const loading = import('execa').catch(() => undefined);
   const schedule = await readSchedule(paths.root);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
@@ -98,6 +101,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   }
   const only = selectSteps(schedule.steps, options, paths.schedule);
   const resolved = await preflight(schedule, sources);
+  await loading;
   const runBase = `r${Date.now().toString(36)}`;
   const { release, previous } = await takeHold(paths, runBase);
   try {
@@ -159,6 +163,7 @@ class Engine implements EngineContext {
   readonly fixed = new Set<number>();
   readonly guidance = new Map<number, string>();
   readonly blocksDone = new Map<number, Set<string>>();
+  readonly sections = new Map<string, Promise<string>>();
   readonly #options: EngineOptions;
   readonly #concurrency: number;
   readonly #only: ReadonlySet<number> | undefined;
@@ -172,6 +177,9 @@ class Engine implements EngineContext {
   /** Units running now, by run id, for `## Position`. */
   readonly #running = new Map<string, Unit>();
   #dispatches = 0;
+  /** The `## Position` write in flight, and whether another must follow it. */
+  #positionWrite: Promise<void> | undefined;
+  #positionStale = false;
 
   constructor(
     paths: PlanspacePaths,
@@ -195,6 +203,8 @@ class Engine implements EngineContext {
     this.#only = only;
     this.#limit = pLimit(concurrency);
     this.mailbox = new EngineMailbox(paths, inbox, runBase, (event, message) => this.log(event, message));
+    // One abort listener per running agent and per retry backoff: many, by design.
+    setMaxListeners(0, this.#stop.signal);
     const external = options.signal;
     if (external?.aborted === true) this.#stop.abort(external.reason);
     external?.addEventListener(
@@ -234,9 +244,26 @@ class Engine implements EngineContext {
     else this.#running.delete(runId);
   }
 
-  async position(): Promise<void> {
-    const units = [...this.#running].map(([runId, unit]) => `- ${unitLabel(unit)}: run ${runId}`);
-    await this.#writePosition(units.length === 0 ? 'Between steps.' : `Running:\n\n${units.join('\n')}`);
+  /**
+   * Coalesces: while a write is in flight, later calls share one more write after it, which
+   * shows what runs by then. 64 blocks starting at once cost two rewrites of `state.md`, not 64.
+   */
+  position(): Promise<void> {
+    if (this.#positionWrite !== undefined) {
+      this.#positionStale = true;
+      return this.#positionWrite;
+    }
+    const write = async (): Promise<void> => {
+      do {
+        this.#positionStale = false;
+        const units = [...this.#running].map(([runId, unit]) => `- ${unitLabel(unit)}: run ${runId}`);
+        await this.#writePosition(units.length === 0 ? 'Between steps.' : `Running:\n\n${units.join('\n')}`);
+      } while (this.#positionStale);
+    };
+    this.#positionWrite = write().finally(() => {
+      this.#positionWrite = undefined;
+    });
+    return this.#positionWrite;
   }
 
   async log(event: RunEvent, message: string): Promise<void> {

@@ -59,6 +59,8 @@ export class EngineMailbox {
   readonly #expecting = new Map<string, number>();
   /** When each expected run last sent a message, in ms since the epoch. */
   readonly #heard = new Map<string, number>();
+  /** Per expected run: rings after each of its messages. */
+  readonly #runBells = new Map<string, Bell>();
 
   constructor(paths: PlanspacePaths, inbox: Inbox, runBase: string, log: LogEvent) {
     this.#paths = paths;
@@ -73,12 +75,19 @@ export class EngineMailbox {
    */
   expect(runId: string, step: number): void {
     this.#expecting.set(runId, step);
+    this.#runBells.set(runId, new Bell());
+  }
+
+  /** Rings after each message of an expected run (a quiet bell for any other run id). */
+  runBell(runId: string): Bell {
+    return this.#runBells.get(runId) ?? new Bell();
   }
 
   /** Reports of this run id no longer count. */
   stopExpecting(runId: string): void {
     this.#expecting.delete(runId);
     this.#heard.delete(runId);
+    this.#runBells.delete(runId);
   }
 
   /** When run `runId` last sent any message, in ms since the epoch; undefined if never. */
@@ -155,6 +164,7 @@ export class EngineMailbox {
         case 'other':
           await this.#log({ event: 'message', from, text: report.text }, `message from ${from}: ${report.text}`);
       }
+      if (run !== undefined) this.#runBells.get(run)?.ring();
       this.bell.ring();
     }
   }
