@@ -164,6 +164,7 @@ export async function waitForAgent(
   const checkMs = stallMs === undefined ? undefined : Math.max(50, Math.min(1000, stallMs / 4));
   try {
     while (!exited) {
+      const seen = messages.rings;
       if (ctx.signal.aborted) return { exit: await running.stop(), stalled };
       if (ctx.mailbox.report(runId) !== undefined && !graceTimer) {
         graceTimer = setTimeout(() => void running.stop(), ctx.timings.reportGraceMs ?? 10_000);
@@ -183,8 +184,10 @@ export async function waitForAgent(
       const turn = new AbortController();
       const woken = [
         exit,
-        messages.wait(turn.signal),
+        messages.wait(turn.signal, seen),
         new Promise<void>((resolve) => {
+          // The abort may have come during this turn's checks: a listener added now would miss it.
+          if (ctx.signal.aborted) resolve();
           ctx.signal.addEventListener(
             'abort',
             () => {

@@ -258,6 +258,8 @@ class Engine implements EngineContext {
         this.#positionStale = false;
         const units = [...this.#running].map(([runId, unit]) => `- ${unitLabel(unit)}: run ${runId}`);
         await this.#writePosition(units.length === 0 ? 'Between steps.' : `Running:\n\n${units.join('\n')}`);
+        // Set by calls made during the write, which TypeScript's narrowing cannot see.
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       } while (this.#positionStale);
     };
     this.#positionWrite = write().finally(() => {
@@ -284,10 +286,11 @@ class Engine implements EngineContext {
     try {
       for (;;) {
         if (this.signal.aborted) return await this.#aborted();
+        const seen = this.#changed.rings;
         const ended = await this.#next();
         if (ended) return ended;
-        // WAIT
-        await this.#changed.wait(this.signal);
+        // WAIT (at once if a task ended or a slot freed during NEXT)
+        await this.#changed.wait(this.signal, seen);
       }
     } finally {
       pumpStop.abort();

@@ -22,13 +22,24 @@ export interface RunReport {
 /** Wakes waiters when something they may be waiting for happened. */
 export class Bell {
   readonly #waiters = new Set<() => void>();
+  #rings = 0;
+
+  /** How many times the bell has rung: read it before looking, pass it to `wait`. */
+  get rings(): number {
+    return this.#rings;
+  }
 
   ring(): void {
+    this.#rings += 1;
     for (const waiter of this.#waiters) waiter();
   }
 
-  /** Resolves on the next ring or when `signal` aborts. */
-  wait(signal: AbortSignal): Promise<void> {
+  /**
+   * Resolves on the next ring or when `signal` aborts; at once if the bell rang since `since`
+   * (a count read from `rings`), so that a ring between looking and waiting is not lost.
+   */
+  wait(signal: AbortSignal, since?: number): Promise<void> {
+    if (since !== undefined && since !== this.#rings) return Promise.resolve();
     return new Promise((resolvePromise) => {
       const done = (): void => {
         this.#waiters.delete(done);
