@@ -46,6 +46,13 @@ export interface EngineContext {
   readonly blocksDone: Map<number, Set<string>>;
   /** Skill sections by ref, read once per run (blocks and retries share them). */
   readonly sections: Map<string, Promise<string>>;
+  /**
+   * Marks a `[run]` step `[done]` and, in the same locked write, takes the steps that became
+   * ready (starting their tasks): one schedule write per step on a sequential schedule.
+   */
+  settle(step: Step, status: 'done'): Promise<void>;
+  /** Tells the run loop the schedule changed under a running task (a step marked `[fail]`). */
+  replan(): void;
   /** Ends the run as an abort (as SIGINT would), e.g. when a human answers `abort`. */
   abort(reason: string): void;
   /** A new run id for a dispatch of step `step` (`x` for the exception handler). */

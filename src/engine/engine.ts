@@ -38,7 +38,7 @@ import { logEvent, type LoggedEvent, type RunEvent } from '../planspace/log.js';
 import { planspacePaths, type PlanspacePaths } from '../planspace/paths.js';
 import { writePosition } from '../planspace/state.js';
 import { ENGINE_MAILBOX } from '../prompt/render.js';
-import { readSchedule, retryStep, takeSteps } from '../schedule/operations.js';
+import { readSchedule, retryStep, takeSteps, type TakeOptions, type TakeOutcome } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
 import { unitLabel, type EngineContext, type EngineTimings, type Unit } from './context.js';
 import { Bell, EngineMailbox } from './messages.js';
@@ -177,6 +177,10 @@ class Engine implements EngineContext {
   /** Units running now, by run id, for `## Position`. */
   readonly #running = new Map<string, Unit>();
   #dispatches = 0;
+  /** NEXT must read the schedule again: a task ended without settling through `settle`. */
+  #replan = true;
+  /** Ready steps the last take left `[wait]` for want of a slot. */
+  #held = 0;
   /** The `## Position` write in flight, and whether another must follow it. */
   #positionWrite: Promise<void> | undefined;
   #positionStale = false;
@@ -225,6 +229,8 @@ class Engine implements EngineContext {
       try {
         return await task();
       } finally {
+        // A freed slot matters to NEXT only if ready steps wait for one.
+        if (this.#held > 0) this.#replan = true;
         this.#changed.ring();
       }
     });
@@ -287,9 +293,14 @@ class Engine implements EngineContext {
       for (;;) {
         if (this.signal.aborted) return await this.#aborted();
         const seen = this.#changed.rings;
-        const ended = await this.#next();
-        if (ended) return ended;
-        // WAIT (at once if a task ended or a slot freed during NEXT)
+        // NEXT, when something may have made a step ready that no settlement has taken yet.
+        if (this.#replan || this.#tasks.size === 0) {
+          this.#replan = false;
+          const take = await this.#take();
+          await this.#absorb(take);
+          if (this.#tasks.size === 0) return await this.#end(take);
+        }
+        // WAIT (at once if a task ended or a slot freed meanwhile)
         await this.#changed.wait(this.signal, seen);
       }
     } finally {
@@ -299,14 +310,30 @@ class Engine implements EngineContext {
     }
   }
 
-  // NEXT
-  async #next(): Promise<EngineOutcome | undefined> {
+  replan(): void {
+    this.#replan = true;
+    this.#changed.ring();
+  }
+
+  /** Settles a step and takes what became ready, in one locked write (see `EngineContext.settle`). */
+  async settle(step: Step, status: 'done'): Promise<void> {
+    await this.#absorb(await this.#take({ number: step.number, status }));
+  }
+
+  /** `takeSteps` with this run's free slots, its running steps and its selection. */
+  #take(settle?: TakeOptions['settle']): Promise<TakeOutcome> {
     const busy = this.#limit.activeCount + this.#limit.pendingCount;
-    const take = await takeSteps(this.paths.root, {
+    return takeSteps(this.paths.root, {
       limit: Math.max(0, this.#concurrency - busy),
       running: new Set(this.#tasks.keys()),
       only: this.#only,
+      settle,
     });
+  }
+
+  /** Logs what a take skipped and resumed, and starts a task for each step it took. */
+  async #absorb(take: TakeOutcome): Promise<void> {
+    this.#held = take.held;
     for (const { step, reason } of take.skipped) {
       await this.log(
         { event: 'skipped', step: step.number, reason },
@@ -320,13 +347,24 @@ class Engine implements EngineContext {
       );
     }
     for (const step of [...take.resumed, ...take.started]) {
-      const task = runStep(this, step).finally(() => {
-        this.#tasks.delete(step.number);
-        this.#changed.ring();
-      });
+      const task = runStep(this, step).then(
+        (replan) => {
+          this.#tasks.delete(step.number);
+          if (replan) this.#replan = true;
+          this.#changed.ring();
+        },
+        (error: unknown) => {
+          this.#tasks.delete(step.number);
+          this.#changed.ring();
+          throw error;
+        },
+      );
       this.#tasks.set(step.number, task);
     }
-    if (this.#tasks.size > 0) return undefined;
+  }
+
+  /** Nothing runs: the run is complete, or blocked on the step `takeSteps` names. */
+  async #end(take: TakeOutcome): Promise<EngineOutcome> {
     if (take.state === 'complete') {
       await this.#writePosition('Complete: every step is done or skipped.');
       await this.log({ event: 'complete' }, 'run complete: every step is done or skipped');

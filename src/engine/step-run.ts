@@ -106,15 +106,18 @@ async function runUnit(ctx: EngineContext, unit: Unit): Promise<AttemptResult> {
 /**
  * Runs one `[run]` step of the schedule to its end in this run: `[done]`, `[skip]`, back to
  * `[wait]` for the run loop to take again, or left `[fail]`/`[run]` when the run aborts.
+ *
+ * @returns whether the run loop must look at the schedule again: false when the step was
+ *   settled through `ctx.settle`, which already took what became ready.
  */
-export async function runStep(ctx: EngineContext, step: Step): Promise<void> {
+export async function runStep(ctx: EngineContext, step: Step): Promise<boolean> {
   const done = ctx.blocksDone.get(step.number) ?? new Set<string>();
   ctx.blocksDone.set(step.number, done);
   const units: Unit[] = (step.attributes.blocks ?? [undefined])
     .filter((block) => block === undefined || !done.has(block))
     .map((block) => (block === undefined ? { step } : { step, block }));
   const results = await Promise.all(units.map((unit) => runUnit(ctx, unit)));
-  if (ctx.signal.aborted) return;
+  if (ctx.signal.aborted) return true;
   units.forEach((unit, i) => {
     if (unit.block !== undefined && results[i]?.failure === undefined) done.add(unit.block);
   });
@@ -123,9 +126,9 @@ export async function runStep(ctx: EngineContext, step: Step): Promise<void> {
     return result?.failure === undefined ? [] : [{ unit, result }];
   });
   if (failed.length === 0) {
-    await settleDone(ctx, step, results);
     ctx.blocksDone.delete(step.number);
-    return;
+    await settleDone(ctx, step, results);
+    return false;
   }
   const reason = failed
     .map(({ unit, result }) => (unit.block === undefined ? result.failure : `block ${unit.block}: ${result.failure}`))
@@ -144,18 +147,23 @@ export async function runStep(ctx: EngineContext, step: Step): Promise<void> {
     },
     `step ${step.number} (${step.name}): failed, ${reason}`,
   );
+  // A [fail] step can make `when: failure` and `when: always` steps ready while it waits for
+  // the exception handler or a human.
+  ctx.replan();
   await handleFailure(ctx, step, reason, first?.outputFile ?? '');
+  return true;
 }
 
 async function settleDone(ctx: EngineContext, step: Step, results: readonly AttemptResult[]): Promise<void> {
   const summaries = results.flatMap((result) => (result.report ? [result.report.text] : []));
-  await markStep(ctx.paths.root, 'done', step.number);
   const summary = summaries.length > 0 ? `: ${summaries.join('; ')}` : '';
   await ctx.log(
     { event: 'done', step: step.number, runId: results.at(-1)?.runId, summary: summaries.join('; ') || undefined },
     `step ${step.number} (${step.name}): done${summary}`,
   );
   ctx.fixed.delete(step.number);
+  // Logged first: the steps this one made ready are dispatched, and logged, by the settle.
+  await ctx.settle(step, 'done');
 }
 
 // HANDLE_FAILURE

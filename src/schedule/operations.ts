@@ -91,6 +91,8 @@ export interface TakeOptions {
    * written). Default: every step.
    */
   readonly only?: ReadonlySet<number>;
+  /** First mark this step `[done]`, `[fail]` or `[skip]`, in the same locked write. */
+  readonly settle?: { readonly number: number; readonly status: MarkStatus };
 }
 
 /**
@@ -98,10 +100,12 @@ export interface TakeOptions {
  * steps found that the caller is not running (left by a dead engine, or by `next`); `skipped`:
  * steps turned to `[skip]` because their `when:` can no longer hold. `state` is `complete`
  * when every (selected) step is `[done]` or `[skip]`, `blocked` when nothing runs or can
- * start and `stuck` (the first `[fail]`, else `[wait]`, step) remains, else `open`.
+ * start and `stuck` (the first `[fail]`, else `[wait]`, step) remains, else `open`. `held`:
+ * ready steps left `[wait]` because of the limit.
  */
 export interface TakeOutcome {
   readonly started: readonly Step[];
+  readonly held: number;
   readonly resumed: readonly Step[];
   readonly skipped: readonly PlannedSkip[];
   readonly state: 'open' | 'complete' | 'blocked';
@@ -113,18 +117,25 @@ export interface TakeOutcome {
  * `workflow next --all` and the engine do. A step is ready by the rules of `planSteps`
  * (`needs`, `when`).
  *
+ * @throws {NoSuchStepError} if `settle` names no step; nothing is written.
  * @throws {ScheduleNotFoundError} / {ScheduleSyntaxError} / {LockError}; nothing written.
  */
 export async function takeSteps(planspace: string, options: TakeOptions = {}): Promise<TakeOutcome> {
-  const { limit = Number.POSITIVE_INFINITY, running = new Set<number>(), only } = options;
+  const { limit = Number.POSITIVE_INFINITY, running = new Set<number>(), only, settle } = options;
   return updateScheduleFile(planspacePaths(planspace).schedule, (schedule) => {
     const selected = (step: Step): boolean => only === undefined || only.has(step.number);
+    let settled: Step | undefined;
+    if (settle !== undefined) settled = pickStep(schedule, settle.number, 'run', settle.status);
     // Steps outside the selection count as done for the plan, and are never written.
-    const steps = schedule.steps.map((step) => (selected(step) ? step : withStatus(step, 'done')));
+    const steps = schedule.steps.map((step) => {
+      if (step === settled) return withStatus(step, settle?.status ?? 'done');
+      return selected(step) ? step : withStatus(step, 'done');
+    });
     const plan = planSteps(steps);
     const resumed = plan.steps.filter((step) => step.status === 'run' && selected(step) && !running.has(step.number));
     const started = plan.ready.slice(0, Math.max(0, limit - resumed.length));
     const text = setStepStatuses(schedule.text, [
+      ...(settled === undefined || settle === undefined ? [] : [{ step: settled, status: settle.status }]),
       ...plan.skips.map(({ step }) => ({ step, status: 'skip' as const })),
       ...started.map((step) => ({ step, status: 'run' as const })),
     ]);
@@ -139,6 +150,7 @@ export async function takeSteps(planspace: string, options: TakeOptions = {}): P
     }
     const result: TakeOutcome = {
       started: started.map((step) => withStatus(step, 'run')),
+      held: plan.ready.length - started.length,
       resumed,
       skipped: plan.skips,
       state,
