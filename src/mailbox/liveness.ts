@@ -21,8 +21,10 @@ function isZombie(pid: number): boolean {
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch (error) {
-    // The process went away between the two checks.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    // The process went away between the two checks: its /proc entry is gone (ENOENT), or
+    // it was reaped while the read was under way (ESRCH).
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH') return true;
     throw error;
   }
   return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
