@@ -1,6 +1,6 @@
 // The engine's overhead per step: a 200-step schedule run to the end by `workflow run` with a
 // no-op agent, against a baseline measured in the same run: a Node script starting the same
-// agent command 200 times, one after another, with the same prompts on standard input.
+// agent command 200 times, one after another, with the same prompt files as standard input.
 // Overhead per step = (engine wall time - baseline wall time) / 200, over interleaved rounds;
 // prints the median and the spread (min-max), never a single timing. From `events.jsonl` it
 // also splits an engine step into the dispatch side and the agent side.
@@ -188,7 +188,7 @@ export function measureEngine({ runs = 5 } = {}) {
         `no refs) run to the end by \`workflow run\` (its output to /dev/null), the model \`noop\` being ${agentText}: ` +
         `the agent reads its prompt from standard input and exits 0, with no \`done:\` report (exit 0 settles a ` +
         `step). Baseline in the same run: a Node script (\`bench/workers/spawn-baseline.js\`) starting the same ` +
-        `command ${STEPS} times, one after another, with the same prompts on standard input (\`child_process.spawn\`, ` +
+        `command ${STEPS} times, one after another, with the same prompt files as standard input (\`child_process.spawn\`, ` +
         `waiting for each exit). Both timed as whole processes by the benchmark; overhead per step = (engine - ` +
         `baseline) / ${STEPS}, paired round by round. ${runs} interleaved rounds (order alternating), after a warm-up ` +
         `run whose agent is \`${TRUE}\`, which never reads its prompt: all ${STEPS} steps were done, so the engine ` +

@@ -21,7 +21,7 @@ const baselineWorker = join(root, 'bench', 'workers', 'parallel-baseline.js');
 const BLOCKS = 64;
 const AGENT_MS = 1000;
 const GOAL_RATIO = 1.5;
-const AGENT = { command: '/bin/sh', args: ['-c', 'cat >/dev/null; sleep 1'] };
+const AGENT = { command: '/bin/sleep', args: ['1'] };
 
 function summary(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -113,7 +113,9 @@ export function measureParallel({ runs = 5 } = {}) {
       `\`node bench/parallel.js --runs ${runs}\`: one step with \`blocks:\` b1 to b${BLOCKS}, run by ` +
         `\`workflow run --concurrency ${BLOCKS}\`; each block's agent is \`${AGENT.command} ${AGENT.args
           .map((arg) => (arg.includes(' ') ? `'${arg}'` : arg))
-          .join(' ')}\` (reads its prompt, sleeps 1 s). Wall time of the whole \`workflow run\` process (Node ` +
+          .join(
+            ' ',
+          )}\` (one process that lives 1 s, as a real agent is one process; its prompt file is its standard input). Wall time of the whole \`workflow run\` process (Node ` +
         `start-up, preflight, ${BLOCKS} prompts and spawns, the agents, settling, exit) as a ratio to the ` +
         `1-second ideal. Baseline in the same run: a Node script (\`bench/workers/parallel-baseline.js\`) starting ` +
         `the same ${BLOCKS} agents at once with \`child_process.spawn\` and waiting for all. ${runs} interleaved ` +

@@ -1,27 +1,26 @@
 // Baseline of bench/engine.js: what running the agents costs without the engine. Starts the
-// agent command once per prompt, one after another, each with its prompt on standard input
-// (as the engine gives it), waiting for each to exit; prints every spawn-to-exit time and the
-// process's own CPU time as JSON.
+// agent command once per prompt, one after another, each with its prompt file as standard
+// input (as the engine gives it), waiting for each to exit; prints every spawn-to-exit time and
+// the process's own CPU time as JSON.
 //
 //   node spawn-baseline.js <prompts-dir> <count> <cwd> <command> [args...]
 //
-// The prompts are `<prompts-dir>/step-<n>-prompt.md`, read before the first spawn.
+// The prompts are `<prompts-dir>/step-<n>-prompt.md`.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [dir, count, cwd, file, ...args] = process.argv.slice(2);
 const prompts = [];
-for (let n = 1; n <= Number(count); n += 1) prompts.push(readFileSync(join(dir, `step-${n}-prompt.md`)));
+for (let n = 1; n <= Number(count); n += 1) prompts.push(join(dir, `step-${n}-prompt.md`));
 
 function runAgent(prompt) {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd, stdio: ['pipe', 'ignore', 'ignore'] });
+    const input = openSync(prompt, 'r');
+    const child = spawn(file, args, { cwd, stdio: [input, 'ignore', 'ignore'] });
+    closeSync(input);
     child.once('error', reject);
     child.once('exit', (code, signal) => resolve(signal ?? code));
-    // An agent may exit without reading its prompt; the engine ignores that EPIPE too.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(prompt);
   });
 }
 

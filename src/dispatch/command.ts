@@ -10,8 +10,11 @@ import type { ModelSpec } from './models.js';
 export interface AgentCommand {
   readonly file: string;
   readonly args: readonly string[];
-  /** Written to the agent's standard input, then closed; undefined: no standard input. */
-  readonly input: string | undefined;
+  /**
+   * The file opened as the agent's standard input (the prompt file, read from its start);
+   * undefined: no standard input.
+   */
+  readonly inputFile: string | undefined;
   readonly env: Readonly<Record<string, string>>;
 }
 
@@ -64,20 +67,27 @@ export function agentEnvironment(
   };
 }
 
+/** A prompt as the engine wrote it: its text, and the file holding exactly that text. */
+export interface WrittenPrompt {
+  readonly text: string;
+  /** `artifacts/<stem>-prompt.md`. */
+  readonly file: string;
+}
+
 /**
- * The command for a model and a prompt: the prompt goes to standard input
- * (`prompt_mode = "stdin"`) or becomes the last argument (`"arg"`); the model's `env` table
- * is laid over `env`.
+ * The command for a model and a prompt: the prompt file becomes the agent's standard input
+ * (`prompt_mode = "stdin"`) or the prompt text its last argument (`"arg"`); the model's `env`
+ * table is laid over `env`.
  */
 export function buildAgentCommand(
   model: ModelSpec,
-  prompt: string,
+  prompt: WrittenPrompt,
   env: Readonly<Record<string, string>>,
 ): AgentCommand {
   return {
     file: model.command,
-    args: model.promptMode === 'arg' ? [...model.args, prompt] : [...model.args],
-    input: model.promptMode === 'stdin' ? prompt : undefined,
+    args: model.promptMode === 'arg' ? [...model.args, prompt.text] : [...model.args],
+    inputFile: model.promptMode === 'stdin' ? prompt.file : undefined,
     env: { ...env, ...model.env },
   };
 }

@@ -3,8 +3,10 @@
  *
  * Each agent starts detached, as the leader of a new process group, so that a timeout, an
  * abort or Ctrl-C kills everything it started (execa alone kills only the direct child). Its
- * standard output and error go straight to the output file (no pipe that a grandchild could
- * hold open), and the group is cleaned up when the agent exits.
+ * standard input is the prompt file and its standard output and error go straight to the
+ * output file: no pipe that a grandchild could hold open or that an agent not reading its
+ * prompt could leave full, and no stream to pump per agent. The group is cleaned up when the
+ * agent exits.
  */
 import { open } from 'node:fs/promises';
 import type { AgentCommand } from './command.js';
@@ -63,12 +65,19 @@ function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
 /**
  * Starts an agent without a shell.
  *
- * @throws the `fs` error if the output file cannot be opened; a command that cannot be
- *   started resolves `exit` with `failedToStart` instead of throwing.
+ * @throws the `fs` error if the input file cannot be read or the output file cannot be
+ *   opened; a command that cannot be started resolves `exit` with `failedToStart` instead.
  */
 export async function startAgent(command: AgentCommand, options: StartOptions): Promise<RunningAgent> {
   const { execa } = await import('execa');
-  const output = await open(options.outputFile, options.append ? 'a' : 'w', 0o600);
+  const input = command.inputFile === undefined ? undefined : await open(command.inputFile, 'r');
+  let output;
+  try {
+    output = await open(options.outputFile, options.append ? 'a' : 'w', 0o600);
+  } catch (error) {
+    await input?.close();
+    throw error;
+  }
   const started = performance.now();
   // execa's types list only descriptors 3 to 9 here; at run time it passes any open file
   // descriptor straight to the child, which is what keeps pipes out of the picture.
@@ -78,11 +87,13 @@ export async function startAgent(command: AgentCommand, options: StartOptions): 
     env: command.env,
     extendEnv: false,
     detached: true,
-    ...(command.input === undefined ? { stdin: 'ignore' as const } : { input: command.input }),
+    stdin: input === undefined ? 'ignore' : (input.fd as 3),
     stdout: fd,
     stderr: fd,
     reject: false,
   });
+  // The child has its own copy of the descriptor from the moment it was spawned.
+  await input?.close();
   const pid = child.pid;
   const state = { timedOut: false, stopped: false };
   const grace = options.killGraceMs ?? 2000;

@@ -2,13 +2,14 @@
  * One attempt at one unit (a step, or one block of it): write its prompt, start its agent,
  * wait for it while watching for reports, stalls and aborts, and say how it ended.
  */
-import { stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { agentEnvironment, buildAgentCommand } from '../dispatch/command.js';
 import type { ModelSpec } from '../dispatch/models.js';
 import { startAgent, type AgentExit, type RunningAgent } from '../dispatch/spawn.js';
 import { isErrno } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic.js';
 import { renderStepPrompt } from '../prompt/render.js';
 import { readSkillSection } from '../prompt/skill.js';
 import { unitLabel, unitStem, type EngineContext, type Unit } from './context.js';
@@ -75,7 +76,10 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
     runId,
     guidance: ctx.guidance.get(step.number),
   });
-  await writeFile(join(ctx.paths.artifacts, `${unitStem(unit)}-prompt.md`), prompt);
+  // Atomic: the file is the agent's standard input, and an earlier attempt's agent may still
+  // be reading the file it was given.
+  const promptFile = join(ctx.paths.artifacts, `${unitStem(unit)}-prompt.md`);
+  await writeFileAtomic(promptFile, prompt);
   const env = agentEnvironment(
     {
       planspace: ctx.paths.root,
@@ -90,7 +94,7 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   );
   ctx.mailbox.expect(runId, step.number);
   try {
-    const running = await startAgent(buildAgentCommand(model, prompt, env), {
+    const running = await startAgent(buildAgentCommand(model, { text: prompt, file: promptFile }, env), {
       cwd: ctx.sources.codespace,
       outputFile,
       timeoutMs: step.attributes.timeoutMs,

@@ -2,10 +2,10 @@
  * HANDLE_FAILURE: the exception-handler agent looks at a failed step and answers `FIXED: ...`
  * (retry the step) or anything else (ask a human).
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agentEnvironment, buildAgentCommand } from '../dispatch/command.js';
 import { startAgent } from '../dispatch/spawn.js';
+import { writeFileAtomic } from '../fs/atomic.js';
 import { renderExceptionPrompt } from '../prompt/render.js';
 import type { Step } from '../schedule/step.js';
 import { waitForAgent } from './attempt.js';
@@ -45,7 +45,8 @@ export async function runExceptionHandler(
     state: await readText(ctx.paths.state),
     agentBody: handler.body,
   });
-  await writeFile(join(ctx.paths.artifacts, `exception-${step.number}-prompt.md`), prompt);
+  const promptFile = join(ctx.paths.artifacts, `exception-${step.number}-prompt.md`);
+  await writeFileAtomic(promptFile, prompt);
   const runId = ctx.newRunId(step.number, 'x');
   const env = agentEnvironment(
     {
@@ -65,7 +66,7 @@ export async function runExceptionHandler(
   );
   ctx.mailbox.expect(runId, step.number);
   try {
-    const running = await startAgent(buildAgentCommand(handlerModel, prompt, env), {
+    const running = await startAgent(buildAgentCommand(handlerModel, { text: prompt, file: promptFile }, env), {
       cwd: ctx.sources.codespace,
       outputFile: handlerOutput,
       killGraceMs: ctx.timings.killGraceMs,

@@ -89,17 +89,18 @@ describe('agent files', () => {
 describe('agent command and environment', () => {
   const context = { planspace: '/p', codespace: '/c', step: 4, runId: 'r-1', agent: 'step-4', models: ['a', 'b'] };
 
-  it('puts the prompt on stdin or as the last argument', () => {
+  it('gives the prompt file as stdin, or the prompt text as the last argument', () => {
     const model = { name: 'm', file: 'm.toml', command: 'agent', args: ['--x'], env: { K: 'v' } };
-    expect(buildAgentCommand({ ...model, promptMode: 'stdin' }, 'PROMPT', { A: '1' })).toEqual({
+    const prompt = { text: 'PROMPT', file: '/p/artifacts/step-1-prompt.md' };
+    expect(buildAgentCommand({ ...model, promptMode: 'stdin' }, prompt, { A: '1' })).toEqual({
       file: 'agent',
       args: ['--x'],
-      input: 'PROMPT',
+      inputFile: '/p/artifacts/step-1-prompt.md',
       env: { A: '1', K: 'v' },
     });
-    expect(buildAgentCommand({ ...model, promptMode: 'arg' }, 'PROMPT', {})).toMatchObject({
+    expect(buildAgentCommand({ ...model, promptMode: 'arg' }, prompt, {})).toMatchObject({
       args: ['--x', 'PROMPT'],
-      input: undefined,
+      inputFile: undefined,
     });
   });
 
@@ -136,8 +137,9 @@ describe('startAgent (real processes)', () => {
       ),
       AGENT_EXIT: '3',
     };
+    await writeFile(join(dir, 'prompt.md'), 'the prompt');
     const agent = await startAgent(
-      { file: join(FIXTURES, 'agent-echo.js'), args: ['one'], input: 'the prompt', env },
+      { file: join(FIXTURES, 'agent-echo.js'), args: ['one'], inputFile: join(dir, 'prompt.md'), env },
       { cwd: join(dir, 'code'), outputFile: output },
     );
     const exit = await agent.exit;
@@ -156,7 +158,12 @@ describe('startAgent (real processes)', () => {
     const dir = await makeTree({});
     const pids = join(dir, 'pids.json');
     const agent = await startAgent(
-      { file: join(FIXTURES, 'agent-tree.js'), args: [pids], input: undefined, env: { PATH: process.env.PATH ?? '' } },
+      {
+        file: join(FIXTURES, 'agent-tree.js'),
+        args: [pids],
+        inputFile: undefined,
+        env: { PATH: process.env.PATH ?? '' },
+      },
       { cwd: dir, outputFile: join(dir, 'out.md'), timeoutMs: 1500, killGraceMs: 500 },
     );
     const exit = await agent.exit;
@@ -176,7 +183,12 @@ describe('startAgent (real processes)', () => {
     const pids = join(dir, 'pids.json');
     const controller = new AbortController();
     const agent = await startAgent(
-      { file: join(FIXTURES, 'agent-tree.js'), args: [pids], input: undefined, env: { PATH: process.env.PATH ?? '' } },
+      {
+        file: join(FIXTURES, 'agent-tree.js'),
+        args: [pids],
+        inputFile: undefined,
+        env: { PATH: process.env.PATH ?? '' },
+      },
       { cwd: dir, outputFile: join(dir, 'out.md'), signal: controller.signal },
     );
     while (!(await readFile(pids, 'utf8').catch(() => ''))) await sleep(20);
@@ -191,7 +203,7 @@ describe('startAgent (real processes)', () => {
     const dir = await makeTree({});
     await writeFile(join(dir, 'x'), '');
     const agent = await startAgent(
-      { file: 'no-such-agent-command', args: [], input: 'p', env: { PATH: process.env.PATH ?? '' } },
+      { file: 'no-such-agent-command', args: [], inputFile: join(dir, 'x'), env: { PATH: process.env.PATH ?? '' } },
       { cwd: dir, outputFile: join(dir, 'out.md') },
     );
     const exit = await agent.exit;
