@@ -1,6 +1,7 @@
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isErrno } from '../errors.js';
+import { namePath } from './io-error.js';
 
 /** Counts temporary files made by this process; with the pid, names never collide. */
 let temporaries = 0;
@@ -13,8 +14,8 @@ let temporaries = 0;
  *
  * @param path - the file to replace or create.
  * @param data - the new content; strings are written as UTF-8.
- * @throws the `fs` error (e.g. `EACCES`, `ENOSPC`) after removing the temporary file; the
- *   target is then unchanged.
+ * @throws the `fs` error (e.g. `EROFS`, `ENOSPC`), naming `path`, after removing the temporary
+ *   file; the target is then unchanged.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   temporaries += 1;
@@ -31,6 +32,6 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
-    throw error;
+    throw namePath(error, path);
   }
 }

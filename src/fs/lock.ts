@@ -1,4 +1,5 @@
-import { LockError } from '../errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isErrno, LockError } from '../errors.js';
 
 /**
  * How long (ms) a lock may go without its holder refreshing it before another process
@@ -7,12 +8,16 @@ import { LockError } from '../errors.js';
 export const LOCK_STALE_MS = 3000;
 
 /**
- * Retries while another process holds the lock: many short randomised waits (2 to 25 ms, up
- * to 50 ms randomised; 400 of them wait 6 s or more, twice the stale window), rather than the
- * library's default of failing at once. The retry package builds the whole list of waits for
- * every lock taken, so the count is kept no larger than it needs to be.
+ * Retries while another process holds the lock: many short randomised waits (2 ms growing to
+ * 25 ms; 400 of them wait about 10 s, more than three times the stale window), rather than the
+ * library's default of failing at once.
  */
-const RETRIES = { retries: 400, factor: 1.3, minTimeout: 2, maxTimeout: 25, randomize: true };
+const RETRIES = 400;
+
+/** The wait (ms) before retry `attempt` (0-based): exponential from 2 ms, capped at 25 ms. */
+function retryDelay(attempt: number): number {
+  return Math.min(25, Math.round((1 + Math.random()) * 2 * 1.3 ** attempt));
+}
 
 /**
  * Runs `critical` while holding the inter-process lock on `path` (a `<path>.lock` folder,
@@ -23,25 +28,35 @@ const RETRIES = { retries: 400, factor: 1.3, minTimeout: 2, maxTimeout: 25, rand
  * @param critical - the work to do under the lock; receives `assertHeld`, which throws if the
  *   lock was lost (taken over as stale) so that the caller can refuse to write.
  * @returns what `critical` returns; the lock is released in every outcome.
- * @throws {LockError} if the lock cannot be taken within the retries (6 s or more) or is
- *   lost while held; otherwise whatever `critical` throws.
+ * @throws {LockError} if another process holds the lock through every retry (about 10 s), at
+ *   once if it cannot be taken for another reason (a read-only or full file system), or if it
+ *   is lost while held; otherwise whatever `critical` throws.
  */
 export async function withFileLock<T>(path: string, critical: (assertHeld: () => void) => Promise<T>): Promise<T> {
   let compromised: Error | undefined;
   let release: () => Promise<void>;
   // Loaded on first use: read-only verbs never pay for it (about 7 ms of start-up).
   const { default: lockfile } = await import('proper-lockfile');
-  try {
-    release = await lockfile.lock(path, {
-      realpath: false,
-      stale: LOCK_STALE_MS,
-      retries: RETRIES,
-      onCompromised: (error) => {
-        compromised = error;
-      },
-    });
-  } catch (error) {
-    throw new LockError(path, `could not take the lock: ${(error as Error).message}`, { cause: error });
+  const options = {
+    realpath: false,
+    stale: LOCK_STALE_MS,
+    onCompromised: (error: Error) => {
+      compromised = error;
+    },
+  };
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      release = await lockfile.lock(path, options);
+      break;
+    } catch (error) {
+      // Only a lock held by another process is worth waiting for. proper-lockfile's own retries
+      // also retry EROFS, ENOSPC or EACCES, which do not go away: a read-only planspace took
+      // 10 s to report.
+      if (!isErrno(error, 'ELOCKED') || attempt >= RETRIES) {
+        throw new LockError(path, `could not take the lock: ${(error as Error).message}`, { cause: error });
+      }
+      await sleep(retryDelay(attempt));
+    }
   }
   const assertHeld = (): void => {
     if (compromised)

@@ -1,6 +1,16 @@
-import { closeSync, fstatSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
+import { namePath } from '../fs/io-error.js';
 import { assertName } from '../names.js';
 import { encodeMessage } from './envelope.js';
 import { ensureMailbox } from './folders.js';
@@ -30,19 +40,37 @@ let sent = 0;
 
 /**
  * Stores an envelope: appended to this process's data file, which only this process writes
- * (so the offset is the size before the write), or, if large, in a new file of its own.
+ * (so the offset is the size before the write), or, if large, in a new file of its own. A
+ * failed write (a full disk) is taken back: no record points to its bytes, so no reader would
+ * ever delete them.
  *
  * @returns the journal record that delivers it.
+ * @throws the `fs` error, naming the data file.
  */
 function store(paths: MailboxPaths, id: string, envelope: Buffer): Buffer {
   if (envelope.length > SHARED_DATA_MAX) {
-    writeFileSync(join(paths.data, id), envelope, { flag: 'wx', mode: 0o600 });
+    const file = join(paths.data, id);
+    try {
+      writeFileSync(file, envelope, { flag: 'wx', mode: 0o600 });
+    } catch (error) {
+      // Message ids are unique, so a file that exists now was made by this failed write.
+      if (existsSync(file)) unlinkSync(file);
+      throw namePath(error, file);
+    }
     return encodeDelivery(id, true, 0, envelope.length);
   }
-  const fd = openSync(join(paths.data, PROCESS_KEY), 'a', 0o600);
+  const file = join(paths.data, PROCESS_KEY);
+  const fd = openSync(file, 'a', 0o600);
   try {
     const offset = fstatSync(fd).size;
-    for (let written = 0; written < envelope.length;) written += writeSync(fd, envelope, written);
+    try {
+      for (let written = 0; written < envelope.length;) written += writeSync(fd, envelope, written);
+    } catch (error) {
+      ftruncateSync(fd, offset);
+      // Empty, it holds no message of this process: nothing would ever delete it.
+      if (offset === 0) unlinkSync(file);
+      throw namePath(error, file);
+    }
     return encodeDelivery(id, false, offset, envelope.length);
   } finally {
     closeSync(fd);
@@ -92,5 +120,9 @@ export async function send(
     await ensureMailbox(planspace, paths);
     record = store(paths, id, envelope);
   }
-  return { id, seq: appendAndLocate(paths.journal, record) };
+  try {
+    return { id, seq: appendAndLocate(paths.journal, record) };
+  } catch (error) {
+    throw namePath(error, paths.journal);
+  }
 }

@@ -1,9 +1,10 @@
 /**
  * `workflow init`: a new planspace from a schedule template.
  */
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, UsageError } from '../errors.js';
+import { namePath } from '../fs/io-error.js';
 import { packagePath } from '../package-root.js';
 import { parseSchedule } from '../schedule/parse.js';
 import { planspacePaths } from './paths.js';
@@ -48,20 +49,65 @@ export async function initPlanspace(
     );
   }
   const schedule = parseSchedule(filled, paths.schedule);
-  await mkdir(paths.artifacts, { recursive: true });
-  await writeFile(paths.schedule, filled, { flag: 'wx' });
-  await writeIfMissing(paths.state, '# State\n\n## Position\n\nNot started.\n');
-  await writeIfMissing(paths.log, '# Log\n\n');
+  // What this call made, to take back if a write fails (a full disk fails it after the file
+  // is made): a half-written schedule would make every later `init` refuse the planspace.
+  const made: string[] = [];
+  try {
+    await makeFolder(paths.root, made);
+    await makeFolder(paths.artifacts, made);
+    if (!(await createFile(paths.schedule, filled, made))) {
+      throw new UsageError(`${paths.schedule} already exists; init makes new planspaces only`);
+    }
+    await createFile(paths.state, '# State\n\n## Position\n\nNot started.\n', made);
+    await createFile(paths.log, '# Log\n\n', made);
+  } catch (error) {
+    for (const path of made.reverse()) await rm(path, { recursive: true, force: true });
+    throw error;
+  }
   return { schedule: paths.schedule, steps: schedule.steps.length };
 }
 
-/** Creates a file with `text` unless it exists already (an existing one is kept as it is). */
-async function writeIfMissing(path: string, text: string): Promise<void> {
+/**
+ * Creates a folder, and its missing parents, unless it exists; records it in `made` if it was
+ * made. Its own `mkdir` first: a recursive one reports ENOENT for a read-only file system
+ * (nodejs/node#47098).
+ */
+async function makeFolder(path: string, made: string[]): Promise<void> {
   try {
-    await writeFile(path, text, { flag: 'wx' });
+    await mkdir(path);
   } catch (error) {
-    if (!isErrno(error, 'EEXIST')) throw error;
+    if (isErrno(error, 'EEXIST')) return;
+    if (!isErrno(error, 'ENOENT')) throw error;
+    const first = await mkdir(path, { recursive: true });
+    if (first !== undefined) made.push(first);
+    return;
   }
+  made.push(path);
+}
+
+/**
+ * Creates a file holding `text` unless it exists already (an existing one is kept as it is).
+ *
+ * @returns false if it existed; records it in `made` as soon as it is created.
+ * @throws the `fs` error, naming the file.
+ */
+async function createFile(path: string, text: string, made: string[]): Promise<boolean> {
+  let file: FileHandle;
+  try {
+    file = await open(path, 'wx');
+  } catch (error) {
+    if (isErrno(error, 'EEXIST')) return false;
+    throw error;
+  }
+  made.push(path);
+  try {
+    await file.writeFile(text);
+  } catch (error) {
+    throw namePath(error, path);
+  } finally {
+    await file.close();
+  }
+  return true;
 }
 
 /** Parses `key=value` pairs from `--set`. */
