@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ModelSpec } from '../dispatch/models.js';
-import { planspacePaths } from '../planspace/paths.js';
+import { absolutePlanspacePaths } from '../planspace/paths.js';
 import { renderStepPrompt, shellQuote } from '../prompt/render.js';
 import { readSkillSection } from '../prompt/skill.js';
 import { withStatus } from '../schedule/mutate.js';
@@ -50,7 +50,7 @@ export interface DryRunPlan {
 export async function dryRun(
   options: Sources & Pick<EngineOptions, 'planspace' | 'only' | 'from'>,
 ): Promise<DryRunPlan> {
-  const paths = planspacePaths(resolve(options.planspace));
+  const paths = absolutePlanspacePaths(options.planspace);
   const sources: Sources = {
     codespace: resolve(options.codespace),
     skills: options.skills === undefined ? undefined : resolve(options.skills),

@@ -35,7 +35,7 @@ import { listAgents } from '../mailbox/registry.js';
 import { send } from '../mailbox/send.js';
 import { takeHold } from '../planspace/hold.js';
 import { logEvent, type LoggedEvent, type RunEvent } from '../planspace/log.js';
-import { planspacePaths, type PlanspacePaths } from '../planspace/paths.js';
+import { absolutePlanspacePaths, type PlanspacePaths } from '../planspace/paths.js';
 import { writePosition } from '../planspace/state.js';
 import { ENGINE_MAILBOX } from '../prompt/render.js';
 import { readSchedule, retryStep, takeSteps, type TakeOptions, type TakeOutcome } from '../schedule/operations.js';
@@ -43,7 +43,7 @@ import type { Step } from '../schedule/step.js';
 import { unitLabel, type EngineContext, type EngineTimings, type Unit } from './context.js';
 import { Bell, EngineMailbox } from './messages.js';
 import { preflight, type Resolved, type Sources } from './preflight.js';
-import { cancelStaleQuestions } from './questions.js';
+import { cancelStaleQuestions, listQuestions } from './questions.js';
 import { runStep } from './step-run.js';
 
 /** Agents running at once when `concurrency` is not given. */
@@ -85,7 +85,7 @@ export type EngineOutcome =
  * @throws {UsageError} for a `concurrency` below 1 or an `only` step the schedule lacks.
  */
 export async function runEngine(options: EngineOptions): Promise<EngineOutcome> {
-  const paths = planspacePaths(resolve(options.planspace));
+  const paths = absolutePlanspacePaths(options.planspace);
   const sources: Sources = {
     codespace: resolve(options.codespace),
     skills: options.skills === undefined ? undefined : resolve(options.skills),
@@ -101,6 +101,9 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   }
   const only = selectSteps(schedule.steps, options, paths.schedule);
   const resolved = await preflight(schedule, sources);
+  // Read (and so check) the question records now: a bad one found after the start would leave
+  // a log, a mailbox and artifacts behind a run that never ran.
+  await listQuestions(paths);
   await loading;
   const runBase = `r${Date.now().toString(36)}`;
   const { release, previous } = await takeHold(paths, runBase);

@@ -10,7 +10,7 @@
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isErrno, NoSuchStepError } from '../errors.js';
+import { isErrno, NoSuchStepError, PlanspaceError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { send } from '../mailbox/send.js';
 import type { PlanspacePaths } from '../planspace/paths.js';
@@ -54,9 +54,35 @@ export async function listQuestions(paths: PlanspacePaths): Promise<Question[]> 
   const questions = await Promise.all(
     files
       .filter((file) => /^q\d+\.json$/.test(file))
-      .map(async (file) => JSON.parse(await readFile(join(questionsDir(paths), file), 'utf8')) as Question),
+      .map(async (file) => parseQuestion(await readFile(join(questionsDir(paths), file), 'utf8'), file, paths)),
   );
   return questions.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+}
+
+/**
+ * Parses `questions/<file>`. Its `id` names the file an answer is written to, so it must be the
+ * file's own name: a hand-edited `"id": "../../x"` would otherwise send the write outside.
+ *
+ * @throws {PlanspaceError} `E_QUESTION_INVALID` naming the file, for bad JSON or a wrong id.
+ */
+function parseQuestion(text: string, file: string, paths: PlanspacePaths): Question {
+  const path = join(questionsDir(paths), file);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new PlanspaceError('E_QUESTION_INVALID', `${path}: not a question record: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const id = typeof value === 'object' && value !== null ? (value as { id?: unknown }).id : undefined;
+  if (`${String(id)}.json` !== file) {
+    throw new PlanspaceError(
+      'E_QUESTION_INVALID',
+      `${path}: not a question record: its id is not '${file.slice(0, -5)}'`,
+    );
+  }
+  return value as Question;
 }
 
 /** The questions still waiting for an answer, oldest first. */

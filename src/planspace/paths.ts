@@ -1,4 +1,5 @@
-import { join, normalize } from 'node:path';
+import { join, normalize, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
 
 /** Every path inside a planspace (DESIGN.md §1), derived in this one place. */
 export interface PlanspacePaths {
@@ -21,8 +22,13 @@ export interface PlanspacePaths {
 /**
  * Derives the paths of a planspace from its folder. Paths stay relative when `planspace` is,
  * so that messages show the paths the user typed.
+ *
+ * @throws {UsageError} for an empty `planspace`: `normalize` would make it `.`, and a script
+ *   whose variable is unset (`workflow done "$PLAN"`) would change whatever schedule the
+ *   current folder holds.
  */
 export function planspacePaths(planspace: string): PlanspacePaths {
+  if (planspace === '') throw new UsageError('the planspace argument is empty; give its folder (. for this one)');
   const root = normalize(planspace);
   return {
     root,
@@ -33,4 +39,14 @@ export function planspacePaths(planspace: string): PlanspacePaths {
     artifacts: join(root, 'artifacts'),
     mailboxes: join(root, 'mailboxes'),
   };
+}
+
+/**
+ * `planspacePaths` of the planspace's absolute folder, for the engine, whose agents run in the
+ * codespace. Checked before it is made absolute: `resolve('')` is the current folder.
+ *
+ * @throws {UsageError} for an empty `planspace`.
+ */
+export function absolutePlanspacePaths(planspace: string): PlanspacePaths {
+  return planspacePaths(resolve(planspacePaths(planspace).root));
 }

@@ -65,6 +65,13 @@ const TAB = 0x09;
 const COMMON_STEP =
   /^\[(wait|run|done|fail|skip)\] ([1-9]\d{0,14})\. ([^\s|](?:[^|]*?[^\s|])?) \| ([A-Za-z0-9][\w.-]{0,63}(?:,[A-Za-z0-9][\w.-]{0,63})*) -- ((?:[^\s()][^()]*?)?)(?:(?:(?<! -- ) \(|(?<= -- )\()([^()]*[^()\s][^()]*)\))?([ \t]*)$/;
 
+/**
+ * Longest line `COMMON_STEP` is tried on. Its lazy description and its ref backtrack in time
+ * quadratic in the line's length on some lines (an unclosed `(`, a long run of spaces): a
+ * 200 KB line took half a minute. `parseStepGrammar` is linear, and real step lines are short.
+ */
+const COMMON_STEP_MAX = 1024;
+
 /** Parses a step line: `COMMON_STEP` when it matches, else the full grammar. */
 function parseStep(
   text: string,
@@ -73,7 +80,7 @@ function parseStep(
   offset: number,
   attributes: StepAttributes,
 ): Step | Problem {
-  const match = COMMON_STEP.exec(text);
+  const match = text.length <= COMMON_STEP_MAX ? COMMON_STEP.exec(text) : null;
   if (!match) return parseStepGrammar(text, file, line, offset, attributes);
   const [, status, digits, name, models, description, ref, trailing] = match as unknown as string[];
   return {
@@ -247,7 +254,9 @@ export function parseSchedule(text: string, file = 'schedule.md'): Schedule {
   let owner = -1;
   let ownerAttributes: MutableAttributes | undefined;
 
-  for (let offset = 0, number = 1; offset < text.length; number += 1) {
+  // A byte order mark (kept in the text, so a write reproduces it) is not part of line 1: a step
+  // there still starts in column 0 as an editor shows it.
+  for (let offset = text.startsWith(BOM) ? 1 : 0, number = 1; offset < text.length; number += 1) {
     // Lines end at `\n`; a `\r` before it is part of the line ending, not of the content.
     const newline = text.indexOf('\n', offset);
     const end = newline === -1 ? text.length : newline;
@@ -256,6 +265,12 @@ export function parseSchedule(text: string, file = 'schedule.md'): Schedule {
     offset = end + 1;
     while (block < blocks.length && (blocks[block]?.end ?? 0) < number) block += 1;
     if ((blocks[block]?.start ?? Infinity) <= number) {
+      owner = -1;
+      continue;
+    }
+    const hidden = line.includes('\r') ? hiddenStep(line, file, number) : undefined;
+    if (hidden) {
+      problems.push(hidden);
       owner = -1;
       continue;
     }
@@ -287,6 +302,27 @@ export function parseSchedule(text: string, file = 'schedule.md'): Schedule {
     throw new ScheduleSyntaxError(problems);
   }
   return { file, text, steps };
+}
+
+/** U+FEFF, the byte order mark some editors put at the start of a UTF-8 file. */
+const BOM = '\uFEFF';
+
+/**
+ * A carriage return alone is no line ending in the grammar, but editors show one as a line
+ * break: a step line holding one, or one followed by a step line, would hide steps from every
+ * verb. Returns the problem at the first such `\r`, or undefined.
+ */
+function hiddenStep(line: string, file: string, number: number): Problem | undefined {
+  const first = line.indexOf('\r');
+  const hides = isStepCandidate(line) || line.split('\r').some((part, i) => i > 0 && isStepCandidate(part));
+  if (!hides) return undefined;
+  return {
+    file,
+    line: number,
+    column: first + 1,
+    expected: "line endings '\\n' or '\\r\\n' around step lines",
+    found: "a carriage return alone ('\\r')",
+  };
 }
 
 function duplicateNumbers(steps: readonly Step[], file: string): Problem[] {
