@@ -59,6 +59,9 @@ export function decodeMessage(bytes: Buffer, seq: number, path: string): Message
   } catch (error) {
     throw new MessageCorruptError(path, `bad envelope: ${(error as Error).message}`);
   }
+  // `null` is valid JSON too, and destructuring it would throw a TypeError.
+  if (typeof header !== 'object' || header === null)
+    throw new MessageCorruptError(path, 'the envelope is not an object');
   const { id, sender, time, runId, bytes: length } = header as Record<string, unknown>;
   const body = bytes.subarray(newline + 1);
   if (typeof id !== 'string' || typeof time !== 'string' || length !== body.length) {

@@ -20,12 +20,13 @@ export const RECORD_BYTES = 64;
 /**
  * Encodes the fields of a record.
  *
- * @throws Error if a field holds a space or a newline, or the record is longer than 63 bytes
- *   (a bug: every field planspace writes is bounded).
+ * @throws Error if a field is empty or holds a blank, a newline or a character that one
+ *   latin1 byte cannot hold (it would not read back as written), or the record is longer than
+ *   63 bytes (a bug: every field planspace writes is short and ASCII).
  */
 export function encodeRecord(fields: readonly (string | number)[]): Buffer {
   const text = fields.join(' ');
-  if (text.length > RECORD_BYTES - 1 || fields.some((field) => /[\s]/.test(String(field)))) {
+  if (text.length > RECORD_BYTES - 1 || fields.some((field) => !/^[^\s\u0100-\uffff]+$/.test(String(field)))) {
     throw new Error(`not a valid ${RECORD_BYTES}-byte record: ${JSON.stringify(text)}`);
   }
   return Buffer.from(`${text.padEnd(RECORD_BYTES - 1, ' ')}\n`, 'latin1');

@@ -35,6 +35,9 @@ export class RefError extends PlanspaceError {
   }
 }
 
+/** Longest label read as a range (`Stages 4-5`); a longer one is a plain label. */
+const MAX_RANGE_LABEL = 256;
+
 /**
  * Parses a ref such as `implement.md Stages 4-5`.
  *
@@ -42,7 +45,8 @@ export class RefError extends PlanspaceError {
  *   skills folder (no `..` segment, not absolute).
  */
 export function parseRef(ref: string): SkillRef {
-  const match = /^(\S+\.md)(?:\s+(.+?))?\s*$/.exec(ref);
+  // Trailing blanks trimmed first: a lazy `(.+?)\s*$` takes time quadratic in a long ref.
+  const match = /^(\S+\.md)(?:\s+(.+))?$/.exec(ref.trimEnd());
   const file = match?.[1];
   if (!match || file === undefined) {
     throw new RefError(ref, `ref '${ref}' does not start with a skill file name ending in .md`);
@@ -53,7 +57,8 @@ export function parseRef(ref: string): SkillRef {
   const label = match[2];
   if (label === undefined) return { file };
   // `Stages 4-5` is Stage 4 through Stage 5: a plural word and a range of numbers or letters.
-  const range = /^(\S+?)s\s+(\S+)\s*-\s*(\S+)$/.exec(label);
+  // Its regular expression backtracks in time quadratic in the label, and no real range is long.
+  const range = label.length <= MAX_RANGE_LABEL ? /^(\S+?)s\s+(\S+)\s*-\s*(\S+)$/.exec(label) : null;
   if (range) {
     const [, word, from, to] = range;
     return { file, label, range: { from: `${word ?? ''} ${from ?? ''}`, to: `${word ?? ''} ${to ?? ''}` } };

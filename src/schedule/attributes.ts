@@ -12,8 +12,11 @@ export const ATTRIBUTE_KEYS = ['needs', 'when', 'blocks', 'retries', 'backoff', 
 /** One attribute key. */
 export type AttributeKey = (typeof ATTRIBUTE_KEYS)[number];
 
-/** An indented list item (`  - ...`, `\t* ...`); group 1 is the indent plus bullet. */
-export const ATTRIBUTE_LINE = /^([ \t]+[-*+][ \t]+)(.*)$/;
+/**
+ * An indented list item (`  - ...`, `\t* ...`); group 1 is the indent plus bullet. `s`: an
+ * item holding U+2028 or U+2029 is still an item (and refused), not prose dropped silently.
+ */
+export const ATTRIBUTE_LINE = /^([ \t]+[-*+][ \t]+)(.*)$/s;
 
 /** The most retries a step may ask for; more is surely a typo. */
 const MAX_RETRIES = 100;
@@ -37,9 +40,13 @@ const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_0
  *   positive number followed directly by one of the units `ms`, `s`, `m`, `h`.
  */
 export function parseDuration(text: string): number | undefined {
-  const match = /^(\d{1,12}(?:\.\d{1,6})?)(ms|s|m|h)$/.exec(text);
+  const match = /^(\d{1,12})(?:\.(\d{1,6}))?(ms|s|m|h)$/.exec(text);
   if (!match) return undefined;
-  const ms = Math.round(Number(match[1]) * (UNITS_MS[match[2] ?? ''] ?? Number.NaN));
+  const unit = UNITS_MS[match[3] ?? ''] ?? Number.NaN;
+  const fraction = match[2] ?? '';
+  // Whole part and fraction apart, each exact in a double: `Number('400000000.000004') * unit`
+  // is not, and rounds 1440000000000014.4 ms up to ...015.
+  const ms = Number(match[1]) * unit + Math.round((Number(fraction || '0') * unit) / 10 ** fraction.length);
   return ms > 0 && Number.isSafeInteger(ms) ? ms : undefined;
 }
 

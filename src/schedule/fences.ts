@@ -20,12 +20,19 @@ export interface LineRange {
 export function findCodeBlocks(text: string): LineRange[] {
   if (!text.includes('```') && !text.includes('~~~')) return [];
   const ranges: LineRange[] = [];
-  const visit = (node: Root | Root['children'][number]): void => {
+  // An explicit stack, not recursion: a few KiB of nested `>` or `- ` markers on one line make
+  // a tree deep enough to overflow the call stack.
+  const stack: (Root | Root['children'][number])[] = [parseMarkdown(text)];
+  for (let node = stack.pop(); node; node = stack.pop()) {
     if (node.type === 'code' && node.position) {
       ranges.push({ start: node.position.start.line, end: node.position.end.line });
     }
-    if ('children' in node) for (const child of node.children) visit(child);
-  };
-  visit(parseMarkdown(text));
+    if (!('children' in node)) continue;
+    // Pushed last to first, so that blocks come off the stack in document order.
+    for (let i = node.children.length - 1; i >= 0; i -= 1) {
+      const child = node.children[i];
+      if (child) stack.push(child);
+    }
+  }
   return ranges;
 }
