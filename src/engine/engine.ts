@@ -106,18 +106,19 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   await listQuestions(paths);
   await loading;
   const runBase = `r${Date.now().toString(36)}`;
-  const { release, previous } = await takeHold(paths, runBase);
+  let orphans: number[] = [];
+  const { release, previous } = await takeHold(paths, runBase, (dead) => {
+    // A dead engine's agents run on in their own process groups: stop them before they report,
+    // and before the hold names this run: killed right after, this run would leave them to nobody.
+    orphans = killOrphanAgents(paths.root, dead.runId);
+  });
   try {
-    if (previous) {
-      // A dead engine's agents run on in their own process groups: stop them before they report.
-      const orphans = killOrphanAgents(paths.root, previous.runId);
-      if (orphans.length > 0) {
-        await logEvent(
-          paths,
-          { event: 'orphans-killed', pids: orphans, runId: previous.runId },
-          `killed ${orphans.length} agent processes left by a dead engine (run ${previous.runId})`,
-        );
-      }
+    if (previous && orphans.length > 0) {
+      await logEvent(
+        paths,
+        { event: 'orphans-killed', pids: orphans, runId: previous.runId },
+        `killed ${orphans.length} agent processes left by a dead engine (run ${previous.runId})`,
+      );
     }
     await mkdir(paths.artifacts, { recursive: true });
     const inbox = await openInbox(paths.root, ENGINE_MAILBOX);

@@ -81,5 +81,7 @@ export async function runExceptionHandler(
     };
   } finally {
     ctx.mailbox.stopExpecting(runId);
+    // A handler's report decides nothing (its verdict is its output's last line).
+    await ctx.mailbox.acknowledge(runId);
   }
 }

@@ -6,6 +6,7 @@
  * message.
  */
 import { send } from '../mailbox/send.js';
+import type { ClaimedMessage } from '../mailbox/reader.js';
 import type { Inbox } from '../mailbox/receive.js';
 import type { RunEvent } from '../planspace/log.js';
 import type { PlanspacePaths } from '../planspace/paths.js';
@@ -72,6 +73,8 @@ export class EngineMailbox {
   readonly #heard = new Map<string, number>();
   /** Per expected run: rings after each of its messages. */
   readonly #runBells = new Map<string, Bell>();
+  /** Per run: its reports, claimed and not yet acknowledged (see `acknowledge`). */
+  readonly #unacked = new Map<string, ClaimedMessage[]>();
 
   constructor(paths: PlanspacePaths, inbox: Inbox, runBase: string, log: LogEvent) {
     this.#paths = paths;
@@ -118,17 +121,31 @@ export class EngineMailbox {
     return this.#reports.get(runId);
   }
 
+  /**
+   * Acknowledges run `runId`'s reports: call it once the outcome they decided is logged. Until
+   * then they stay claimed, so that an engine killed in between leaves them to the next run,
+   * which logs them as stale, instead of losing them.
+   */
+  async acknowledge(runId: string): Promise<void> {
+    const held = this.#unacked.get(runId) ?? [];
+    this.#unacked.delete(runId);
+    for (const message of held) await message.ack();
+  }
+
   /** The answer to escalation `id`, once given. */
   answer(id: string): string | undefined {
     return this.#answers.get(id);
   }
 
-  /** Reads and handles messages until `stop` aborts. */
+  /**
+   * Reads and handles messages until `stop` aborts. Each is acknowledged only once handled
+   * (logged, or held as a report until `acknowledge`): an engine killed first leaves it pending.
+   */
   async pump(stop: AbortSignal): Promise<void> {
     for (;;) {
       let message;
       try {
-        message = await this.#inbox.next({ signal: stop });
+        message = await this.#inbox.next({ signal: stop, ack: false });
       } catch (error) {
         if (stop.aborted) return;
         throw error;
@@ -137,6 +154,7 @@ export class EngineMailbox {
       const from = message.sender ?? 'unknown';
       const run = this.#runOf(message.runId, 'tag' in report ? report.tag : '');
       if (run !== undefined) this.#heard.set(run, Date.now());
+      let held = false;
       switch (report.kind) {
         case 'done':
         case 'fail': {
@@ -145,7 +163,11 @@ export class EngineMailbox {
               { event: 'stale-report', from, runId: message.runId, report: report.kind },
               `ignored a stale ${report.kind}: report from ${from} (run ${message.runId ?? 'none'})`,
             );
-          } else this.#reports.set(run, { kind: report.kind, text: report.text });
+          } else {
+            this.#reports.set(run, { kind: report.kind, text: report.text });
+            this.#unacked.set(run, [...(this.#unacked.get(run) ?? []), message]);
+            held = true;
+          }
           break;
         }
         case 'ask':
@@ -175,6 +197,7 @@ export class EngineMailbox {
         case 'other':
           await this.#log({ event: 'message', from, text: report.text }, `message from ${from}: ${report.text}`);
       }
+      if (!held) await message.ack();
       if (run !== undefined) this.#runBells.get(run)?.ring();
       this.bell.ring();
     }

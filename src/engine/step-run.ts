@@ -92,6 +92,7 @@ async function runUnit(ctx: EngineContext, unit: Unit): Promise<AttemptResult> {
             },
             `${unitLabel(unit)}: attempt ${attemptNumber} of ${retries + 1} failed, ${failure}${next}`,
           );
+          if (error instanceof AttemptFailed) await ctx.mailbox.acknowledge(error.result.runId);
         },
       },
     );
@@ -147,6 +148,8 @@ export async function runStep(ctx: EngineContext, step: Step): Promise<boolean> 
     },
     `step ${step.number} (${step.name}): failed, ${reason}`,
   );
+  // The blocks that succeeded keep their reports, whose text this line does not hold.
+  for (const { result } of failed) await ctx.mailbox.acknowledge(result.runId);
   // A [fail] step can make `when: failure` and `when: always` steps ready while it waits for
   // the exception handler or a human.
   ctx.replan();
@@ -161,6 +164,8 @@ async function settleDone(ctx: EngineContext, step: Step, results: readonly Atte
     { event: 'done', step: step.number, runId: results.at(-1)?.runId, summary: summaries.join('; ') || undefined },
     `step ${step.number} (${step.name}): done${summary}`,
   );
+  // Only now: killed before the line above, the engine leaves the reports to the next run.
+  for (const result of results) await ctx.mailbox.acknowledge(result.runId);
   ctx.fixed.delete(step.number);
   // Logged first: the steps this one made ready are dispatched, and logged, by the settle.
   await ctx.settle(step, 'done');

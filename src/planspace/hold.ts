@@ -51,6 +51,10 @@ export async function readHold(paths: PlanspacePaths): Promise<EngineHold | unde
 /**
  * Takes the hold for this process.
  *
+ * @param onTakeover - called with a dead holder's hold, under the lock, before this process's
+ *   hold replaces it: what must end with the dead engine (its orphaned agents) ends before the
+ *   planspace changes hands. Killed later, this process leaves nothing of the dead engine for
+ *   the next to miss; killed earlier, the next one finds the same dead holder.
  * @returns `release`, which removes the file if it is still this process's, and the hold of a
  *   dead engine that was taken over, if any.
  * @throws {PlanspaceBusyError} if a live engine holds the planspace.
@@ -58,6 +62,7 @@ export async function readHold(paths: PlanspacePaths): Promise<EngineHold | unde
 export async function takeHold(
   paths: PlanspacePaths,
   runId: string,
+  onTakeover?: (previous: EngineHold) => void,
 ): Promise<{ release: () => Promise<void>; previous: EngineHold | undefined }> {
   const file = holdPath(paths);
   const mine: EngineHold = { pid: process.pid, runId, since: new Date().toISOString() };
@@ -66,6 +71,7 @@ export async function takeHold(
   const previous = await withFileLock(file, async () => {
     const holder = await readHold(paths);
     if (holder && holder.pid !== 0 && isProcessAlive(holder.pid)) throw new PlanspaceBusyError(paths.root, holder);
+    if (holder) onTakeover?.(holder);
     await writeFileAtomic(file, `${JSON.stringify(mine)}\n`);
     return holder;
   });
