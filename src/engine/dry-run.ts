@@ -5,7 +5,7 @@
  * schedule as it is.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ModelSpec } from '../dispatch/models.js';
 import { absolutePlanspacePaths } from '../planspace/paths.js';
 import { renderStepPrompt, shellQuote } from '../prompt/render.js';
@@ -16,8 +16,9 @@ import { planSteps } from '../schedule/plan.js';
 import type { Step } from '../schedule/step.js';
 import { agentName } from './attempt.js';
 import { unitLabel, unitStem, type Unit } from './context.js';
-import { selectSteps, type EngineOptions } from './engine.js';
-import { preflight, type Sources } from './preflight.js';
+import type { EngineOptions } from './engine.js';
+import { absoluteSources, preflight, type Sources } from './preflight.js';
+import { selectSteps } from './select.js';
 import { readText } from './text.js';
 
 /** One agent a run would start. */
@@ -51,12 +52,7 @@ export async function dryRun(
   options: Sources & Pick<EngineOptions, 'planspace' | 'only' | 'from'>,
 ): Promise<DryRunPlan> {
   const paths = absolutePlanspacePaths(options.planspace);
-  const sources: Sources = {
-    codespace: resolve(options.codespace),
-    skills: options.skills === undefined ? undefined : resolve(options.skills),
-    models: options.models === undefined ? undefined : resolve(options.models),
-    agents: options.agents === undefined ? undefined : resolve(options.agents),
-  };
+  const sources = absoluteSources(options);
   const schedule = await readSchedule(paths.root);
   const only = selectSteps(schedule.steps, options, paths.schedule);
   const resolved = await preflight(schedule, sources);

@@ -25,7 +25,6 @@
  */
 import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { killOrphanAgents } from '../dispatch/orphans.js';
 import { UsageError } from '../errors.js';
@@ -42,8 +41,9 @@ import { readSchedule, retryStep, takeSteps, type TakeOptions, type TakeOutcome 
 import type { Step } from '../schedule/step.js';
 import { unitLabel, type EngineContext, type EngineTimings, type Unit } from './context.js';
 import { Bell, EngineMailbox } from './messages.js';
-import { preflight, type Resolved, type Sources } from './preflight.js';
+import { absoluteSources, preflight, type Resolved, type Sources } from './preflight.js';
 import { cancelStaleQuestions, listQuestions } from './questions.js';
+import { selectSteps } from './select.js';
 import { runStep } from './step-run.js';
 
 /** Agents running at once when `concurrency` is not given. */
@@ -86,12 +86,7 @@ export type EngineOutcome =
  */
 export async function runEngine(options: EngineOptions): Promise<EngineOutcome> {
   const paths = absolutePlanspacePaths(options.planspace);
-  const sources: Sources = {
-    codespace: resolve(options.codespace),
-    skills: options.skills === undefined ? undefined : resolve(options.skills),
-    models: options.models === undefined ? undefined : resolve(options.models),
-    agents: options.agents === undefined ? undefined : resolve(options.agents),
-  };
+  const sources = absoluteSources(options);
   // Agents are started with execa, which takes a while to load: load it during preflight.
   const loading = import('execa').catch(() => undefined);
   const schedule = await readSchedule(paths.root);
@@ -132,28 +127,6 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   } finally {
     await release();
   }
-}
-
-/**
- * The steps `only` and `from` select, or undefined for every step.
- *
- * @throws {UsageError} for a step number the schedule lacks.
- */
-export function selectSteps(
-  steps: readonly Step[],
-  options: Pick<EngineOptions, 'only' | 'from'>,
-  file: string,
-): ReadonlySet<number> | undefined {
-  const { only, from } = options;
-  const missing = [...(only ?? []), ...(from === undefined ? [] : [from])].filter(
-    (n) => !steps.some((step) => step.number === n),
-  );
-  if (missing.length > 0) throw new UsageError(`no step ${missing.join(', ')} in ${file}`);
-  if (only === undefined && from === undefined) return undefined;
-  const start = from === undefined ? 0 : steps.findIndex((step) => step.number === from);
-  return new Set(
-    steps.slice(start).flatMap((step) => (only === undefined || only.includes(step.number) ? [step.number] : [])),
-  );
 }
 
 class Engine implements EngineContext {

@@ -4,6 +4,7 @@
  * reported at once.
  */
 import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { isErrno, PlanspaceError } from '../errors.js';
 import { findAgentFile, PACKAGE_AGENTS, type AgentFile } from '../dispatch/agent-file.js';
 import { findModel, modelSearchPath, type ModelSpec } from '../dispatch/models.js';
@@ -20,6 +21,18 @@ export interface Sources {
   readonly models?: string;
   /** A folder searched first for agent files, before the package's `agents/`. */
   readonly agents?: string;
+}
+
+/** `sources` with every folder absolute (against the current folder): agents run elsewhere. */
+export function absoluteSources(sources: Sources): Sources {
+  const absolute = (folder: string | undefined): string | undefined =>
+    folder === undefined ? undefined : resolve(folder);
+  return {
+    codespace: resolve(sources.codespace),
+    skills: absolute(sources.skills),
+    models: absolute(sources.models),
+    agents: absolute(sources.agents),
+  };
 }
 
 /** What preflight found: the model of every remaining step and the exception handler. */
