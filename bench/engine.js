@@ -210,7 +210,7 @@ export function measureEngine({ runs = 5 } = {}) {
       '| interval | what the engine does in it | time |',
       '|---|---|---:|',
       `| process start to \`dispatched\` of step 1 (once) | start Node, load the CLI, preflight, take the hold, open ` +
-        `its mailbox, write the command shims, then dispatch step 1 | ${spread(over((e) => e.startup))} |`,
+        `its mailbox, then dispatch step 1 | ${spread(over((e) => e.startup))} |`,
       `| \`done\` of step N-1 to \`dispatched\` of step N | log the \`done\`, \`next\` (lock, read, parse, write ` +
         `the schedule), read \`state.md\`, render and write the prompt, rewrite \`## Position\`, open the output ` +
         `file, spawn the agent | ${spread(dispatchSide)} |`,
@@ -220,7 +220,7 @@ export function measureEngine({ runs = 5 } = {}) {
         `${spread(agentAloneMedian)}) | ${spread(agentAlone)} |`,
       `| engine's own time per step: the two intervals above minus the agent alone | | ${spread(engineOwn)} |`,
       `| \`done\` of step ${STEPS} to process exit (once) | \`next\` finds nothing, \`## Position\`, log, ` +
-        `remove the shims, close the mailbox, release the hold, exit | ${spread(over((e) => e.shutdown))} |`,
+        `close the mailbox, release the hold, exit | ${spread(over((e) => e.shutdown))} |`,
     ];
     return lines.join('\n');
   } finally {

@@ -38,10 +38,10 @@ export interface DispatchContext {
 }
 
 /**
- * The environment of a dispatched agent: the engine's own, the `WORKFLOW_*` variables, and a
- * `PATH` that starts with `commands` (the folder of `createCommandShims`: `workflow` and
- * `mailbox`, the same CLI the user runs), the package's `bin/` and the folder of the running
- * `node`.
+ * The environment of a dispatched agent: the engine's own, the `WORKFLOW_*` variables,
+ * `WORKFLOW_NODE` (the `node` its `workflow` and `mailbox` commands run with), and a `PATH`
+ * that starts with `commands` (`AGENT_COMMANDS`: `workflow` and `mailbox`, the same CLI the
+ * user runs), the package's `bin/` and the folder of the running `node`.
  */
 export function agentEnvironment(
   context: DispatchContext,
@@ -63,6 +63,7 @@ export function agentEnvironment(
     WORKFLOW_RUN_ID: context.runId,
     WORKFLOW_AGENT: context.agent,
     WORKFLOW_MODELS: context.models.join(','),
+    WORKFLOW_NODE: nodePath,
     ...(context.block === undefined ? {} : { WORKFLOW_BLOCK: context.block }),
   };
 }

@@ -28,7 +28,7 @@ import { mkdir } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { killOrphanAgents } from '../dispatch/orphans.js';
 import { UsageError } from '../errors.js';
-import { createCommandShims } from '../dispatch/shims.js';
+import { AGENT_COMMANDS } from '../dispatch/shims.js';
 import { openInbox, type Inbox } from '../mailbox/receive.js';
 import { listAgents } from '../mailbox/registry.js';
 import { send } from '../mailbox/send.js';
@@ -117,11 +117,9 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     }
     await mkdir(paths.artifacts, { recursive: true });
     const inbox = await openInbox(paths.root, ENGINE_MAILBOX);
-    const shims = await createCommandShims();
     try {
-      return await new Engine(paths, sources, resolved, runBase, inbox, shims.dir, options, concurrency, only).run();
+      return await new Engine(paths, sources, resolved, runBase, inbox, options, concurrency, only).run();
     } finally {
-      await shims.remove();
       await inbox.close();
     }
   } finally {
@@ -134,7 +132,7 @@ class Engine implements EngineContext {
   readonly sources: Sources;
   readonly resolved: Resolved;
   readonly runBase: string;
-  readonly commands: string;
+  readonly commands = AGENT_COMMANDS;
   readonly timings: EngineTimings;
   readonly mailbox: EngineMailbox;
   readonly fixed = new Set<number>();
@@ -168,7 +166,6 @@ class Engine implements EngineContext {
     resolved: Resolved,
     runBase: string,
     inbox: Inbox,
-    commands: string,
     options: EngineOptions,
     concurrency: number,
     only: ReadonlySet<number> | undefined,
@@ -177,7 +174,6 @@ class Engine implements EngineContext {
     this.sources = sources;
     this.resolved = resolved;
     this.runBase = runBase;
-    this.commands = commands;
     this.timings = options;
     this.#options = options;
     this.#concurrency = concurrency;

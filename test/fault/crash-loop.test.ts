@@ -84,7 +84,7 @@ const random = ((state: number) => () => {
 const planspaces: string[] = [];
 /** Kill moments are drawn from [0, killWindowMs): an uninterrupted run's duration, once measured. */
 let killWindowMs = 3000;
-/** The engines' TMPDIR, removed with the tests. */
+/** The engines' TMPDIR, which must stay empty; removed with the tests. */
 let engineTmp = '';
 
 beforeAll(async () => {
@@ -100,6 +100,9 @@ afterAll(() => {
   );
   // Whatever the tests did, nothing of any of their planspaces may still run.
   for (const planspace of planspaces) expect(stopProcesses(planspace), planspace).toEqual([]);
+  // Nor may a killed engine have left a file outside its planspace (as per-run temporary
+  // command folders once were).
+  expect(readdirSync(engineTmp), 'the engines TMPDIR').toEqual([]);
 });
 
 /** A planspace of SCHEDULE; its processes are looked for again when the file ends. */

@@ -31,8 +31,8 @@ interface SentMessage {
  * A planspace of `schedule`, every step of model `quick` (agent-quick.js), whose agents
  * record what they send in `<root>/sent/` and work on for ORPHAN_MS once their engine died.
  *
- * @param tmp - the engines' TMPDIR: a SIGKILLed engine cannot remove its command shims, so
- *   they should go to a folder the tests remove.
+ * @param tmp - the engines' TMPDIR, a folder of the test's own: an engine writes nothing
+ *   there, so even a SIGKILLed one must leave it empty.
  */
 export async function makeCrashRun(schedule: string, tmp: string): Promise<RunSetup> {
   const setup = await makeRun({ schedule, env: { TMPDIR: tmp } });
