@@ -179,6 +179,8 @@ describe('mailbox chaos', () => {
 
     // A message is received twice only if a receiver died with it in hand: recorded, not yet
     // acknowledged. Such a receiver handles one message at a time, so it is its last record.
+    // Every copy but one must be such a record; the one that was acknowledged may be the last
+    // record of a receiver killed later too, when nothing more came.
     const lastRecordOf = new Map<number, Received>();
     for (const record of received) lastRecordOf.set(record.pid, record);
     let seenTwice = 0;
@@ -186,9 +188,10 @@ describe('mailbox chaos', () => {
       if (copies.length === 1) continue;
       seenTwice += copies.length - 1;
       const byDeadHands = copies.filter((copy) => killed.has(copy.pid) && lastRecordOf.get(copy.pid) === copy);
-      expect(byDeadHands.length, `seq ${seq} received by ${copies.map((c) => c.pid).join(', ')}`).toBe(
-        copies.length - 1,
-      );
+      expect(
+        byDeadHands.length,
+        `seq ${seq} received by ${copies.map((c) => c.pid).join(', ')}`,
+      ).toBeGreaterThanOrEqual(copies.length - 1);
     }
 
     // Redeliveries: claims taken over from a previous owner, who must be a receiver that died.
