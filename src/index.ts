@@ -40,8 +40,8 @@ export {
   type NextOutcome,
   type StepChange,
 } from './schedule/operations.js';
+export { effectiveNeeds } from './schedule/checks.js';
 export {
-  effectiveNeeds,
   isStepCandidate,
   parseSchedule,
   parseStepLine,

@@ -14,6 +14,7 @@
 import { ScheduleSyntaxError, type Problem } from '../errors.js';
 import { NAME_PATTERN } from '../names.js';
 import { ATTRIBUTE_LINE, parseAttributeItem, quote, type MutableAttributes } from './attributes.js';
+import { badNeeds, duplicateNumbers, type NeedsAt } from './checks.js';
 import { findCodeBlocks } from './fences.js';
 import { isStepStatus, type Schedule, type Step, type StepAttributes, type StepStatus } from './step.js';
 
@@ -227,13 +228,6 @@ function matchingOpenParen(text: string): number {
 /** The attributes of every step that has none, shared so that plain steps allocate less. */
 const NO_ATTRIBUTES: StepAttributes = Object.freeze({});
 
-/** A `needs:` value with its position, checked once every step is known. */
-interface NeedsAt {
-  readonly step: Step;
-  readonly line: number;
-  readonly column: number;
-}
-
 /**
  * Parses a whole schedule: every step with its attributes, in file order.
  *
@@ -323,99 +317,4 @@ function hiddenStep(line: string, file: string, number: number): Problem | undef
     expected: "line endings '\\n' or '\\r\\n' around step lines",
     found: "a carriage return alone ('\\r')",
   };
-}
-
-function duplicateNumbers(steps: readonly Step[], file: string): Problem[] {
-  const firstLine = new Map<number, number>();
-  const problems: Problem[] = [];
-  for (const step of steps) {
-    const first = firstLine.get(step.number);
-    if (first === undefined) firstLine.set(step.number, step.line);
-    else {
-      problems.push({
-        file,
-        line: step.line,
-        column: step.text.indexOf(' ') + 2,
-        expected: 'a step number not used before',
-        found: `${step.number}, already used on line ${first}`,
-      });
-    }
-  }
-  return problems;
-}
-
-/** `needs` must name existing steps other than the step itself, without cycles. */
-function badNeeds(steps: readonly Step[], needsAt: readonly NeedsAt[], file: string): Problem[] {
-  const byNumber = new Map(steps.map((step) => [step.number, step]));
-  const problems: Problem[] = [];
-  for (const { step, line, column } of needsAt) {
-    for (const need of step.attributes.needs ?? []) {
-      const found =
-        need === step.number
-          ? `step ${need} itself`
-          : !byNumber.has(need)
-            ? `step ${need}, which does not exist`
-            : undefined;
-      if (found) problems.push({ file, line, column, expected: 'numbers of other steps', found });
-    }
-  }
-  // Default needs point backwards, so only an explicit `needs:` can close a cycle.
-  if (problems.length > 0 || needsAt.length === 0) return problems;
-  const cycle = findNeedsCycle(steps);
-  const at = cycle && needsAt.find((entry) => entry.step.number === cycle[0]);
-  if (cycle && at) {
-    problems.push({
-      file,
-      line: at.line,
-      column: at.column,
-      expected: 'needs without a cycle',
-      found: `the cycle ${cycle.join(' -> ')}`,
-    });
-  }
-  return problems;
-}
-
-/**
- * The effective needs of every step: its `needs:` attribute, or else the step before it.
- * Exported for the planner, which must agree with validation.
- */
-export function effectiveNeeds(steps: readonly Step[], index: number): readonly number[] {
-  const step = steps[index];
-  if (!step) return [];
-  const previous = steps[index - 1];
-  return step.attributes.needs ?? (previous ? [previous.number] : []);
-}
-
-/**
- * A cycle through explicit and default needs, as step numbers ending where it began.
- * Iterative depth-first search, so that long chains cannot overflow the call stack.
- */
-function findNeedsCycle(steps: readonly Step[]): number[] | undefined {
-  const needs = new Map(steps.map((step, index) => [step.number, effectiveNeeds(steps, index)]));
-  const finished = new Set<number>();
-  for (const root of steps) {
-    if (finished.has(root.number)) continue;
-    const path: number[] = [root.number];
-    const onPath = new Set(path);
-    const next: number[] = [0];
-    while (path.length > 0) {
-      const top = path.length - 1;
-      const number = path[top] ?? 0;
-      const need = needs.get(number)?.[next[top] ?? 0];
-      if (need === undefined) {
-        finished.add(number);
-        onPath.delete(number);
-        path.pop();
-        next.pop();
-        continue;
-      }
-      next[top] = (next[top] ?? 0) + 1;
-      if (finished.has(need)) continue;
-      if (onPath.has(need)) return [...path.slice(path.indexOf(need)), need];
-      path.push(need);
-      onPath.add(need);
-      next.push(0);
-    }
-  }
-  return undefined;
 }

@@ -8,7 +8,7 @@
  * whose needs all succeeded can never run and is skipped. A `success` step behind a failed need is *blocked*, not skipped, since
  * `retry` can still clear the failure.
  */
-import { effectiveNeeds } from './parse.js';
+import { effectiveNeeds } from './checks.js';
 import { withStatus } from './mutate.js';
 import type { Step } from './step.js';
 
