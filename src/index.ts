@@ -42,6 +42,7 @@ export {
 } from './schedule/operations.js';
 export { effectiveNeeds } from './schedule/checks.js';
 export {
+  isIndentedStep,
   isStepCandidate,
   parseSchedule,
   parseStepLine,

@@ -8,14 +8,14 @@ export interface LineRange {
 }
 
 /**
- * Finds the lines that lie inside code blocks, as CommonMark (remark-parse) reads the text.
- * A step line starts in column 0 with `[`, so it can only fall inside a fenced block: an
- * indented block never holds a column-0 line, and a column-0 line always ends a list item or
- * block quote that holds a fence.
+ * Finds the lines that lie inside fenced code blocks, as CommonMark (remark-parse) reads the
+ * text. Indented code blocks are left out: DESIGN.md §2 exempts fenced blocks only, and a
+ * status marker indented by four spaces must be reported, not skipped because markdown would
+ * show it as code.
  *
  * @param text - the whole schedule text.
- * @returns the line ranges of every code block, fence lines included, in document order;
- *   empty when the text has no run of three backticks or tildes (no fence can exist).
+ * @returns the line ranges of every fenced code block, fence lines included, in document
+ *   order; empty when the text has no run of three backticks or tildes (no fence can exist).
  */
 export function findCodeBlocks(text: string): LineRange[] {
   if (!text.includes('```') && !text.includes('~~~')) return [];
@@ -24,7 +24,7 @@ export function findCodeBlocks(text: string): LineRange[] {
   // a tree deep enough to overflow the call stack.
   const stack: (Root | Root['children'][number])[] = [parseMarkdown(text)];
   for (let node = stack.pop(); node; node = stack.pop()) {
-    if (node.type === 'code' && node.position) {
+    if (node.type === 'code' && node.position && isFenced(text, node.position.start.offset)) {
       ranges.push({ start: node.position.start.line, end: node.position.end.line });
     }
     if (!('children' in node)) continue;
@@ -35,4 +35,11 @@ export function findCodeBlocks(text: string): LineRange[] {
     }
   }
   return ranges;
+}
+
+/** True when the code block starting at `offset` opens with a fence, not an indentation. */
+function isFenced(text: string, offset: number | undefined): boolean {
+  if (offset === undefined) return false;
+  const fence = text.slice(offset, offset + 3);
+  return fence === '```' || fence === '~~~';
 }

@@ -9,7 +9,9 @@
  *
  * A line is a step candidate when it starts in column 0 with `[word]` (letters only, not
  * followed by `:`, which would make it a markdown link definition) outside any fenced code
- * block. A candidate that does not fit the grammar is an error; every other line is prose.
+ * block. A candidate that does not fit the grammar is an error; so is a status marker such as
+ * `[wait]` after spaces or tabs, which a reader takes for a step that every verb would skip.
+ * Every other line is prose.
  */
 import { ScheduleSyntaxError, type Problem } from '../errors.js';
 import { NAME_PATTERN } from '../names.js';
@@ -20,6 +22,12 @@ import { isStepStatus, type Schedule, type Step, type StepAttributes, type StepS
 
 /** A marker-like start of line: `[letters]` not followed by `:`. */
 const CANDIDATE = /^\[[A-Za-z]*\](?!:)/;
+
+/**
+ * A status marker after spaces or tabs: `  [wait] 3. scan | ...`. Only real statuses, so that
+ * indented prose such as ` [note] ...` stays prose.
+ */
+const INDENTED_CANDIDATE = /^[ \t]+\[(?:wait|run|done|fail|skip)\](?!:)/i;
 
 /** Where a step line sits in its file, for positions in errors. */
 export interface LinePlace {
@@ -34,6 +42,14 @@ export interface LinePlace {
 /** True when `text` (one line, no line ending) starts like a step and must parse as one. */
 export function isStepCandidate(text: string): boolean {
   return CANDIDATE.test(text);
+}
+
+/**
+ * True when `text` (one line, no line ending) is a status marker such as `[wait]` after
+ * spaces or tabs: not a step (steps start in column 0, DESIGN.md §2) but never prose either.
+ */
+export function isIndentedStep(text: string): boolean {
+  return INDENTED_CANDIDATE.test(text);
 }
 
 /** The result of parsing one line: a step, or the problems found in it. */
@@ -112,6 +128,7 @@ export function parseStepGrammar(
   attributes: StepAttributes,
 ): Step | Problem {
   // No closures here: this runs once per step line, and allocations add up on large schedules.
+  if (isBlank(text.charCodeAt(0))) return indentedStep(text, file, line);
   const close = text.indexOf(']');
   if (!text.startsWith('[') || close === -1)
     return problemAt(file, line, 0, 'a status marker such as [wait]', foundAt(text, 0, 8));
@@ -192,6 +209,22 @@ export function parseStepGrammar(
   };
 }
 
+/**
+ * The problem of a line that puts spaces or tabs before its status marker, e.g.
+ * `schedule.md:4:1: expected a step line starting in column 0, found 1 leading space before '[wait]'`.
+ */
+function indentedStep(text: string, file: string, line: number): Problem {
+  let blanks = 0;
+  while (isBlank(text.charCodeAt(blanks))) blanks += 1;
+  const indent = text.slice(0, blanks);
+  const kind = !indent.includes('\t') ? 'space' : !indent.includes(' ') ? 'tab' : 'space and tab';
+  const count = kind === 'space and tab' ? `${blanks} leading spaces and tabs` : `${blanks} leading ${kind}`;
+  const plural = blanks === 1 || kind === 'space and tab' ? count : `${count}s`;
+  const close = text.indexOf(']', blanks);
+  const marker = close === -1 ? foundAt(text, blanks, 8) : quote(text.slice(blanks, close + 1));
+  return problemAt(file, line, 0, 'a step line starting in column 0', `${plural} before ${marker}`);
+}
+
 function problemAt(file: string, line: number, index: number, expected: string, found: string): Problem {
   return { file, line, column: index + 1, expected, found };
 }
@@ -268,7 +301,7 @@ export function parseSchedule(text: string, file = 'schedule.md'): Schedule {
       owner = -1;
       continue;
     }
-    if (isStepCandidate(line)) {
+    if (isStepCandidate(line) || (isBlank(line.charCodeAt(0)) && isIndentedStep(line))) {
       const parsed = parseStep(line, file, number, lineOffset, NO_ATTRIBUTES);
       owner = 'status' in parsed ? steps.push(parsed) - 1 : -1;
       ownerAttributes = undefined;
@@ -308,7 +341,10 @@ const BOM = '\uFEFF';
  */
 function hiddenStep(line: string, file: string, number: number): Problem | undefined {
   const first = line.indexOf('\r');
-  const hides = isStepCandidate(line) || line.split('\r').some((part, i) => i > 0 && isStepCandidate(part));
+  const hides =
+    isStepCandidate(line) ||
+    isIndentedStep(line) ||
+    line.split('\r').some((part, i) => i > 0 && (isStepCandidate(part) || isIndentedStep(part)));
   if (!hides) return undefined;
   return {
     file,

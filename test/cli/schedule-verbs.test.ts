@@ -167,6 +167,12 @@ describe('bad input: exit 2, a reason naming file, line and column, and no write
       stderr: [/schedule\.md:2:2: /, /schedule\.md:4:14: expected a duration/],
     },
     {
+      // Issue 10: the indented step vanished from next, status and run alike.
+      name: 'a step line indented by a space',
+      content: '# S\n[wait] 1. a | m -- d\n\n [wait] 3. scan | glm -- relevance scan\n',
+      stderr: [/schedule\.md:4:1: expected a step line starting in column 0, found 1 leading space before '\[wait\]'/],
+    },
+    {
       name: 'a number beyond a safe integer',
       content: '[wait] 99999999999999999999. a | m -- d\n',
       stderr: [/schedule\.md:1:8: expected a step number no larger than 9007199254740991/],
@@ -196,8 +202,8 @@ describe('bad input: exit 2, a reason naming file, line and column, and no write
     const plan = await makePlanspace(content);
     const path = join(plan, 'schedule.md');
     const before = await hashFile(path);
-    for (const verb of ['next', 'done', 'fail', 'skip', 'retry', 'status']) {
-      const result = await runWorkflow([verb, plan]);
+    for (const verb of ['next', 'done', 'fail', 'skip', 'retry', 'status', 'run']) {
+      const result = await runWorkflow([verb, plan, ...(verb === 'run' ? ['--codespace', plan] : [])]);
       expect(result.code, verb).toBe(2);
       expect(result.stdout, verb).toBe('');
       for (const pattern of stderr) expect(result.stderr, verb).toMatch(pattern);
@@ -219,6 +225,9 @@ describe('bad input: exit 2, a reason naming file, line and column, and no write
     const result = await runWorkflow(['parse', '[wait] 1. a | m']);
     expect(result).toMatchObject({ code: 2, stdout: '' });
     expect(result.stderr).toContain("<line>:1:15: expected a comma list of models followed by ' -- '");
+    const indented = await runWorkflow(['parse', '4: [wait] 3. scan | glm -- d']);
+    expect(indented).toMatchObject({ code: 2, stdout: '' });
+    expect(indented.stderr).toContain('<line>:1:1: expected a step line starting in column 0, found 1 leading space');
   });
 
   it('check says OK with the step count for a good schedule', async () => {

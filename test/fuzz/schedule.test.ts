@@ -31,6 +31,7 @@ const SYNTAX = 'E_SCHEDULE_INVALID';
 const nearMissStep = corrupt(
   fc
     .tuple(
+      fc.constantFrom('', '', '', '', '', ' ', '\t', '    '),
       fc.constantFrom('[wait]', '[run]', '[done]', '[fail]', '[skip]', '[WAIT]', '[]', '[x]', '[wait]:', '[wait'),
       fc.constantFrom(' ', '', '  ', '\t'),
       fc.constantFrom('1', '2', '3', '42', '0', '01', '9007199254740991', '9007199254740992', '1e3', '-1', ''),
@@ -100,12 +101,14 @@ function checkParse(text: string): Schedule | ScheduleSyntaxError {
   }
   expect(new Set(schedule.steps.map((step) => step.number)).size).toBe(schedule.steps.length);
   // DESIGN.md §2: a line starting with a marker-like `[word]` is a step or an error, never
-  // prose. (Without fences only: inside one, such a line is prose, and finding fences needs
-  // a markdown parser.)
+  // prose; a status marker after spaces or tabs is an error, never silently dropped (issue
+  // 10). (Without fences only: inside one, such a line is prose, and finding fences needs a
+  // markdown parser.)
   if (!text.includes('```') && !text.includes('~~~')) {
     const stepLines = new Set(schedule.steps.map((step) => step.line));
     text.split('\n').forEach((line, index) => {
       if (/^\[[A-Za-z]+\](?!:)/.test(line)) expect(stepLines.has(index + 1)).toBe(true);
+      expect(line).not.toMatch(/^[ \t]+\[(wait|run|done|fail|skip)\](?!:)/i);
     });
   }
   return schedule;

@@ -166,6 +166,13 @@ describe('parseStepLine: malformed lines', () => {
       found: 'unbalanced parentheses',
     },
     { line: '[wait] 1. a | m -- d ( )', column: 23, expected: 'a ref inside ( )', found: "' '" },
+    // `workflow parse` removes a `<digits>:` prefix and nothing else (DESIGN.md §3).
+    {
+      line: ' [wait] 3. scan | glm -- d',
+      column: 1,
+      expected: 'a step line starting in column 0',
+      found: "1 leading space before '[wait]'",
+    },
   ])('$line -> column $column', ({ line, column, expected, found }) => {
     const result = parseStepLine(line);
     expect(result.ok).toBe(false);
@@ -252,10 +259,37 @@ describe('parseSchedule', () => {
   });
 
   it('ignores prose, headings and link definitions that are not step candidates', () => {
-    const text = ['# Schedule', 'Some prose [wait] here.', '[docs]: https://example.com', ' [wait] indented', ''].join(
+    const text = ['# Schedule', 'Some prose [wait] here.', '[docs]: https://example.com', ' [note] indented', ''].join(
       '\n',
     );
     expect(parseSchedule(text).steps).toEqual([]);
+  });
+
+  // Issue 10: ' [wait] 3. scan | glm -- ...' vanished from every verb. A status marker after
+  // spaces or tabs is an error naming the line, wherever markdown would put the line.
+  it.each([
+    { indent: ' ', found: "1 leading space before '[wait]'" },
+    { indent: '  ', found: "2 leading spaces before '[wait]'" },
+    { indent: '\t', found: "1 leading tab before '[wait]'" },
+    { indent: '    ', found: "4 leading spaces before '[wait]'" },
+    { indent: ' \t', found: "2 leading spaces and tabs before '[wait]'" },
+  ])('refuses a step line indented with $found, with or without a fence in the file', ({ indent, found }) => {
+    const lines = ['# Schedule', '', '[wait] 1. a | m -- d', '', `${indent}[wait] 3. scan | glm -- relevance scan`, ''];
+    const problem = {
+      file: 'schedule.md',
+      line: 5,
+      column: 1,
+      expected: 'a step line starting in column 0',
+      found,
+    };
+    expect(problemsOf(lines.join('\n'))).toEqual([problem]);
+    // A fence elsewhere must not turn an indented line into a silently ignored code block.
+    expect(problemsOf([...lines, '```', '[wait] 9. example | m -- d', '```', ''].join('\n'))).toEqual([problem]);
+  });
+
+  it('keeps an indented status line inside a fenced block as prose', () => {
+    const text = ['[wait] 1. a | m -- d', '', '```', '  [wait] 3. scan | glm -- x', '```', ''].join('\n');
+    expect(parseSchedule(text).steps.map((step) => step.number)).toEqual([1]);
   });
 
   it('reports every problem at once, in file order, with file, line and column', () => {
