@@ -51,12 +51,9 @@ export function agentEnvironment(
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
-  const path = [commands, PACKAGE_BIN, dirname(nodePath), ...(base.PATH ?? '').split(delimiter)].filter(
-    (p) => p !== '',
-  );
   return {
     ...env,
-    PATH: [...new Set(path)].join(delimiter),
+    PATH: agentPath(commands, base.PATH, nodePath),
     WORKFLOW_PLANSPACE: context.planspace,
     WORKFLOW_CODESPACE: context.codespace,
     WORKFLOW_STEP: String(context.step),
@@ -66,6 +63,15 @@ export function agentEnvironment(
     WORKFLOW_NODE: nodePath,
     ...(context.block === undefined ? {} : { WORKFLOW_BLOCK: context.block }),
   };
+}
+
+/**
+ * The `PATH` of a dispatched agent (before its model's `env` table): `commands`, the package's
+ * `bin/`, the folder of the running `node`, then `basePath`, without empty or repeated folders.
+ */
+export function agentPath(commands: string, basePath: string | undefined, nodePath: string = process.execPath): string {
+  const path = [commands, PACKAGE_BIN, dirname(nodePath), ...(basePath ?? '').split(delimiter)].filter((p) => p !== '');
+  return [...new Set(path)].join(delimiter);
 }
 
 /** A prompt as the engine wrote it: its text, and the file holding exactly that text. */

@@ -1,12 +1,15 @@
 /**
  * Checks made before any agent starts: every remaining step's ref resolves, its model has a
- * registry entry, and the exception handler's agent file and model exist. All problems are
- * reported at once.
+ * registry entry whose command can be started, and the exception handler's agent file and
+ * model exist. All problems are reported at once.
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { isErrno, PlanspaceError } from '../errors.js';
 import { findAgentFile, PACKAGE_AGENTS, type AgentFile } from '../dispatch/agent-file.js';
+import { agentPath } from '../dispatch/command.js';
+import { locateCommand } from '../dispatch/locate.js';
+import { AGENT_COMMANDS } from '../dispatch/shims.js';
 import { findModel, modelSearchPath, type ModelSpec } from '../dispatch/models.js';
 import { readSkillSection } from '../prompt/skill.js';
 import type { Schedule } from '../schedule/step.js';
@@ -60,7 +63,9 @@ export function agentSearchPath(sources: Sources): string[] {
 /**
  * Checks every step that is not yet done or skipped, and the exception handler.
  *
- * @throws {PreflightError} listing every unresolvable ref, unknown model and missing or
+ * @throws {PreflightError} listing every unresolvable ref, unknown model, model whose
+ *   `command` is not on the agents' `PATH` or is not an executable file (once per model:
+ *   `schedule.md:3: step 1: <model file>: command 'x' not found on PATH`), and missing or
  *   malformed agent file.
  */
 export async function preflight(schedule: Schedule, sources: Sources): Promise<Resolved> {
@@ -74,6 +79,10 @@ export async function preflight(schedule: Schedule, sources: Sources): Promise<R
     try {
       const spec = await findModel(name, searchPath);
       models.set(name, spec);
+      // The agent would fail to start at dispatch, after earlier steps ran: say so now.
+      const path = spec.env.PATH ?? agentPath(AGENT_COMMANDS, process.env.PATH);
+      const lookup = await locateCommand(spec.command, { cwd: sources.codespace, path });
+      if (!lookup.found) problems.push(`${where}: ${spec.file}: command '${spec.command}' ${lookup.reason}`);
       return spec;
     } catch (error) {
       problems.push(`${where}: ${(error as Error).message}`);

@@ -2,7 +2,7 @@
  * `workflow run` refuses a planspace it cannot run, before any agent starts: every problem is
  * listed at once, exit 2, and nothing is dispatched or written.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashFile } from '../helpers.js';
@@ -86,5 +86,49 @@ describe('workflow check with the sources of run', () => {
     expect(await setup.recordFiles()).toEqual([]);
     // Without sources, check looks at the schedule alone.
     expect(await setup.workflow(['check', setup.planspace])).toMatchObject({ code: 0 });
+  });
+});
+
+describe('workflow run: preflight of agent commands', () => {
+  const GOOD = [
+    '# Schedule: commands',
+    '',
+    '[wait] 1. scan | glm -- relevance scan',
+    '[wait] 2. plan | claude-opus -- plan it',
+    '[wait] 3. more | glm -- scan again',
+    '',
+  ].join('\n');
+
+  it('refuses a model whose command is not on PATH, a path that is not there and one not executable', async () => {
+    const setup = await makeRun({ schedule: GOOD });
+    const notExecutable = join(setup.root, 'agent.sh');
+    await writeFile(notExecutable, '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+    await setup.setModel('glm', { command: 'planspace-no-such-agent' });
+    await setup.setModel('claude-opus', { command: notExecutable });
+    await setup.setModel('handler', { command: './missing-handler.js' });
+    const lines = await refusedRun(setup);
+
+    const schedule = join(setup.planspace, 'schedule.md');
+    const model = (name: string): string => join(setup.models, `${name}.toml`);
+    // Once per model, at its first step, naming the model file and the command.
+    expect(lines).toEqual([
+      `${schedule}:3: step 1: ${model('glm')}: command 'planspace-no-such-agent' not found on PATH`,
+      `${schedule}:4: step 2: ${model('claude-opus')}: command '${notExecutable}' is not executable`,
+      `exception handler (${join(setup.agents, 'exception-handler.md')}): ${model('handler')}: ` +
+        `command '${join(setup.models, 'missing-handler.js')}' does not exist`,
+    ]);
+  });
+
+  it('finds a command on the PATH agents get, and checks it with check --models as run does', async () => {
+    const setup = await makeRun({ schedule: GOOD });
+    await setup.setModel('glm', { command: 'sh', args: ['-c', 'exit 0'] });
+    await setup.setModel('claude-opus', { command: 'planspace-no-such-agent' });
+    const args = setup.runArgs.filter((arg) => arg !== setup.planspace);
+    const result = await setup.workflow(['check', setup.planspace, ...args]);
+    expect(result.code).toBe(2);
+    expect(result.stdout.trimEnd().split('\n')).toEqual([
+      `${join(setup.planspace, 'schedule.md')}:4: step 2: ${join(setup.models, 'claude-opus.toml')}: ` +
+        "command 'planspace-no-such-agent' not found on PATH",
+    ]);
   });
 });
