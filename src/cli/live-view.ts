@@ -27,7 +27,8 @@ export class LiveView {
   event(event: LoggedEvent, line: string): void {
     if (event.event === 'dispatched' && typeof event.step === 'number') {
       this.#step = { number: event.step, model: String(event.model), since: Date.parse(event.time) };
-    } else if (['done', 'failed', 'aborted', 'complete', 'blocked'].includes(event.event)) this.#step = undefined;
+    } else if (['done', 'failed', 'aborted', 'complete', 'selection-done', 'blocked'].includes(event.event))
+      this.#step = undefined;
     if (event.event === 'question') this.#questions.add(String(event.question));
     if (event.event === 'answered') this.#questions.delete(String(event.question));
     this.#write(`${this.#shown ? CLEAR_LINE : ''}${line}`);

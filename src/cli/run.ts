@@ -69,6 +69,8 @@ export function runCommand(io: VerbIO) {
         '02:30:00 step 1 (decompose): dispatched to claude-opus, run rmwr7hpe6-1-1',
         '$ workflow answer ./plan --id q1 "use the v2 API"     # from any shell',
         '$ workflow run ./plan --concurrency 8 --from 4       # steps 4 and later, 8 agents at once',
+        '$ workflow run ./plan --only 1                       # not COMPLETE while other steps wait',
+        'SELECTION DONE: step 1 done; 6 steps still wait',
         '$ workflow run ./plan --dry-run                      # write the prompts, print the commands',
         'step 1 (decompose): claude -p < /work/plan/artifacts/step-1-prompt.md',
       ],
@@ -130,6 +132,11 @@ export function runCommand(io: VerbIO) {
             else io.print(plainLine(event));
           },
         });
+        if (outcome.kind === 'selection-done') {
+          const { done, skipped, remaining } = outcome;
+          const json = { event: 'end', outcome: outcome.kind, done, skipped, remaining: remaining.length };
+          return { text: `SELECTION DONE: ${outcome.summary}`, json };
+        }
         const exitCode =
           outcome.kind === 'complete' ? EXIT.ok : outcome.kind === 'blocked' ? EXIT.blocked : EXIT.aborted;
         const text =

@@ -9,7 +9,8 @@
  * Take every ready step (`needs`, `when`) as `workflow next --all` does, as many as the free
  * `--concurrency` slots allow, and start a task for each. A `[run]` step left by a dead engine
  * is resumed and dispatched under a new run id. With nothing running: `COMPLETE` ends the run
- * (outcome `complete`), anything else ends it `blocked`.
+ * (outcome `complete`; with `--only`/`--from`, `selection-done` while unselected steps remain),
+ * anything else ends it `blocked`.
  *
  * ## WAIT
  * Sleep until a task ends or an agent slot frees, then go to NEXT. An abort goes to ABORTED.
@@ -43,7 +44,7 @@ import { unitLabel, type EngineContext, type EngineTimings, type Unit } from './
 import { Bell, EngineMailbox } from './messages.js';
 import { absoluteSources, preflight, type Resolved, type Sources } from './preflight.js';
 import { cancelStaleQuestions, listQuestions } from './questions.js';
-import { selectSteps } from './select.js';
+import { describeSelectionEnd, selectSteps, type SelectionEnd } from './select.js';
 import { runStep } from './step-run.js';
 
 /** Agents running at once when `concurrency` is not given. */
@@ -70,13 +71,15 @@ export interface EngineOptions extends Sources, EngineTimings {
 /** How a run ended. */
 export type EngineOutcome =
   | { readonly kind: 'complete' }
+  | ({ readonly kind: 'selection-done' } & SelectionEnd)
   | { readonly kind: 'blocked'; readonly step: Step }
   | { readonly kind: 'aborted'; readonly steps: readonly Step[] };
 
 /**
  * Runs a planspace's schedule to the end.
  *
- * @returns the outcome: `complete`, `blocked` (with the failed step) or `aborted` (with the
+ * @returns the outcome: `complete`, `selection-done` (every step `only`/`from` selected is
+ *   done or skipped, others are not), `blocked` (with the failed step) or `aborted` (with the
  *   steps put back to `[wait]`).
  * @throws {PreflightError} before any agent starts, for unresolvable refs, unknown models or
  *   a missing exception-handler agent file.
@@ -336,8 +339,22 @@ class Engine implements EngineContext {
     }
   }
 
-  /** Nothing runs: the run is complete, or blocked on the step `takeSteps` names. */
+  /** Nothing runs: the run (or its selection) is complete, or blocked on the step `takeSteps` names. */
   async #end(take: TakeOutcome): Promise<EngineOutcome> {
+    // `takeSteps` counts unselected steps as done: COMPLETE would hide the steps left waiting.
+    const selection =
+      take.state === 'complete' && this.#only !== undefined
+        ? describeSelectionEnd((await readSchedule(this.paths.root)).steps, this.#only)
+        : undefined;
+    if (selection) {
+      await this.#writePosition(`Selection done: ${selection.summary}.`);
+      const { done, skipped, remaining } = selection;
+      await this.log(
+        { event: 'selection-done', done, skipped, remaining: remaining.length },
+        `run done: ${selection.summary}`,
+      );
+      return { kind: 'selection-done', ...selection };
+    }
     if (take.state === 'complete') {
       await this.#writePosition('Complete: every step is done or skipped.');
       await this.log({ event: 'complete' }, 'run complete: every step is done or skipped');

@@ -29,3 +29,44 @@ export function selectSteps(
     steps.slice(start).flatMap((step) => (only === undefined || only.includes(step.number) ? [step.number] : [])),
   );
 }
+
+/** What a run restricted by `--only` or `--from` did, once its selected steps are settled. */
+export interface SelectionEnd {
+  /** Selected steps that are `[done]`, in file order. */
+  readonly done: readonly number[];
+  /** Selected steps that are `[skip]`, in file order. */
+  readonly skipped: readonly number[];
+  /** Steps of the whole schedule that are neither `[done]` nor `[skip]`. */
+  readonly remaining: readonly Step[];
+  /** One line for humans, e.g. `step 1 done; 6 steps still wait`. */
+  readonly summary: string;
+}
+
+/**
+ * Describes the end of a selected run from the schedule as it stands: every selected step is
+ * `[done]` or `[skip]`. Returns undefined when nothing is left anywhere in the schedule (the
+ * run is then simply complete).
+ */
+export function describeSelectionEnd(steps: readonly Step[], selected: ReadonlySet<number>): SelectionEnd | undefined {
+  const remaining = steps.filter((step) => step.status !== 'done' && step.status !== 'skip');
+  if (remaining.length === 0) return undefined;
+  const numbers = (status: Step['status']): number[] =>
+    steps.filter((step) => selected.has(step.number) && step.status === status).map((step) => step.number);
+  const done = numbers('done');
+  const skipped = numbers('skip');
+  const list = (ns: readonly number[], what: string): string[] =>
+    ns.length === 0 ? [] : [`step${ns.length === 1 ? '' : 's'} ${ns.join(', ')} ${what}`];
+  const waiting = remaining.every((step) => step.status === 'wait');
+  const count = `${remaining.length} step${remaining.length === 1 ? '' : 's'}`;
+  const left = waiting
+    ? `${count} still wait${remaining.length === 1 ? 's' : ''}`
+    : `${count} not done (${countLabels(remaining)})`;
+  return { done, skipped, remaining, summary: [...list(done, 'done'), ...list(skipped, 'skipped'), left].join('; ') };
+}
+
+/** `2 [wait], 1 [fail]`: how many steps have each status, in the order statuses first appear. */
+function countLabels(steps: readonly Step[]): string {
+  const counts = new Map<string, number>();
+  for (const step of steps) counts.set(step.status, (counts.get(step.status) ?? 0) + 1);
+  return [...counts].map(([status, n]) => `${n} [${status}]`).join(', ');
+}

@@ -518,7 +518,17 @@ describe('workflow run: --dry-run, --only, --from', () => {
     const setup = await makeSelectionRun();
     const result = await setup.run(['--only', '2']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/COMPLETE\n$/);
+    // Issue 10: not COMPLETE while steps 1 and 3 wait.
+    expect(result.stdout).not.toContain('COMPLETE');
+    expect(result.stdout).toMatch(
+      /run done: step 2 done; 2 steps still wait\nSELECTION DONE: step 2 done; 2 steps still wait\n$/,
+    );
+    const events = await setup.events();
+    expect(events.map((e) => e.event)).not.toContain('complete');
+    expect(events.at(-1)).toMatchObject({ event: 'selection-done', done: [2], skipped: [], remaining: 2 });
+    expect(await readFile(join(setup.planspace, 'state.md'), 'utf8')).toContain(
+      'Selection done: step 2 done; 2 steps still wait.',
+    );
     expect(await readFile(join(setup.planspace, 'schedule.md'), 'utf8')).toBe(
       SELECTION.replace('[wait] 2.', '[done] 2.'),
     );
@@ -531,13 +541,29 @@ describe('workflow run: --dry-run, --only, --from', () => {
     const setup = await makeSelectionRun();
     const result = await setup.run(['--from', '2']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/COMPLETE\n$/);
+    expect(result.stdout).toMatch(/\nSELECTION DONE: steps 2, 3 done; 1 step still waits\n$/);
     expect([...(await setup.statuses()).entries()]).toEqual([
       [1, 'wait'],
       [2, 'done'],
       [3, 'done'],
     ]);
     expect(await setup.recordFiles()).toEqual(['step-2-block-a.json', 'step-2-block-b.json', 'step-3.json']);
+  });
+
+  it('a selection that leaves nothing undone ends COMPLETE, and --json names what the selection did', async () => {
+    const setup = await makeSelectionRun();
+    const first = await setup.run(['--only', '1', '--json']);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout.trimEnd().split('\n').at(-1) ?? '')).toEqual({
+      event: 'end',
+      outcome: 'selection-done',
+      done: [1],
+      skipped: [],
+      remaining: 2,
+    });
+    const rest = await setup.run(['--from', '2']);
+    expect(rest.code).toBe(0);
+    expect(rest.stdout).toMatch(/run complete: every step is done or skipped\nCOMPLETE\n$/);
   });
 });
 
