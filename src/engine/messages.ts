@@ -1,6 +1,8 @@
 /**
  * The engine's mailbox (`orchestrator`), read for as long as a run lasts: `done:`/`fail:`
- * reports of the running agents (others' are stale: logged and ignored), `ask:` questions from
+ * reports of the running agents (others' are stale: logged and ignored; a running agent's
+ * report tagged with another step's number is a protocol error: logged and refused, so that
+ * it settles neither step), `ask:` questions from
  * any agent, `answered:` wake-ups from `workflow answer`, and `progress:` notes, which also
  * tell the stall watch that an agent is alive. Waiters wait on `bell`, which rings after every
  * message.
@@ -158,10 +160,19 @@ export class EngineMailbox {
       switch (report.kind) {
         case 'done':
         case 'fail': {
+          const step = run === undefined ? undefined : this.#expecting.get(run);
           if (run === undefined) {
             await this.#log(
               { event: 'stale-report', from, runId: message.runId, report: report.kind },
               `ignored a stale ${report.kind}: report from ${from} (run ${message.runId ?? 'none'})`,
+            );
+          } else if (report.tag.trim() !== String(step)) {
+            // Its run id says which step the agent runs; a tag naming another step is a mistake
+            // that must not settle (or fail) this step with the other step's summary.
+            await this.#log(
+              { event: 'protocol-error', step, from, runId: run, tag: report.tag, report: report.kind },
+              `step ${String(step)}: refused a ${report.kind}: report tagged '${report.tag}' from ${from}: ` +
+                `the agent runs step ${String(step)}, so its reports must be tagged ${String(step)}`,
             );
           } else {
             this.#reports.set(run, { kind: report.kind, text: report.text });
