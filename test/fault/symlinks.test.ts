@@ -90,6 +90,9 @@ describe('a link planted while the run goes on', () => {
     expect(await readFile(log, 'utf8')).toContain(
       `${join(box.planspace, 'artifacts', 'step-2-output.md')} is a symbolic link`,
     );
+    // Nor is the link read: its target's bytes would reach the exception handler's prompt.
+    const handlerPrompt = await readFile(join(box.planspace, 'artifacts', 'exception-2-prompt.md'), 'utf8');
+    expect(handlerPrompt).not.toContain(OUTSIDE_TEXT.trim());
     await expectOutsideUntouched(outside);
   });
 });
