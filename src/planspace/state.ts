@@ -2,7 +2,7 @@
  * `state.md`: agents append facts; the engine owns one section, `## Position`, and rewrites
  * only that section, leaving every other byte as it is.
  */
-import { appendFile, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { isErrno } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { NO_FOLLOW, openNoFollow } from '../fs/guard.js';
@@ -56,7 +56,12 @@ export async function writePosition(path: string, body: string): Promise<void> {
     if (size <= bytes.length) return;
     const late = Buffer.alloc(size - bytes.length);
     const { bytesRead } = await old.read(late, 0, late.length, bytes.length);
-    await appendFile(path, late.subarray(0, bytesRead));
+    const carried = await openNoFollow(path, NO_FOLLOW.append);
+    try {
+      await carried.writeFile(late.subarray(0, bytesRead));
+    } finally {
+      await carried.close();
+    }
   } finally {
     await old?.close();
   }
