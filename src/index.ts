@@ -22,6 +22,7 @@ export {
   type SourcePosition,
 } from './errors.js';
 export { writeFileAtomic } from './fs/atomic.js';
+export { UnsafePathError } from './fs/guard.js';
 export { LOCK_STALE_MS, withFileLock } from './fs/lock.js';
 export { planspacePaths, type PlanspacePaths } from './planspace/paths.js';
 export { ATTRIBUTE_KEYS, parseDuration, type AttributeKey } from './schedule/attributes.js';

@@ -9,6 +9,7 @@
  * agent exits.
  */
 import { open } from 'node:fs/promises';
+import { NO_FOLLOW, openNoFollow } from '../fs/guard.js';
 import type { AgentCommand } from './command.js';
 
 /** How an agent process ended. */
@@ -65,6 +66,8 @@ function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
 /**
  * Starts an agent without a shell.
  *
+ * @throws {UnsafePathError} if the output file is a symbolic link: it would take the agent's
+ *   output outside the planspace.
  * @throws the `fs` error if the input file cannot be read or the output file cannot be
  *   opened; a command that cannot be started resolves `exit` with `failedToStart` instead.
  */
@@ -73,7 +76,7 @@ export async function startAgent(command: AgentCommand, options: StartOptions): 
   const input = command.inputFile === undefined ? undefined : await open(command.inputFile, 'r');
   let output;
   try {
-    output = await open(options.outputFile, options.append ? 'a' : 'w', 0o600);
+    output = await openNoFollow(options.outputFile, options.append ? NO_FOLLOW.append : NO_FOLLOW.replace);
   } catch (error) {
     await input?.close();
     throw error;

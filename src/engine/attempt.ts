@@ -10,6 +10,7 @@ import type { ModelSpec } from '../dispatch/models.js';
 import { startAgent, type AgentExit, type RunningAgent } from '../dispatch/spawn.js';
 import { isErrno } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { UnsafePathError } from '../fs/guard.js';
 import { renderStepPrompt } from '../prompt/render.js';
 import { readSkillSection } from '../prompt/skill.js';
 import { unitLabel, unitStem, type EngineContext, type Unit } from './context.js';
@@ -94,12 +95,20 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   );
   ctx.mailbox.expect(runId, step.number);
   try {
-    const running = await startAgent(buildAgentCommand(model, { text: prompt, file: promptFile }, env), {
-      cwd: ctx.sources.codespace,
-      outputFile,
-      timeoutMs: step.attributes.timeoutMs,
-      killGraceMs: ctx.timings.killGraceMs,
-    });
+    let running: RunningAgent;
+    try {
+      running = await startAgent(buildAgentCommand(model, { text: prompt, file: promptFile }, env), {
+        cwd: ctx.sources.codespace,
+        outputFile,
+        timeoutMs: step.attributes.timeoutMs,
+        killGraceMs: ctx.timings.killGraceMs,
+      });
+    } catch (error) {
+      // A link planted in place of the output file while the run went on (`runEngine` refuses
+      // one found at the start): the agent does not start, and the step fails saying why.
+      if (!(error instanceof UnsafePathError)) throw error;
+      return { runId, exit: undefined, report: undefined, failure: error.message, outputFile };
+    }
     ctx.running(unit, runId, true);
     try {
       const retry = attempt > 1 ? `, attempt ${attempt}` : '';

@@ -4,9 +4,11 @@
  * would reach them if every step succeeded. It starts nothing, takes no hold and leaves the
  * schedule as it is.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelSpec } from '../dispatch/models.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import { assertOwnFolder, FOLDER_MODE } from '../fs/guard.js';
 import { absolutePlanspacePaths } from '../planspace/paths.js';
 import { renderStepPrompt, shellQuote } from '../prompt/render.js';
 import { readSkillSection } from '../prompt/skill.js';
@@ -47,6 +49,8 @@ export interface DryRunPlan {
  *
  * @throws {PreflightError} as `runEngine`, before anything is written.
  * @throws {UsageError} for an `only`/`from` step the schedule lacks.
+ * @throws {UnsafePathError} for a planspace another user owns or may write to, or a linked
+ *   `artifacts/`, before anything is written.
  */
 export async function dryRun(
   options: Sources & Pick<EngineOptions, 'planspace' | 'only' | 'from'>,
@@ -56,7 +60,9 @@ export async function dryRun(
   const schedule = await readSchedule(paths.root);
   const only = selectSteps(schedule.steps, options, paths.schedule);
   const resolved = await preflight(schedule, sources);
-  await mkdir(paths.artifacts, { recursive: true });
+  assertOwnFolder(paths.root, 'planspace', { link: true });
+  assertOwnFolder(paths.artifacts, 'artifacts folder');
+  await mkdir(paths.artifacts, { recursive: true, mode: FOLDER_MODE });
   const runId = `r${Date.now().toString(36)}-dry`;
   const state = await readText(paths.state);
   // Steps outside the selection count as done; a [run] step would be resumed.
@@ -89,7 +95,7 @@ export async function dryRun(
           runId,
         });
         const promptFile = join(paths.artifacts, `${unitStem(unit)}-prompt.md`);
-        await writeFile(promptFile, prompt);
+        await writeFileAtomic(promptFile, prompt);
         const words = [model.command, ...model.args].map(shellQuote).join(' ');
         const command =
           model.promptMode === 'arg'

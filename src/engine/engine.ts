@@ -26,6 +26,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
+import { FOLDER_MODE } from '../fs/guard.js';
 import pLimit from 'p-limit';
 import { killOrphanAgents } from '../dispatch/orphans.js';
 import { UsageError } from '../errors.js';
@@ -44,6 +45,7 @@ import { unitLabel, type EngineContext, type EngineTimings, type Unit } from './
 import { Bell, EngineMailbox } from './messages.js';
 import { absoluteSources, preflight, type Resolved, type Sources } from './preflight.js';
 import { cancelStaleQuestions, listQuestions } from './questions.js';
+import { assertRunPaths } from './run-paths.js';
 import { describeSelectionEnd, selectSteps, type SelectionEnd } from './select.js';
 import { runStep } from './step-run.js';
 
@@ -84,6 +86,8 @@ export type EngineOutcome =
  * @throws {PreflightError} before any agent starts, for unresolvable refs, unknown models or
  *   a missing exception-handler agent file.
  * @throws {PlanspaceBusyError} if another live engine holds the planspace.
+ * @throws {UnsafePathError} before anything is written, for a planspace another user owns or
+ *   may write to, or a link where the run would write (see `assertRunPaths`).
  * @throws {ScheduleSyntaxError} / {ScheduleNotFoundError} for a bad or missing schedule.
  * @throws {UsageError} for a `concurrency` below 1 or an `only` step the schedule lacks.
  */
@@ -102,6 +106,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   // Read (and so check) the question records now: a bad one found after the start would leave
   // a log, a mailbox and artifacts behind a run that never ran.
   await listQuestions(paths);
+  assertRunPaths(paths, schedule.steps);
   await loading;
   const runBase = `r${Date.now().toString(36)}`;
   let orphans: number[] = [];
@@ -118,7 +123,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
         `killed ${orphans.length} agent processes left by a dead engine (run ${previous.runId})`,
       );
     }
-    await mkdir(paths.artifacts, { recursive: true });
+    await mkdir(paths.artifacts, { recursive: true, mode: FOLDER_MODE });
     const inbox = await openInbox(paths.root, ENGINE_MAILBOX);
     try {
       return await new Engine(paths, sources, resolved, runBase, inbox, options, concurrency, only).run();

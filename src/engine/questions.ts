@@ -12,6 +12,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, NoSuchStepError, PlanspaceError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { assertOwnFolder, FILE_MODE, FOLDER_MODE } from '../fs/guard.js';
 import { send } from '../mailbox/send.js';
 import type { PlanspacePaths } from '../planspace/paths.js';
 import { ENGINE_MAILBOX } from '../prompt/render.js';
@@ -38,7 +39,8 @@ export interface Question {
 /** There is no pending question to answer (none at all, or none with that id). */
 export class NoSuchQuestionError extends NoSuchStepError {}
 
-function questionsDir(paths: PlanspacePaths): string {
+/** The planspace's `questions/` folder. */
+export function questionsDir(paths: PlanspacePaths): string {
   return join(paths.root, 'questions');
 }
 
@@ -118,12 +120,14 @@ export async function recordQuestion(
   paths: PlanspacePaths,
   question: Omit<Question, 'id' | 'askedAt'>,
 ): Promise<Question> {
-  await mkdir(questionsDir(paths), { recursive: true, mode: 0o700 });
+  assertOwnFolder(questionsDir(paths), 'questions folder');
+  await mkdir(questionsDir(paths), { recursive: true, mode: FOLDER_MODE });
   for (let n = (await listQuestions(paths)).length + 1; ; n += 1) {
     const recorded: Question = { id: `q${n}`, ...question, askedAt: new Date().toISOString() };
     try {
       await writeFile(join(questionsDir(paths), `${recorded.id}.json`), `${JSON.stringify(recorded)}\n`, {
         flag: 'wx',
+        mode: FILE_MODE,
       });
       return recorded;
     } catch (error) {
@@ -149,6 +153,8 @@ export async function answerQuestion(paths: PlanspacePaths, id: string | undefin
     if (known) throw new NoSuchQuestionError(`question ${id} is already answered`);
     throw new NoSuchQuestionError(id === undefined ? 'no question is waiting for an answer' : `no question ${id}`);
   }
+  assertOwnFolder(paths.root, 'planspace', { link: true });
+  assertOwnFolder(questionsDir(paths), 'questions folder');
   const answered: Question = { ...question, answer, answeredAt: new Date().toISOString() };
   await writeFileAtomic(join(questionsDir(paths), `${question.id}.json`), `${JSON.stringify(answered)}\n`);
   await send(paths.root, ENGINE_MAILBOX, `answered:${question.id}\n`, { from: 'human' });

@@ -1,16 +1,24 @@
-import { readFile } from 'node:fs/promises';
 import { isErrno } from '../errors.js';
+import { NO_FOLLOW, openNoFollow, UnsafePathError } from '../fs/guard.js';
 
 /**
- * A file's text (UTF-8), or '' if it does not exist.
+ * A file's text (UTF-8), or '' if it does not exist or is a symbolic link. A link is never
+ * followed: what these files hold goes into agents' prompts, and a link planted in place of an
+ * output file would hand them whatever file it points at (`runEngine` refuses links found at
+ * the start; this covers one planted while the run goes on).
  *
  * @throws the `fs` error for anything but a missing file.
  */
 export async function readText(path: string): Promise<string> {
   try {
-    return await readFile(path, 'utf8');
+    const file = await openNoFollow(path, NO_FOLLOW.read);
+    try {
+      return await file.readFile('utf8');
+    } finally {
+      await file.close();
+    }
   } catch (error) {
-    if (isErrno(error, 'ENOENT')) return '';
+    if (isErrno(error, 'ENOENT') || error instanceof UnsafePathError) return '';
     throw error;
   }
 }

@@ -1,20 +1,44 @@
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { assertOwnFolder, FOLDER_MODE, NO_FOLLOW, openNoFollow } from '../fs/guard.js';
 import { planspacePaths } from '../planspace/paths.js';
 import { mailboxPaths, type MailboxPaths } from './paths.js';
 
 /**
+ * Checks the folders a mailbox lives in before anything is read or written there: the
+ * planspace and `mailboxes/` must belong to this user and be writable by nobody else, and
+ * neither `mailboxes/`, `mailboxes/<name>/` nor its `data/` may be a link (which would take
+ * the mailbox's files outside the planspace). Four `stat` calls; folders that do not exist
+ * yet pass (`ensureMailbox` makes them 0700).
+ *
+ * @throws {UnsafePathError} naming the folder and what is wrong with it.
+ */
+export function assertMailboxFolders(paths: MailboxPaths): void {
+  const mailboxes = dirname(paths.dir);
+  assertOwnFolder(dirname(mailboxes), 'planspace', { link: true });
+  if (!assertOwnFolder(mailboxes, 'mailboxes folder')) return;
+  if (!assertOwnFolder(paths.dir, 'mailbox folder')) return;
+  assertOwnFolder(paths.data, 'mailbox data folder');
+}
+
+/**
  * Creates a mailbox's folders (0700: only the owner may read or inject messages) and its
- * empty journal and claims log, if they do not exist yet. Idempotent and safe to race.
+ * empty journal and claims log (0600), if they do not exist yet. Idempotent and safe to race.
  *
  * @param planspace - the planspace folder, which must exist.
+ * @throws {UnsafePathError} as `assertMailboxFolders`, or if the journal or claims log is a
+ *   link; nothing is created then.
  * @throws the `fs` error if the planspace is missing or not writable.
  */
 export async function ensureMailbox(planspace: string, paths: MailboxPaths): Promise<void> {
+  assertMailboxFolders(paths);
   const mailboxes = planspacePaths(planspace).mailboxes;
-  await mkdir(mailboxes, { mode: 0o700 }).catch(ignoreExists);
-  await mkdir(paths.dir, { mode: 0o700 }).catch(ignoreExists);
-  await mkdir(paths.data, { mode: 0o700 }).catch(ignoreExists);
-  await Promise.all([paths.journal, paths.claims].map(async (log) => (await open(log, 'a', 0o600)).close()));
+  await mkdir(mailboxes, { mode: FOLDER_MODE }).catch(ignoreExists);
+  await mkdir(paths.dir, { mode: FOLDER_MODE }).catch(ignoreExists);
+  await mkdir(paths.data, { mode: FOLDER_MODE }).catch(ignoreExists);
+  await Promise.all(
+    [paths.journal, paths.claims].map(async (log) => (await openNoFollow(log, NO_FOLLOW.append)).close()),
+  );
 }
 
 function ignoreExists(error: unknown): void {
@@ -27,8 +51,14 @@ function ignoreExists(error: unknown): void {
  *
  * @param name - the mailbox; undefined for all.
  * @throws {UsageError} for a bad name, before any file is touched.
+ * @throws {UnsafePathError} for a planspace or `mailboxes/` folder that another user owns or
+ *   may write to, or a linked `mailboxes/`; nothing is removed then.
  */
 export async function removeMailboxes(planspace: string, name?: string): Promise<void> {
-  const target = name === undefined ? planspacePaths(planspace).mailboxes : mailboxPaths(planspace, name).dir;
+  const paths = planspacePaths(planspace);
+  // `rm` removes a link in place of the mailbox itself, not what it points at.
+  const target = name === undefined ? paths.mailboxes : mailboxPaths(planspace, name).dir;
+  assertOwnFolder(paths.root, 'planspace', { link: true });
+  assertOwnFolder(paths.mailboxes, 'mailboxes folder');
   await rm(target, { recursive: true, force: true });
 }

@@ -1,3 +1,4 @@
+import { assertMailboxFolders } from './folders.js';
 import { mailboxPaths } from './paths.js';
 import { MailboxReader } from './reader.js';
 
@@ -6,9 +7,12 @@ import { MailboxReader } from './reader.js';
  * receivers that died (they will be delivered again). Reads without claiming anything.
  *
  * @throws {UsageError} for a bad mailbox name, before any file is touched.
+ * @throws {UnsafePathError} as `assertMailboxFolders`.
  */
 export function countPending(planspace: string, name: string): Promise<number> {
-  const reader = new MailboxReader(mailboxPaths(planspace, name));
+  const paths = mailboxPaths(planspace, name);
+  assertMailboxFolders(paths);
+  const reader = new MailboxReader(paths);
   reader.refresh();
   return Promise.resolve(reader.pending());
 }

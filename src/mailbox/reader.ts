@@ -28,11 +28,13 @@
  * Data files are deleted once every message stored in them is acknowledged and their writer
  * is dead (a file of one message: once it is acknowledged).
  */
-import { closeSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { closeSync, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
+import { NO_FOLLOW, openNoFollowSync } from '../fs/guard.js';
 import { faultPoint } from '../fault.js';
 import { decodeMessage, MessageCorruptError, type Message } from './envelope.js';
+import { assertMailboxFolders } from './folders.js';
 import { pidOfKey, PROCESS_KEY } from './identity.js';
 import { decodeDelivery, type Delivery } from './journal.js';
 import { isProcessAlive } from './liveness.js';
@@ -67,7 +69,7 @@ function holdsOneMessage(file: string): boolean {
 
 /** Reads `length` bytes at `offset` of a file. */
 function readRange(path: string, offset: number, length: number): Buffer {
-  const fd = openSync(path, 'r');
+  const fd = openNoFollowSync(path, NO_FOLLOW.read);
   try {
     const buffer = Buffer.allocUnsafe(length);
     let done = 0;
@@ -372,8 +374,10 @@ export class MailboxReader {
  * Claims every message waiting in a mailbox, without waiting for more.
  *
  * @returns the claimed messages in sequence order, not yet acknowledged.
+ * @throws {UnsafePathError} as `assertMailboxFolders`.
  */
 export function claimAll(paths: MailboxPaths): ClaimedMessage[] {
+  assertMailboxFolders(paths);
   const reader = new MailboxReader(paths);
   const claimed: ClaimedMessage[] = [];
   for (let message = reader.claimNext(); message; message = reader.claimNext()) claimed.push(message);

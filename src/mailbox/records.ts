@@ -11,8 +11,9 @@
  * Every operation is a handful of small system calls, made synchronously: on a busy mailbox,
  * a thread-pool round trip per call costs more than the calls themselves.
  */
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, readSync, writeSync } from 'node:fs';
 import { isErrno } from '../errors.js';
+import { NO_FOLLOW, openNoFollowSync } from '../fs/guard.js';
 
 /** Size of one record in bytes, newline included. */
 export const RECORD_BYTES = 64;
@@ -81,12 +82,13 @@ function readWindow(fd: number, from: number): RecordWindow {
 /**
  * Reads the records of a log from index `from` (0-based) to its end. A missing log is empty.
  *
+ * @throws {UnsafePathError} if the log is a symbolic link.
  * @throws the `fs` error for anything but a missing file.
  */
 export function readRecords(log: string, from: number): RecordWindow {
   let fd: number;
   try {
-    fd = openSync(log, 'r');
+    fd = openNoFollowSync(log, NO_FOLLOW.read);
   } catch (error) {
     if (isErrno(error, 'ENOENT')) return EMPTY;
     throw error;
@@ -101,10 +103,11 @@ export function readRecords(log: string, from: number): RecordWindow {
 /**
  * Appends one record to a log, creating the file (0600) if its folder exists.
  *
- * @throws the `fs` error, ENOENT if the folder is gone; nothing is appended then.
+ * @throws {UnsafePathError} if the log is a symbolic link; the `fs` error, ENOENT if the folder
+ *   is gone; nothing is appended then.
  */
 export function appendRecord(log: string, record: Buffer): void {
-  const fd = openSync(log, 'a', 0o600);
+  const fd = openNoFollowSync(log, NO_FOLLOW.append);
   try {
     writeSync(fd, record);
   } finally {
@@ -119,14 +122,15 @@ export function appendRecord(log: string, record: Buffer): void {
  * @returns the window read, and `index`: the 1-based index of the appended record (the last
  *   record equal to it, searching from the end: others may have appended after it), or
  *   undefined if the log was replaced by a shorter one and the record is not after `from`.
- * @throws the `fs` error, ENOENT if the folder is gone; nothing is appended then.
+ * @throws {UnsafePathError} if the log is a symbolic link; the `fs` error, ENOENT if the folder
+ *   is gone; nothing is appended then.
  */
 export function appendAndRead(
   log: string,
   record: Buffer,
   from: number,
 ): RecordWindow & { readonly index: number | undefined } {
-  const fd = openSync(log, 'a+', 0o600);
+  const fd = openNoFollowSync(log, NO_FOLLOW.appendRead);
   try {
     writeSync(fd, record);
     const window = readWindow(fd, from);
@@ -146,10 +150,11 @@ export function appendAndRead(
  * log on the same file handle (others may have appended after it): 16 records, then twice as
  * many each time.
  *
- * @throws the `fs` error, ENOENT if the folder is gone; nothing is appended then.
+ * @throws {UnsafePathError} if the log is a symbolic link; the `fs` error, ENOENT if the folder
+ *   is gone; nothing is appended then.
  */
 export function appendAndLocate(log: string, record: Buffer): number {
-  const fd = openSync(log, 'a+', 0o600);
+  const fd = openNoFollowSync(log, NO_FOLLOW.appendRead);
   try {
     writeSync(fd, record);
     const { size } = fstatSync(fd);

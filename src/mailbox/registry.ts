@@ -9,7 +9,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { isErrno } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { planspacePaths } from '../planspace/paths.js';
-import { ensureMailbox } from './folders.js';
+import { assertMailboxFolders, ensureMailbox } from './folders.js';
 import { isProcessAlive } from './liveness.js';
 import { mailboxPaths } from './paths.js';
 import { countPending } from './pending.js';
@@ -39,9 +39,15 @@ export async function register(planspace: string, name: string, pid: number): Pr
   await writeFileAtomic(paths.agent, `${JSON.stringify(record)}\n`);
 }
 
-/** Removes an agent's registration; its mailbox and messages stay. Idempotent. */
+/**
+ * Removes an agent's registration; its mailbox and messages stay. Idempotent.
+ *
+ * @throws {UnsafePathError} as `assertMailboxFolders`; nothing is removed then.
+ */
 export async function unregister(planspace: string, name: string): Promise<void> {
-  await rm(mailboxPaths(planspace, name).agent, { force: true });
+  const paths = mailboxPaths(planspace, name);
+  assertMailboxFolders(paths);
+  await rm(paths.agent, { force: true });
 }
 
 /** Lists registered agents by name, with liveness and pending counts. */

@@ -1,19 +1,11 @@
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  ftruncateSync,
-  openSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
+import { FILE_MODE, NO_FOLLOW, openNoFollowSync } from '../fs/guard.js';
 import { namePath } from '../fs/io-error.js';
 import { assertName } from '../names.js';
 import { encodeMessage } from './envelope.js';
-import { ensureMailbox } from './folders.js';
+import { assertMailboxFolders, ensureMailbox } from './folders.js';
 import { PROCESS_KEY } from './identity.js';
 import { encodeDelivery } from './journal.js';
 import { mailboxPaths, type MailboxPaths } from './paths.js';
@@ -51,7 +43,8 @@ function store(paths: MailboxPaths, id: string, envelope: Buffer): Buffer {
   if (envelope.length > SHARED_DATA_MAX) {
     const file = join(paths.data, id);
     try {
-      writeFileSync(file, envelope, { flag: 'wx', mode: 0o600 });
+      // Exclusive: a link in its place fails with EEXIST rather than being followed.
+      writeFileSync(file, envelope, { flag: 'wx', mode: FILE_MODE });
     } catch (error) {
       // Message ids are unique, so a file that exists now was made by this failed write.
       if (existsSync(file)) unlinkSync(file);
@@ -60,7 +53,7 @@ function store(paths: MailboxPaths, id: string, envelope: Buffer): Buffer {
     return encodeDelivery(id, true, 0, envelope.length);
   }
   const file = join(paths.data, PROCESS_KEY);
-  const fd = openSync(file, 'a', 0o600);
+  const fd = openNoFollowSync(file, NO_FOLLOW.append);
   try {
     const offset = fstatSync(fd).size;
     try {
@@ -94,6 +87,8 @@ function store(paths: MailboxPaths, id: string, envelope: Buffer): Buffer {
  * @param target - the mailbox name.
  * @param body - the body bytes, stored exactly (strings as UTF-8).
  * @throws {UsageError} for a bad target or sender name, before any file is touched.
+ * @throws {UnsafePathError} for a planspace or mailboxes folder that another user owns or may
+ *   write to, or a link among the mailbox's folders and files; nothing is delivered.
  * @throws the `fs` error if the planspace is missing or not writable; nothing is delivered.
  */
 export async function send(
@@ -104,6 +99,7 @@ export async function send(
 ): Promise<SendResult> {
   const paths = mailboxPaths(planspace, target);
   if (options.from !== undefined) assertName('sender', options.from);
+  assertMailboxFolders(paths);
   sent += 1;
   const id = `${PROCESS_KEY}.${sent.toString(36)}`;
   const envelope = encodeMessage(

@@ -4,6 +4,7 @@
 import { access, mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, UsageError } from '../errors.js';
+import { assertOwnFolder, FILE_MODE, FOLDER_MODE } from '../fs/guard.js';
 import { namePath } from '../fs/io-error.js';
 import { packagePath } from '../package-root.js';
 import { parseSchedule } from '../schedule/parse.js';
@@ -14,13 +15,16 @@ export const SCHEDULE_TEMPLATES = packagePath('templates', 'schedules');
 
 /**
  * Creates a planspace: `schedule.md` from the template with `{{key}}` placeholders filled,
- * `state.md`, `log.md` and `artifacts/`.
+ * `state.md`, `log.md` and `artifacts/`: folders it makes are 0700 and files 0600, whatever
+ * the umask.
  *
  * @param template - a template name (`feature`) or a path to a markdown file.
  * @param values - placeholder values; every placeholder must have one.
  * @throws {UsageError} if the planspace already has a schedule, the template is missing, a
  *   placeholder has no value; nothing is written then.
  * @throws {ScheduleSyntaxError} if the filled template is not a valid schedule.
+ * @throws {UnsafePathError} if the planspace folder exists and another user owns it or others
+ *   may write to it, or `artifacts/` is a link; nothing is written then.
  */
 export async function initPlanspace(
   planspace: string,
@@ -28,6 +32,8 @@ export async function initPlanspace(
   values: Readonly<Record<string, string>>,
 ): Promise<{ schedule: string; steps: number }> {
   const paths = planspacePaths(planspace);
+  assertOwnFolder(paths.root, 'planspace', { link: true });
+  assertOwnFolder(paths.artifacts, 'artifacts folder');
   const exists = await access(paths.schedule).then(
     () => true,
     () => false,
@@ -74,11 +80,11 @@ export async function initPlanspace(
  */
 async function makeFolder(path: string, made: string[]): Promise<void> {
   try {
-    await mkdir(path);
+    await mkdir(path, { mode: FOLDER_MODE });
   } catch (error) {
     if (isErrno(error, 'EEXIST')) return;
     if (!isErrno(error, 'ENOENT')) throw error;
-    const first = await mkdir(path, { recursive: true });
+    const first = await mkdir(path, { recursive: true, mode: FOLDER_MODE });
     if (first !== undefined) made.push(first);
     return;
   }
@@ -94,7 +100,7 @@ async function makeFolder(path: string, made: string[]): Promise<void> {
 async function createFile(path: string, text: string, made: string[]): Promise<boolean> {
   let file: FileHandle;
   try {
-    file = await open(path, 'wx');
+    file = await open(path, 'wx', FILE_MODE);
   } catch (error) {
     if (isErrno(error, 'EEXIST')) return false;
     throw error;

@@ -7,7 +7,8 @@
  * events.jsonl: {"time":"2026-11-22T02:30:00.000Z","event":"dispatched","step":3,"runId":"r-4711-3","model":"glm","message":"step 3 ..."}
  * ```
  */
-import { appendFileSync } from 'node:fs';
+import { closeSync, writeFileSync } from 'node:fs';
+import { NO_FOLLOW, openNoFollowSync } from '../fs/guard.js';
 import type { PlanspacePaths } from './paths.js';
 
 /** One event of a run: a name, a time, and any JSON-able fields. */
@@ -28,13 +29,25 @@ export type LoggedEvent = RunEvent & { readonly time: string; readonly message: 
  * @param message - the human-readable line (without time or newline); newlines in it are
  *   replaced by spaces so that each event stays one line.
  * @returns the event with its time, as written.
+ * @throws {UnsafePathError} if `log.md` or `events.jsonl` is a symbolic link; the `fs` error if
+ *   a file cannot be written.
  */
 export function logEvent(paths: PlanspacePaths, event: RunEvent, message: string): Promise<LoggedEvent> {
   const oneLine = message.replace(/\r?\n/g, ' ');
   const logged: LoggedEvent = { time: new Date().toISOString(), ...event, message: oneLine };
   const line = `- ${logged.time} ${oneLine}\n`;
   // Two small appends: synchronous calls cost less than two thread-pool round trips each.
-  appendFileSync(paths.events, `${JSON.stringify(logged)}\n`, { mode: 0o600 });
-  appendFileSync(paths.log, line, { mode: 0o644 });
+  appendLine(paths.events, `${JSON.stringify(logged)}\n`);
+  appendLine(paths.log, line);
   return Promise.resolve(logged);
+}
+
+/** Appends `line` in one write, creating the file 0600; a link in its place is refused. */
+function appendLine(path: string, line: string): void {
+  const fd = openNoFollowSync(path, NO_FOLLOW.append);
+  try {
+    writeFileSync(fd, line);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -2,9 +2,10 @@
  * `state.md`: agents append facts; the engine owns one section, `## Position`, and rewrites
  * only that section, leaving every other byte as it is.
  */
-import { appendFile, open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { isErrno } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { NO_FOLLOW, openNoFollow } from '../fs/guard.js';
 
 const HEADING = '## Position';
 
@@ -33,12 +34,14 @@ export function withPosition(text: string, body: string): string {
  * the rename and writes only after the carry-over can still be lost; the window is a few
  * system calls.)
  *
+ * @throws {UnsafePathError} if the file is a symbolic link (its target would be read into the
+ *   new file, and so into the prompts of agents).
  * @throws the `fs` error if the file cannot be read or written.
  */
 export async function writePosition(path: string, body: string): Promise<void> {
   let old: FileHandle | undefined;
   try {
-    old = await open(path, 'r');
+    old = await openNoFollow(path, NO_FOLLOW.read);
   } catch (error) {
     if (!isErrno(error, 'ENOENT')) throw error;
   }
@@ -53,7 +56,12 @@ export async function writePosition(path: string, body: string): Promise<void> {
     if (size <= bytes.length) return;
     const late = Buffer.alloc(size - bytes.length);
     const { bytesRead } = await old.read(late, 0, late.length, bytes.length);
-    await appendFile(path, late.subarray(0, bytesRead));
+    const carried = await openNoFollow(path, NO_FOLLOW.append);
+    try {
+      await carried.writeFile(late.subarray(0, bytesRead));
+    } finally {
+      await carried.close();
+    }
   } finally {
     await old?.close();
   }

@@ -3,8 +3,10 @@
  * inter-process lock with an atomic write.
  */
 import { access, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { isErrno, PlanspaceError, ScheduleNotFoundError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { assertOwnFolder } from '../fs/guard.js';
 import { withFileLock } from '../fs/lock.js';
 import { decodeSchedule } from './decode.js';
 import { parseSchedule } from './parse.js';
@@ -47,7 +49,8 @@ export interface ScheduleChange<T> {
  *   change, in which case nothing is written.
  * @returns the change's result.
  * @throws {ScheduleNotFoundError} / {ScheduleSyntaxError} as `readScheduleFile`, before
- *   anything is written; {LockError} if the lock cannot be taken or is lost.
+ *   anything is written; {LockError} if the lock cannot be taken or is lost;
+ *   {UnsafePathError} if another user owns the planspace folder or others may write to it.
  */
 export async function updateScheduleFile<T>(
   path: string,
@@ -59,6 +62,9 @@ export async function updateScheduleFile<T>(
     if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) throw new ScheduleNotFoundError(path, { cause: error });
     throw error;
   }
+  // The schedule is replaced by rename, which never follows a link; but a planspace that others
+  // may write to lets them change the steps, and plant links where the engine writes.
+  assertOwnFolder(dirname(path), 'planspace', { link: true });
   return withFileLock(path, async (assertHeld) => {
     const schedule = await readScheduleFile(path);
     const { text, result } = change(schedule);
