@@ -29,7 +29,8 @@ export class LiveView {
       this.#step = { number: event.step, model: String(event.model), since: Date.parse(event.time) };
     } else if (['done', 'failed', 'aborted', 'complete', 'blocked'].includes(event.event)) this.#step = undefined;
     if (event.event === 'question') this.#questions.add(String(event.question));
-    if (event.event === 'answered') this.#questions.delete(String(event.question));
+    if (event.event === 'answered' || event.event === 'question-cancelled')
+      this.#questions.delete(String(event.question));
     this.#write(`${this.#shown ? CLEAR_LINE : ''}${line}`);
     this.#shown = false;
     this.#draw();
