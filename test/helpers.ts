@@ -13,7 +13,26 @@ import { afterAll } from 'vitest';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const WORKFLOW_BIN = join(ROOT, 'bin', 'workflow.js');
 export const MAILBOX_BIN = join(ROOT, 'bin', 'mailbox.js');
-export const SKILL = resolve(ROOT, '..', 'shared', 'fixtures', 'agent-implementation-skill');
+/** The tests' own small skill (see its README.md): skill files, `templates/` and `agents/`. */
+export const SKILL = join(ROOT, 'test', 'fixtures', 'skill');
+
+/**
+ * The public agent-implementation skill's folder, from `PLANSPACE_REAL_SKILL`, or undefined
+ * when that variable is unset or empty. Tests of the real skill run only when it is set
+ * (`.ci/run` sets it when the folder is there); see `realSkillSuite`.
+ */
+export const REAL_SKILL = process.env.PLANSPACE_REAL_SKILL || undefined;
+
+/**
+ * The title of a suite that reads the public skill: `title` itself when `PLANSPACE_REAL_SKILL`
+ * is set, else `title` with the reason it is skipped, which `describe.skipIf(!REAL_SKILL)`
+ * then shows.
+ */
+export function realSkillSuite(title: string): string {
+  return REAL_SKILL === undefined
+    ? `${title} (skipped: set PLANSPACE_REAL_SKILL to the agent-implementation-skill folder to run it)`
+    : `${title} (PLANSPACE_REAL_SKILL=${REAL_SKILL})`;
+}
 
 /** Folders made by `makeTree` in this test file's worker, removed when the file's tests end. */
 const made: string[] = [];
@@ -116,7 +135,29 @@ export async function hashFile(path: string): Promise<string> {
     .digest('hex');
 }
 
-/** Reads a real schedule template of the fixture skill. */
-export function readTemplate(name: string): Promise<string> {
-  return readFile(join(SKILL, 'templates', name), 'utf8');
+/** Reads schedule template `name` of a skill folder (default: the tests' own skill). */
+export function readTemplate(name: string, skill: string = SKILL): Promise<string> {
+  return readFile(join(skill, 'templates', name), 'utf8');
+}
+
+/**
+ * The lines of `text` from the one line that starts with `from` (a heading such as
+ * `## Stage 1:`) up to, not including, the one that starts with `to`, ending with a newline:
+ * computed from raw lines, independently of the engine's markdown parser.
+ *
+ * @throws if either line is not found exactly once, or `to` comes before `from`.
+ */
+export function linesBetween(text: string, from: string, to: string): string {
+  const lines = text.split('\n');
+  const find = (heading: string): number => {
+    const found = lines.flatMap((line, index) => (line.startsWith(heading) ? [index] : []));
+    if (found.length !== 1 || found[0] === undefined) {
+      throw new Error(`expected one line starting with '${heading}', found ${found.length}`);
+    }
+    return found[0];
+  };
+  const start = find(from);
+  const end = find(to);
+  if (end <= start) throw new Error(`'${to}' comes before '${from}'`);
+  return `${lines.slice(start, end).join('\n')}\n`;
 }

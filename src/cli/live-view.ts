@@ -30,7 +30,8 @@ export class LiveView {
     } else if (['done', 'failed', 'aborted', 'complete', 'selection-done', 'blocked'].includes(event.event))
       this.#step = undefined;
     if (event.event === 'question') this.#questions.add(String(event.question));
-    if (event.event === 'answered') this.#questions.delete(String(event.question));
+    if (event.event === 'answered' || event.event === 'question-cancelled')
+      this.#questions.delete(String(event.question));
     this.#write(`${this.#shown ? CLEAR_LINE : ''}${line}`);
     this.#shown = false;
     this.#draw();

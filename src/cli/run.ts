@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { answerQuestion, pendingQuestions } from '../engine/questions.js';
+import { answerQuestion, describeOpen, openQuestions } from '../engine/questions.js';
 import type { LoggedEvent } from '../planspace/log.js';
 import { readHold } from '../planspace/hold.js';
 import { planspacePaths } from '../planspace/paths.js';
@@ -16,18 +16,22 @@ function plainLine(event: LoggedEvent): string {
 }
 
 /**
- * Answers typed at the terminal: `q3 use v2` answers q3, any other line answers the oldest
- * pending question.
+ * Answers typed at the terminal: `q3 use v2` answers q3. A line without a question id answers
+ * nothing: the question it was meant for may have been answered or closed meanwhile, and the
+ * text would go to another.
  */
 async function readTypedAnswers(io: VerbIO, planspace: string): Promise<() => void> {
   if (!io.terminalInput) return () => undefined;
   const { createInterface } = await import('node:readline');
   const lines = createInterface({ input: io.terminalInput });
   lines.on('line', (line) => {
+    if (line.trim() === '') return;
     const match = /^(q\d+)[:\s]\s*(.+)$/.exec(line.trim());
-    const [id, text] = match ? [match[1], match[2] ?? ''] : [undefined, line.trim()];
-    if (text === '') return;
-    answerQuestion(planspacePaths(planspace), id, text).then(
+    if (!match) {
+      io.note("type the question's id before the answer, e.g. 'q3 use the v2 API'\n");
+      return;
+    }
+    answerQuestion(planspacePaths(planspace), match[1] ?? '', match[2] ?? '').then(
       (question) => {
         io.note(`answered ${question.id}\n`);
       },
@@ -181,20 +185,32 @@ export function abortCommand(io: VerbIO) {
   );
 }
 
-/** `workflow answer <planspace> [--id ID] <text...>`: answer a question. */
+/** `workflow answer <planspace> --id ID <text...>`: answer an open question. */
 export function answerCommand(io: VerbIO) {
   return defineVerb<[string, string[]], CommonOptions & { id?: string }>(
     {
       usage: 'answer <planspace> <text...>',
       summary:
-        'Answer a pending question (default: the oldest). For an escalation: retry, skip, abort, or guidance for another attempt.',
-      examples: ['$ workflow answer ./plan --id q2 "use the v2 API"', 'answered:q2', '$ workflow answer ./plan skip'],
-      exitCodes: ['1  ERROR: no question is waiting (or no question ID)'],
-      options: [['--id <id>', 'the question to answer, e.g. q2']],
+        'Answer the open question --id names (see workflow questions). For an escalation: retry, skip, abort, or ' +
+        'guidance for another attempt. A question is open while the run that asked it lives and nobody answered it.',
+      examples: [
+        '$ workflow answer ./plan --id q2 "use the v2 API"',
+        'answered:q2',
+        '$ workflow answer ./plan --id q2 "use v3"',
+        "question q2 is already answered ('use the v2 API'); nothing was sent",
+      ],
+      exitCodes: ['2  no --id, or the question is unknown, answered, closed, or its run has ended; nothing was sent'],
+      options: [['--id <id>', 'the question to answer, e.g. q2 (required)']],
     },
     io,
     async (planspace, words, options) => {
-      const question = await answerQuestion(planspacePaths(planspace), options.id, words.join(' '));
+      const paths = planspacePaths(planspace);
+      if (options.id === undefined) {
+        throw new UsageError(
+          `name the question to answer: workflow answer <planspace> --id <id> <text>; ${describeOpen(await openQuestions(paths))}`,
+        );
+      }
+      const question = await answerQuestion(paths, options.id, words.join(' '));
       return { text: `answered:${question.id}`, json: question };
     },
   );
@@ -205,7 +221,8 @@ export function questionsCommand(io: VerbIO) {
   return defineVerb<[string], CommonOptions>(
     {
       usage: 'questions <planspace>',
-      summary: 'List the questions waiting for an answer: id | step | from | asked | question.',
+      summary:
+        'List the open questions (asked during the live run, not yet answered): id | step | from | asked | question.',
       examples: [
         '$ workflow questions ./plan',
         'q2 | step=4 | from=step-4 | asked=2026-11-22T02:30:00.000Z | Which API version?',
@@ -213,7 +230,7 @@ export function questionsCommand(io: VerbIO) {
     },
     io,
     async (planspace) => {
-      const pending = await pendingQuestions(planspacePaths(planspace));
+      const pending = await openQuestions(planspacePaths(planspace));
       const lines = pending.map(
         (q) => `${q.id} | step=${q.step ?? '-'} | from=${q.asker} | asked=${q.askedAt} | ${q.question}`,
       );

@@ -13,7 +13,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document, type YAMLMap } from 'yaml';
 import { isErrno, PlanspaceError } from '../errors.js';
 import { assertName } from '../names.js';
 import { packagePath } from '../package-root.js';
@@ -41,20 +41,67 @@ export const PACKAGE_AGENTS = packagePath('agents');
 /**
  * Parses an agent file's text.
  *
- * @throws {AgentFileError} naming the file: no frontmatter, bad YAML, or no `model`.
+ * @throws {AgentFileError} naming the file, and the file's line where there is one: no
+ *   frontmatter, bad YAML, frontmatter that is not keys and values, no `model`, or a `model`
+ *   or `description` that is not a string (YAML reads `model: true` as a boolean).
  */
 export function parseAgentFile(text: string, file: string): AgentFile {
   const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/.exec(text);
   if (!match) throw new AgentFileError(`${file}: expected YAML frontmatter between --- lines at the top`);
-  let front: unknown;
-  try {
-    front = parseYaml(match[1] ?? '');
-  } catch (error) {
-    throw new AgentFileError(`${file}: bad YAML frontmatter: ${(error as Error).message}`, { cause: error });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(match[1] ?? '', { lineCounter });
+  // The frontmatter starts on the file's line 2, after the opening `---`.
+  const fileLine = (offset: number): number => lineCounter.linePos(offset).line + 1;
+  const [yamlError] = doc.errors;
+  if (yamlError) {
+    // yaml's message counts lines from the frontmatter and quotes the text over several lines.
+    const reason = (yamlError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:$/, '');
+    const { line, col } = lineCounter.linePos(yamlError.pos[0]);
+    throw new AgentFileError(`${file}:${line + 1}:${col}: bad YAML frontmatter: ${reason}`, { cause: yamlError });
   }
-  const { model, description } = (front ?? {}) as Record<string, unknown>;
-  if (typeof model !== 'string' || model === '') throw new AgentFileError(`${file}: frontmatter has no 'model'`);
-  return { file, model, description: typeof description === 'string' ? description : '', body: match[2] ?? '' };
+  const front = doc.contents;
+  if (front === null || (isScalar(front) && front.value === null)) {
+    throw new AgentFileError(`${file}: frontmatter has no 'model'`);
+  }
+  if (!isMap(front)) {
+    throw new AgentFileError(
+      `${file}:${fileLine(front.range[0])}: frontmatter must be keys and values such as 'model: <name>', got ${describeValue(front.toJS(doc))}`,
+    );
+  }
+  const field = (key: string, expected: string): string | undefined => {
+    const pair = findPair(front, key, doc);
+    if (pair === undefined) return undefined;
+    const { value } = pair;
+    if (typeof value === 'string' && value !== '') return value;
+    throw new AgentFileError(
+      `${file}:${fileLine(pair.keyOffset)}: frontmatter '${key}' must be ${expected} (a string), got ${describeValue(value)}`,
+    );
+  };
+  const model = field('model', 'a model name');
+  if (model === undefined) throw new AgentFileError(`${file}: frontmatter has no 'model'`);
+  return { file, model, description: field('description', 'text') ?? '', body: match[2] ?? '' };
+}
+
+/** The value of `map`'s key `key`, as plain data, and where the key starts (offset in the frontmatter). */
+function findPair(map: YAMLMap, key: string, doc: Document): { value: unknown; keyOffset: number } | undefined {
+  for (const pair of map.items) {
+    if (!isScalar(pair.key) || pair.key.value !== key) continue;
+    const value: unknown = isNode(pair.value) ? pair.value.toJS(doc) : pair.value;
+    return { value, keyOffset: pair.key.range?.[0] ?? 0 };
+  }
+  return undefined;
+}
+
+/** A YAML value as an error message names it: `boolean true`, `number 4`, `a list`, `an empty value`. */
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'an empty value';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return value === '' ? 'an empty string' : `the string ${JSON.stringify(value)}`;
+  if (typeof value === 'object') return value instanceof Date ? `the date ${value.toISOString()}` : 'a mapping';
+  if (typeof value === 'boolean' || typeof value === 'number' || typeof value === 'bigint') {
+    return `${typeof value} ${String(value)}`;
+  }
+  return typeof value;
 }
 
 /**

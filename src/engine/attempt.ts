@@ -127,7 +127,7 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
       ctx.running(unit, runId, false);
     }
   } finally {
-    ctx.mailbox.stopExpecting(runId);
+    await ctx.mailbox.stopExpecting(runId);
   }
 }
 

@@ -17,7 +17,9 @@
  *
  * ## Questions at any time
  * `ask:<tag>:<question>` messages are recorded and announced whenever they arrive; the answer
- * goes to the asker's mailbox as `answer:<text>`.
+ * goes to the asker's mailbox as `answer:<text>`, only while the asker's attempt runs. A
+ * question closes when its asker's attempt ends, and every question of the run when the run
+ * ends (complete, blocked or aborted); a start closes those a dead engine left open.
  *
  * ## ABORTED
  * On abort (SIGINT, SIGTERM, `workflow abort`, a human's `abort`): every task stops its agents'
@@ -262,10 +264,11 @@ class Engine implements EngineContext {
 
   async run(): Promise<EngineOutcome> {
     await this.log({ event: 'started', runId: this.runBase, pid: process.pid }, `engine started (run ${this.runBase})`);
-    for (const question of await cancelStaleQuestions(this.paths, this.runBase, 'asked during an earlier run')) {
+    const reason = 'it was asked during an earlier run';
+    for (const question of await cancelStaleQuestions(this.paths, this.runBase, reason)) {
       await this.log(
-        { event: 'question-cancelled', question: question.id },
-        `question ${question.id} cancelled: it was asked during an earlier run`,
+        { event: 'question-cancelled', question: question.id, step: question.step ?? undefined, reason },
+        `question ${question.id} closed: ${reason}`,
       );
     }
     const pumpStop = new AbortController();
@@ -346,6 +349,7 @@ class Engine implements EngineContext {
 
   /** Nothing runs: the run (or its selection) is complete, or blocked on the step `takeSteps` names. */
   async #end(take: TakeOutcome): Promise<EngineOutcome> {
+    await this.mailbox.closeRun();
     // `takeSteps` counts unselected steps as done: COMPLETE would hide the steps left waiting.
     const selection =
       take.state === 'complete' && this.#only !== undefined
@@ -380,6 +384,7 @@ class Engine implements EngineContext {
     const ours = new Set(this.#tasks.keys());
     // Every task stops its agents on the abort; wait for them to be gone.
     await Promise.all(this.#tasks.values());
+    await this.mailbox.closeRun();
     const steps = (await readSchedule(this.paths.root)).steps.filter(
       (step) => step.status === 'run' && ours.has(step.number),
     );

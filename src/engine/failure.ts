@@ -80,7 +80,7 @@ export async function runExceptionHandler(
         verdict.line === '' ? `the exception handler gave no verdict (exit ${String(exit.exitCode)})` : verdict.line,
     };
   } finally {
-    ctx.mailbox.stopExpecting(runId);
+    await ctx.mailbox.stopExpecting(runId);
     // A handler's report decides nothing (its verdict is its output's last line).
     await ctx.mailbox.acknowledge(runId);
   }

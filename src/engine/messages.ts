@@ -13,7 +13,7 @@ import type { Inbox } from '../mailbox/receive.js';
 import type { RunEvent } from '../planspace/log.js';
 import type { PlanspacePaths } from '../planspace/paths.js';
 import { ENGINE_MAILBOX } from '../prompt/render.js';
-import { listQuestions, recordQuestion, type Question } from './questions.js';
+import { askedDuring, closeQuestions, listQuestions, recordQuestion, type Question } from './questions.js';
 import { parseReport } from './reports.js';
 
 /** A done/fail report of one run id. */
@@ -77,6 +77,8 @@ export class EngineMailbox {
   readonly #runBells = new Map<string, Bell>();
   /** Per run: its reports, claimed and not yet acknowledged (see `acknowledge`). */
   readonly #unacked = new Map<string, ClaimedMessage[]>();
+  /** The expected runs that asked a question: their questions close when they end. */
+  readonly #askers = new Set<string>();
 
   constructor(paths: PlanspacePaths, inbox: Inbox, runBase: string, log: LogEvent) {
     this.#paths = paths;
@@ -99,11 +101,33 @@ export class EngineMailbox {
     return this.#runBells.get(runId) ?? new Bell();
   }
 
-  /** Reports of this run id no longer count. */
-  stopExpecting(runId: string): void {
+  /**
+   * Reports of this run id no longer count, and the questions it asked close: an answer to one
+   * would otherwise reach the next agent that reads the same mailbox.
+   */
+  async stopExpecting(runId: string): Promise<void> {
     this.#expecting.delete(runId);
     this.#heard.delete(runId);
     this.#runBells.delete(runId);
+    if (!this.#askers.delete(runId)) return;
+    await this.#close((question) => question.runId === runId, `its asker (run ${runId}) ended before an answer`);
+  }
+
+  /** Closes every question still open in this run: call it when the run ends. */
+  async closeRun(): Promise<void> {
+    await this.#close(
+      (question) => askedDuring(question, this.#runBase),
+      `run ${this.#runBase} ended before an answer`,
+    );
+  }
+
+  async #close(select: (question: Question) => boolean, reason: string): Promise<void> {
+    for (const question of await closeQuestions(this.#paths, select, reason)) {
+      await this.#log(
+        { event: 'question-cancelled', question: question.id, step: question.step ?? undefined, reason },
+        `question ${question.id} closed: ${reason}`,
+      );
+    }
   }
 
   /** When run `runId` last sent any message, in ms since the epoch; undefined if never. */
@@ -182,6 +206,15 @@ export class EngineMailbox {
           break;
         }
         case 'ask':
+          // An agent that is gone (another run's, or an attempt that ended) would never read the answer.
+          if (message.runId !== null && run === undefined) {
+            await this.#log(
+              { event: 'stale-question', from, runId: message.runId, text: report.text },
+              `ignored a stale question from ${from} (run ${message.runId}): ${report.text}`,
+            );
+            break;
+          }
+          if (run !== undefined) this.#askers.add(run);
           await this.ask({
             kind: 'ask',
             step: Number(report.tag) || (run === undefined ? undefined : this.#expecting.get(run)) || null,
@@ -231,10 +264,23 @@ export class EngineMailbox {
     return recorded;
   }
 
-  /** Delivers an answer: to the asker's mailbox for an agent's question, to the loop for an escalation. */
+  /**
+   * Delivers an answer: to the asker's mailbox for an agent's question, to the loop for an
+   * escalation; never to a question of another run or of an asker that has ended (the answer
+   * and the end can cross: `workflow answer` refuses only what is closed when it looks).
+   */
   async #deliverAnswer(id: string): Promise<void> {
     const question = (await listQuestions(this.#paths)).find((q) => q.id === id);
     if (question?.answer === undefined) return;
+    const askerEnded =
+      question.kind === 'ask' && question.runId !== this.#runBase && !this.#expecting.has(question.runId ?? '');
+    if (!askedDuring(question, this.#runBase) || askerEnded) {
+      await this.#log(
+        { event: 'stale-answer', question: id, runId: question.runId },
+        `did not deliver the answer to ${id}: its asker (run ${question.runId ?? 'none'}) has ended`,
+      );
+      return;
+    }
     await this.#log(
       { event: 'answered', question: id, answer: question.answer },
       `question ${id} answered: ${question.answer}`,

@@ -134,7 +134,7 @@ describe('workflow next / done / fail / retry / skip / status', () => {
     expect(bad.stderr).toBe("step number must be a positive whole number, got '0'\n");
   });
 
-  it('runs the real implement-proposal template to COMPLETE', async () => {
+  it("runs the test skill's implement-proposal template to COMPLETE", async () => {
     const plan = await makePlanspace((await readTemplate('implement-proposal.md')).replaceAll('{{task-name}}', 'x'));
     for (let n = 1; n <= 7; n += 1) {
       expect((await runWorkflow(['next', plan])).stdout).toMatch(new RegExp(`^\\d+:\\[run\\] ${n}\\. `));

@@ -7,7 +7,7 @@ import { agentEnvironment, buildAgentCommand, PACKAGE_BIN } from '../../src/disp
 import { findModel, ModelError, modelSearchPath, parseModelToml } from '../../src/dispatch/models.js';
 import { startAgent } from '../../src/dispatch/spawn.js';
 import { isProcessAlive } from '../../src/mailbox/liveness.js';
-import { makeTree, ROOT, SKILL } from '../helpers.js';
+import { makeTree, REAL_SKILL, realSkillSuite, ROOT, SKILL } from '../helpers.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'bin');
 
@@ -67,11 +67,11 @@ describe('model registry', () => {
 });
 
 describe('agent files', () => {
-  it('reads the real exception-handler agent file of the fixture skill', async () => {
+  it("reads the exception-handler agent file of the tests' own skill", async () => {
     const agent = await findAgentFile('exception-handler', [join(SKILL, 'agents')]);
     expect(agent.model).toBe('claude-opus');
-    expect(agent.description).toContain('failed workflow steps');
-    expect(agent.body.startsWith('\n# Workflow Exception Handler')).toBe(true);
+    expect(agent.description).toContain('why a step failed');
+    expect(agent.body.startsWith('\n# Exception handler (test skill)\n')).toBe(true);
   });
 
   it('refuses a file without frontmatter or without a model', () => {
@@ -83,6 +83,15 @@ describe('agent files', () => {
     await expect(findAgentFile('nobody', ['/nowhere', PACKAGE_AGENTS])).rejects.toThrow(
       `no agent file nobody.md in /nowhere, ${PACKAGE_AGENTS}`,
     );
+  });
+});
+
+describe.skipIf(REAL_SKILL === undefined)(realSkillSuite('agent files of the public skill'), () => {
+  it('reads its exception-handler agent file', async () => {
+    const agent = await findAgentFile('exception-handler', [join(REAL_SKILL ?? '', 'agents')]);
+    expect(agent.model).toBe('claude-opus');
+    expect(agent.description).toContain('failed workflow steps');
+    expect(agent.body.startsWith('\n# Workflow Exception Handler')).toBe(true);
   });
 });
 

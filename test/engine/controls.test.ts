@@ -418,8 +418,8 @@ describe('workflow run: timeout', () => {
     expect(goneAt - ms(dispatched.time)).toBeLessThan(3500);
     expect(await setup.statuses()).toEqual(new Map([[1, 'fail']]));
 
-    await escalationOf(setup, 1);
-    expect(await setup.workflow(['answer', setup.planspace, 'skip'])).toMatchObject({ code: 0 });
+    const id = await escalationOf(setup, 1);
+    expect(await setup.workflow(['answer', setup.planspace, '--id', id, 'skip'])).toMatchObject({ code: 0 });
     expect((await engine.ended).code).toBe(0);
   });
 });
@@ -444,8 +444,8 @@ describe('workflow run: stall', () => {
     expect(record.end).toBeUndefined();
     expect(isProcessAlive(record.pid)).toBe(false);
 
-    await escalationOf(setup, 1);
-    expect(await setup.workflow(['answer', setup.planspace, 'skip'])).toMatchObject({ code: 0 });
+    const id = await escalationOf(setup, 1);
+    expect(await setup.workflow(['answer', setup.planspace, '--id', id, 'skip'])).toMatchObject({ code: 0 });
     const result = await engine.ended;
     expect(result.code).toBe(0);
     expect(Date.now() - began).toBeLessThan(25_000);

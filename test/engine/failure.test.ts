@@ -62,7 +62,7 @@ describe('workflow run: a failed step', () => {
     // The run is waiting for the human: step 2 stays [fail] and step 3 has not started.
     expect([...(await setup.statuses()).values()]).toEqual(['done', 'fail', 'wait']);
 
-    const answer = await setup.workflow(['answer', setup.planspace, 'skip']);
+    const answer = await setup.workflow(['answer', setup.planspace, '--id', 'q1', 'skip']);
     expect(answer).toMatchObject({ code: 0, stdout: 'answered:q1\n' });
     const result = await engine.ended;
     expect(result.code).toBe(0);

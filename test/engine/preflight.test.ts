@@ -42,7 +42,7 @@ describe('workflow run: preflight', () => {
     expect(lines[0]).toMatch(
       `${schedule}:3: step 1: ref 'implement.md Stage 99': implement.md has no heading 'Stage 99'; its headings: `,
     );
-    expect(lines[0]).toContain('; ## Stage 1: Section Decomposition (Recursive); ');
+    expect(lines[0]).toContain('; ## Stage 1: Split the proposal into sections; ');
     expect(lines[1]).toMatch(
       `${schedule}:4: step 2: unknown model 'no-such-model': no no-such-model.toml in ${setup.models}, `,
     );

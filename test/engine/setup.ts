@@ -4,7 +4,7 @@
  * and a launcher that runs the real `workflow` executable on them.
  *
  * ```
- * <root>/plan/       the planspace (from the implement-proposal template unless a schedule is given)
+ * <root>/plan/       the planspace (from the skill's implement-proposal template unless a schedule is given)
  * <root>/code/       the codespace, agents' working directory
  * <root>/models/     <model>.toml for every model of IMPLEMENT_PROPOSAL_MODELS, and handler.toml
  * <root>/agents/     exception-handler.md (model: handler)
@@ -45,8 +45,10 @@ export interface ModelEntry {
 export interface RunSetupOptions {
   /** Environment of the engine process, which its agents inherit (FAIL_ONCE, ASK, VERDICT). */
   readonly env?: Readonly<Record<string, string>>;
-  /** `schedule.md`; default: `workflow init` from the fixture's implement-proposal template. */
+  /** `schedule.md`; default: `workflow init` from the skill's implement-proposal template. */
   readonly schedule?: string;
+  /** The skills folder given as `--skills`, whose template is the default schedule; default: the tests' own skill. */
+  readonly skill?: string;
   /** Extra or replacing model entries, by model name. */
   readonly models?: Readonly<Record<string, ModelEntry>>;
   /** `exception-handler.md` in the agents folder; `null` writes none. */
@@ -229,7 +231,8 @@ export async function makeRun(options: RunSetupOptions = {}): Promise<RunSetup> 
   const env = options.env ?? {};
   const started: ChildProcess[] = [];
   const tracked: number[] = [];
-  const runArgs = [planspace, '--skills', SKILL, '--models', models, '--agents', agents, '--codespace', codespace];
+  const skill = options.skill ?? SKILL;
+  const runArgs = [planspace, '--skills', skill, '--models', models, '--agents', agents, '--codespace', codespace];
   const launch = (args: readonly string[]): EngineProcess => {
     const child = startWorkflow(args, env);
     started.push(child);
@@ -241,7 +244,7 @@ export async function makeRun(options: RunSetupOptions = {}): Promise<RunSetup> 
       'init',
       planspace,
       '--template',
-      join(SKILL, 'templates', 'implement-proposal.md'),
+      join(skill, 'templates', 'implement-proposal.md'),
       '--set',
       'task-name=e2e',
       '--set',

@@ -78,12 +78,18 @@ describe('names that could escape their folder', () => {
       asker: 'step-1',
       question: 'Which?',
       askedAt: '2026-01-01T00:00:00.000Z',
+      runId: 'rtest-1-1',
     };
-    const box = await makeSandbox(SCHEDULE, { 'plan/questions/q1.json': `${JSON.stringify(question)}\n` });
+    // A live engine (this test's own process stands in for it) whose run asked q1: q1 is open.
+    const hold = { pid: process.pid, runId: 'rtest', since: '2026-01-01T00:00:00.000Z' };
+    const box = await makeSandbox(SCHEDULE, {
+      'plan/questions/q1.json': `${JSON.stringify(question)}\n`,
+      'plan/engine.json': `${JSON.stringify(hold)}\n`,
+    });
     const before = await snapshot(box.root);
     for (const id of ['../questions/q1', '../../plan/questions/q1', 'q1.json', '/q1']) {
       const result = await box.workflow(['answer', box.planspace, '--id', id, 'an answer']);
-      expect(result, id).toMatchObject({ code: 1, stdout: `ERROR: no question ${id}\n` });
+      expect(result, id).toMatchObject({ code: 2, stdout: '', stderr: `no question ${id}; open questions: q1\n` });
     }
     expect(await snapshot(box.root)).toEqual(before);
     // The control: the recorded id is answered, so the refusals above were not vacuous.

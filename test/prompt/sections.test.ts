@@ -4,11 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { parseSchedule } from '../../src/schedule/parse.js';
 import { headingMatches, parseRef, RefError } from '../../src/prompt/sections.js';
 import { readSkillSection } from '../../src/prompt/skill.js';
-import { makeTree, readTemplate, SKILL } from '../helpers.js';
+import { linesBetween, makeTree, REAL_SKILL, realSkillSuite, readTemplate, SKILL } from '../helpers.js';
 
-/** The text of `file` from its line `from` (1-based) up to, not including, line `to`. */
+const TEMPLATES = ['implement-proposal.md', 'rca-cycle.md', 'research-cycle.md'];
+
+/** The text of the public skill's `file` from its line `from` (1-based) up to, not including, line `to`. */
 async function lines(file: string, from: number, to?: number): Promise<string> {
-  const text = await readFile(join(SKILL, file), 'utf8');
+  const text = await readFile(join(REAL_SKILL ?? '', file), 'utf8');
   return `${text
     .split('\n')
     .slice(from - 1, to === undefined ? undefined : to - 1)
@@ -53,9 +55,11 @@ describe('headingMatches', () => {
   });
 });
 
-describe('readSkillSection on the real skill', () => {
-  it('resolves every ref of the three real templates', async () => {
-    for (const name of ['implement-proposal.md', 'rca-cycle.md', 'research-cycle.md']) {
+describe("readSkillSection on the tests' own skill", () => {
+  const read = (file: string): Promise<string> => readFile(join(SKILL, file), 'utf8');
+
+  it('resolves every ref of its three templates', async () => {
+    for (const name of TEMPLATES) {
       for (const step of parseSchedule(await readTemplate(name)).steps) {
         if (step.ref === undefined) continue;
         const section = await readSkillSection(SKILL, step.ref);
@@ -64,12 +68,51 @@ describe('readSkillSection on the real skill', () => {
     }
   });
 
-  it('reads Stage 1 from its heading up to Stage 2, verbatim', async () => {
-    expect(await readSkillSection(SKILL, 'implement.md Stage 1')).toBe(await lines('implement.md', 175, 266));
+  it('reads Stage 1 from its heading up to Stage 2, verbatim, and never the Stage 10 before it', async () => {
+    const section = await readSkillSection(SKILL, 'implement.md Stage 1');
+    expect(section).toBe(linesBetween(await read('implement.md'), '## Stage 1:', '## Stage 2:'));
+    expect(section).toContain('#### When to stop cutting');
+    expect(section).not.toContain('Stage 10');
   });
 
   it('reads Stages 4-5 as Stage 4 through Stage 5 and nothing of Stage 6', async () => {
     const section = await readSkillSection(SKILL, 'implement.md Stages 4-5');
+    expect(section).toBe(linesBetween(await read('implement.md'), '## Stage 4:', '## Stage 6:'));
+    expect(section).toContain('## Stage 5: Build it');
+    expect(section).not.toContain('Stage 6');
+  });
+
+  it('never takes a # line inside a fenced code block for a heading', async () => {
+    const section = await readSkillSection(SKILL, 'rca.md Step 1');
+    expect(section).toBe(linesBetween(await read('rca.md'), '### Step 1:', '### Step 2:'));
+    expect(section).toContain('# Root cause: <failing test file>');
+    expect(section).toContain('## What to write');
+  });
+
+  it('reads a whole file for a ref without a label', async () => {
+    expect(await readSkillSection(SKILL, 'evaluate.md')).toBe(await read('evaluate.md'));
+  });
+});
+
+describe.skipIf(REAL_SKILL === undefined)(realSkillSuite('readSkillSection on the public skill'), () => {
+  const skill = REAL_SKILL ?? '';
+
+  it('resolves every ref of the three real templates', async () => {
+    for (const name of TEMPLATES) {
+      for (const step of parseSchedule(await readTemplate(name, skill)).steps) {
+        if (step.ref === undefined) continue;
+        const section = await readSkillSection(skill, step.ref);
+        expect(section.length, step.ref).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('reads Stage 1 from its heading up to Stage 2, verbatim', async () => {
+    expect(await readSkillSection(skill, 'implement.md Stage 1')).toBe(await lines('implement.md', 175, 266));
+  });
+
+  it('reads Stages 4-5 as Stage 4 through Stage 5 and nothing of Stage 6', async () => {
+    const section = await readSkillSection(skill, 'implement.md Stages 4-5');
     expect(section).toBe(await lines('implement.md', 633, 687));
     expect(section).toContain('## Stage 4: Solution');
     expect(section).toContain('## Stage 5: Plan + Implement');
@@ -78,13 +121,13 @@ describe('readSkillSection on the real skill', () => {
 
   it('never takes a # line inside a fenced code block for a heading', async () => {
     // rca.md Step 1 holds a fenced prompt with its own '# Root Cause Analysis' and '## ...' lines.
-    const section = await readSkillSection(SKILL, 'rca.md Step 1');
+    const section = await readSkillSection(skill, 'rca.md Step 1');
     expect(section).toBe(await lines('rca.md', 41, 87));
     expect(section).toContain('# Root Cause Analysis: <failing test file>');
   });
 
   it('reads a whole file for a ref without a label', async () => {
-    expect(await readSkillSection(SKILL, 'evaluate.md')).toBe(await readFile(join(SKILL, 'evaluate.md'), 'utf8'));
+    expect(await readSkillSection(skill, 'evaluate.md')).toBe(await readFile(join(skill, 'evaluate.md'), 'utf8'));
   });
 });
 

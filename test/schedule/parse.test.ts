@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ScheduleSyntaxError, type Problem } from '../../src/errors.js';
 import { parseSchedule, parseStepLine } from '../../src/schedule/parse.js';
-import { readTemplate } from '../helpers.js';
+import { REAL_SKILL, realSkillSuite, readTemplate, SKILL } from '../helpers.js';
 
 /** Parses a line that must be valid and returns its fields. */
 function fields(line: string) {
@@ -185,22 +185,32 @@ describe('parseStepLine: malformed lines', () => {
   });
 });
 
+const TEMPLATES = ['implement-proposal.md', 'rca-cycle.md', 'research-cycle.md'];
+
+/** Parses skill template `name` and checks that every step line, and nothing else, became a step. */
+async function expectWholeTemplateParsed(name: string, skill: string): Promise<void> {
+  const text = await readTemplate(name, skill);
+  const schedule = parseSchedule(text, name);
+  const stepLines = text.split('\n').filter((line) => line.startsWith('['));
+  expect(schedule.steps.map((step) => step.text)).toEqual(stepLines);
+  expect(schedule.steps.map((step) => step.number)).toEqual(stepLines.map((_, index) => index + 1));
+  for (const step of schedule.steps) {
+    expect(step.status).toBe('wait');
+    expect(text.split('\n')[step.line - 1]).toBe(step.text);
+    expect(text.slice(step.offset, step.offset + step.text.length)).toBe(step.text);
+  }
+}
+
+describe.skipIf(REAL_SKILL === undefined)(realSkillSuite('parseSchedule on the public skill'), () => {
+  it.each(TEMPLATES)('parses every line of its template %s', async (name) => {
+    await expectWholeTemplateParsed(name, REAL_SKILL ?? '');
+  });
+});
+
 describe('parseSchedule', () => {
-  it.each(['implement-proposal.md', 'rca-cycle.md', 'research-cycle.md'])(
-    'parses every line of the real template %s',
-    async (name) => {
-      const text = await readTemplate(name);
-      const schedule = parseSchedule(text, name);
-      const stepLines = text.split('\n').filter((line) => line.startsWith('['));
-      expect(schedule.steps.map((step) => step.text)).toEqual(stepLines);
-      expect(schedule.steps.map((step) => step.number)).toEqual(stepLines.map((_, index) => index + 1));
-      for (const step of schedule.steps) {
-        expect(step.status).toBe('wait');
-        expect(text.split('\n')[step.line - 1]).toBe(step.text);
-        expect(text.slice(step.offset, step.offset + step.text.length)).toBe(step.text);
-      }
-    },
-  );
+  it.each(TEMPLATES)("parses every line of the test skill's template %s", async (name) => {
+    await expectWholeTemplateParsed(name, SKILL);
+  });
 
   it('reads the refs of the implement-proposal template, and its step without a ref', async () => {
     const schedule = parseSchedule(await readTemplate('implement-proposal.md'));
@@ -214,7 +224,9 @@ describe('parseSchedule', () => {
       undefined,
     ]);
     expect(schedule.steps[3]?.models).toEqual(['claude-opus', 'gpt-5.3-codex-high']);
-    expect(schedule.steps[2]?.description).toBe('file relevance scan: docstrings vs sections');
+    expect(schedule.steps[2]?.description).toBe('match files to sections');
+    // Parentheses inside the description stay there; only the last group is the ref.
+    expect(schedule.steps[4]?.description).toBe('rules audit (constraints), lint and tests');
   });
 
   it('never reads a step inside a fenced code block', () => {
