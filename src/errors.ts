@@ -72,6 +72,24 @@ export class NoSuchStepError extends PlanspaceError {
   }
 }
 
+/**
+ * `workflow retry N` on a `[run]` step that a live engine runs (its agent, a retry backoff,
+ * its exception handler or a question about it): a reset would start a second attempt beside
+ * the live one. The CLI prints the message as `ERROR: ...` and exits 1.
+ */
+export class StepRunningError extends PlanspaceError {
+  /** The engine's pid and run id, from `engine.json`. */
+  readonly engine: { readonly pid: number; readonly runId: string };
+
+  constructor(step: number, engine: { readonly pid: number; readonly runId: string }) {
+    super(
+      'E_STEP_RUNNING',
+      `step ${step} is [run]: the engine (pid ${engine.pid}, run ${engine.runId}) is running it; wait for it to end, or stop the run with workflow abort`,
+    );
+    this.engine = engine;
+  }
+}
+
 /** Bad usage of a command or a library function: a malformed argument or option value. */
 export class UsageError extends PlanspaceError {
   constructor(message: string, options?: ErrorOptions) {

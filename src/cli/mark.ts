@@ -1,3 +1,6 @@
+import { StepRunningError } from '../errors.js';
+import { liveHold } from '../planspace/hold.js';
+import { planspacePaths } from '../planspace/paths.js';
 import { markStep, retryStep, type MarkStatus, type StepChange } from '../schedule/operations.js';
 import { stepToJson } from './step-json.js';
 import { defineVerb, parseStepNumber, type CommonOptions, type VerbIO } from './verb.js';
@@ -41,9 +44,18 @@ export function retryCommand(io: VerbIO) {
         '$ workflow retry ./plan',
         'Reset to wait: [wait] 5. verify | codex-high -- constraint audit (implement.md Stage 6)',
       ],
-      exitCodes: ['1  ERROR: no [fail] step to retry (or no step N)'],
+      exitCodes: [
+        '1  ERROR: no [fail] step to retry (or no step N)',
+        '1  ERROR: step N is [run] and a live engine is running it (a second agent would start beside its own)',
+      ],
     },
     io,
-    async (planspace, number) => changed('Reset to wait', await retryStep(planspace, parseStepNumber(number))),
+    async (planspace, number) => {
+      const holder = await liveHold(planspacePaths(planspace));
+      const change = await retryStep(planspace, parseStepNumber(number), (step) => {
+        if (holder !== undefined && step.status === 'run') throw new StepRunningError(step.number, holder);
+      });
+      return changed('Reset to wait', change);
+    },
   );
 }

@@ -320,15 +320,19 @@ class Engine implements EngineContext {
       );
     }
     for (const step of [...take.resumed, ...take.started]) {
-      const task = runStep(this, step).then(
+      // `takeSteps` starts no step this run still runs; should one come anyway, an ended task
+      // removes only its own entry, never a newer task's of the same step.
+      const ended = (): void => {
+        if (this.#tasks.get(step.number) === task) this.#tasks.delete(step.number);
+        this.#changed.ring();
+      };
+      const task: Promise<void> = runStep(this, step).then(
         (replan) => {
-          this.#tasks.delete(step.number);
           if (replan) this.#replan = true;
-          this.#changed.ring();
+          ended();
         },
         (error: unknown) => {
-          this.#tasks.delete(step.number);
-          this.#changed.ring();
+          ended();
           throw error;
         },
       );

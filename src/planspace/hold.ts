@@ -48,6 +48,12 @@ export async function readHold(paths: PlanspacePaths): Promise<EngineHold | unde
   }
 }
 
+/** The hold of the live engine running the planspace, or undefined if none runs it. */
+export async function liveHold(paths: PlanspacePaths): Promise<EngineHold | undefined> {
+  const holder = await readHold(paths);
+  return holder && holder.pid !== 0 && isProcessAlive(holder.pid) ? holder : undefined;
+}
+
 /**
  * Takes the hold for this process.
  *
