@@ -35,6 +35,7 @@ import { send } from '../mailbox/send.js';
 import { takeHold } from '../planspace/hold.js';
 import { logEvent, type LoggedEvent, type RunEvent } from '../planspace/log.js';
 import { absolutePlanspacePaths, type PlanspacePaths } from '../planspace/paths.js';
+import { assertRunFiles } from '../planspace/run-files.js';
 import { writePosition } from '../planspace/state.js';
 import { ENGINE_MAILBOX } from '../prompt/render.js';
 import { readSchedule, retryStep, takeSteps, type TakeOptions, type TakeOutcome } from '../schedule/operations.js';
@@ -82,6 +83,8 @@ export type EngineOutcome =
  *   a missing exception-handler agent file.
  * @throws {PlanspaceBusyError} if another live engine holds the planspace.
  * @throws {ScheduleSyntaxError} / {ScheduleNotFoundError} for a bad or missing schedule.
+ * @throws {NotRegularFileError} if the schedule, `state.md`, `log.md`, `events.jsonl` or
+ *   `engine.json` is a FIFO, socket, device or folder; nothing is written.
  * @throws {UsageError} for a `concurrency` below 1 or an `only` step the schedule lacks.
  */
 export async function runEngine(options: EngineOptions): Promise<EngineOutcome> {
@@ -99,6 +102,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   // Read (and so check) the question records now: a bad one found after the start would leave
   // a log, a mailbox and artifacts behind a run that never ran.
   await listQuestions(paths);
+  await assertRunFiles(paths);
   await loading;
   const runBase = `r${Date.now().toString(36)}`;
   let orphans: number[] = [];

@@ -2,9 +2,10 @@
  * `state.md`: agents append facts; the engine owns one section, `## Position`, and rewrites
  * only that section, leaving every other byte as it is.
  */
-import { appendFile, open, type FileHandle } from 'node:fs/promises';
+import { appendFile, type FileHandle } from 'node:fs/promises';
 import { isErrno } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { openRegularFile } from '../fs/regular-file.js';
 
 const HEADING = '## Position';
 
@@ -33,12 +34,13 @@ export function withPosition(text: string, body: string): string {
  * the rename and writes only after the carry-over can still be lost; the window is a few
  * system calls.)
  *
+ * @throws {NotRegularFileError} if `state.md` is a FIFO, socket, device or folder.
  * @throws the `fs` error if the file cannot be read or written.
  */
 export async function writePosition(path: string, body: string): Promise<void> {
   let old: FileHandle | undefined;
   try {
-    old = await open(path, 'r');
+    old = await openRegularFile(path);
   } catch (error) {
     if (!isErrno(error, 'ENOENT')) throw error;
   }
