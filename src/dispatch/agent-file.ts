@@ -6,6 +6,8 @@
  * ---
  * description: Investigates a failed step and fixes it or escalates
  * model: claude-opus
+ * timeout: 30m        # optional: stop the agent's process tree after this long
+ * stall: 5m           # optional: stop it after this long with no output and no message
  * ---
  * # Exception handler
  * ...
@@ -17,6 +19,7 @@ import { parse as parseYaml } from 'yaml';
 import { isErrno, PlanspaceError } from '../errors.js';
 import { assertName } from '../names.js';
 import { packagePath } from '../package-root.js';
+import { parseDuration } from '../schedule/attributes.js';
 
 /** An agent file, parsed. */
 export interface AgentFile {
@@ -24,6 +27,10 @@ export interface AgentFile {
   /** The model that runs the agent (frontmatter `model`). */
   readonly model: string;
   readonly description: string;
+  /** Frontmatter `timeout` (a duration such as `30m`), in ms; undefined if not given. */
+  readonly timeoutMs?: number;
+  /** Frontmatter `stall` (a duration such as `5m`), in ms; undefined if not given. */
+  readonly stallMs?: number;
   /** The markdown after the frontmatter. */
   readonly body: string;
 }
@@ -41,7 +48,8 @@ export const PACKAGE_AGENTS = packagePath('agents');
 /**
  * Parses an agent file's text.
  *
- * @throws {AgentFileError} naming the file: no frontmatter, bad YAML, or no `model`.
+ * @throws {AgentFileError} naming the file: no frontmatter, bad YAML, no `model`, or a
+ *   `timeout` or `stall` that is not a duration such as `5s`, `30m` or `2h`.
  */
 export function parseAgentFile(text: string, file: string): AgentFile {
   const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/.exec(text);
@@ -52,9 +60,28 @@ export function parseAgentFile(text: string, file: string): AgentFile {
   } catch (error) {
     throw new AgentFileError(`${file}: bad YAML frontmatter: ${(error as Error).message}`, { cause: error });
   }
-  const { model, description } = (front ?? {}) as Record<string, unknown>;
+  const { model, description, timeout, stall } = (front ?? {}) as Record<string, unknown>;
   if (typeof model !== 'string' || model === '') throw new AgentFileError(`${file}: frontmatter has no 'model'`);
-  return { file, model, description: typeof description === 'string' ? description : '', body: match[2] ?? '' };
+  const timeoutMs = frontmatterDuration(file, 'timeout', timeout);
+  const stallMs = frontmatterDuration(file, 'stall', stall);
+  return {
+    file,
+    model,
+    description: typeof description === 'string' ? description : '',
+    ...(timeoutMs !== undefined && { timeoutMs }),
+    ...(stallMs !== undefined && { stallMs }),
+    body: match[2] ?? '',
+  };
+}
+
+/** A frontmatter duration in ms, undefined if absent. @throws {AgentFileError} if malformed. */
+function frontmatterDuration(file: string, key: string, value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const ms = typeof value === 'string' ? parseDuration(value) : undefined;
+  if (ms !== undefined) return ms;
+  throw new AgentFileError(
+    `${file}: frontmatter '${key}' must be a duration such as '500ms', '5s', '30m' or '2h', not ${JSON.stringify(value)}`,
+  );
 }
 
 /**
