@@ -73,20 +73,17 @@ export class NoSuchStepError extends PlanspaceError {
 }
 
 /**
- * `workflow retry N` on a `[run]` step that a live engine runs (its agent, a retry backoff,
- * its exception handler or a question about it): a reset would start a second attempt beside
- * the live one. The CLI prints the message as `ERROR: ...` and exits 1.
+ * `workflow retry N` on a step that a live engine is still working on: a `[run]` step (its
+ * agent, or a retry backoff), or a `[fail]` step whose escalation waits for a human. A reset
+ * would start a second attempt beside the live one, or leave the question hanging. The CLI
+ * prints the message (which says what to do instead) as `ERROR: ...` and exits 1.
  */
 export class StepRunningError extends PlanspaceError {
-  /** The engine's pid and run id, from `engine.json`. */
-  readonly engine: { readonly pid: number; readonly runId: string };
+  readonly step: number;
 
-  constructor(step: number, engine: { readonly pid: number; readonly runId: string }) {
-    super(
-      'E_STEP_RUNNING',
-      `step ${step} is [run]: the engine (pid ${engine.pid}, run ${engine.runId}) is running it; wait for it to end, or stop the run with workflow abort`,
-    );
-    this.engine = engine;
+  constructor(step: number, message: string) {
+    super('E_STEP_RUNNING', message);
+    this.step = step;
   }
 }
 

@@ -95,6 +95,42 @@ describe('workflow run: one live attempt per step', () => {
     for (const pid of dispatchedPids(events)) expect(isProcessAlive(pid)).toBe(false);
   });
 
+  it('refuses workflow retry N on a [fail] step whose escalation waits for a human, naming the answer to give', async () => {
+    const setup = await makeRun({ schedule: schedule('[wait] 1. flaky | flaky -- fails once, then works') });
+    await setup.setModel('flaky', {
+      command: AGENT_FLAKY,
+      env: { COUNTER_FILE: join(setup.root, 'flaky-attempts'), FAIL_TIMES: '1' },
+    });
+    await setup.setModel('handler', { command: AGENT_HANDLER, env: { VERDICT: 'ESCALATE: a human decides' } });
+    const engine = setup.start();
+    const id = await waitFor('the escalation of step 1', async () => {
+      const { stdout } = await setup.workflow(['questions', setup.planspace]);
+      return /^(q\d+) \| step=1 \| from=human \| /m.exec(stdout)?.[1];
+    });
+
+    const retry = await setup.workflow(['retry', setup.planspace, '1']);
+    expect(retry.code).toBe(1);
+    expect(retry.stdout).toBe(
+      `ERROR: step 1 waits for a human decision (question ${id}); answer it: workflow answer ${setup.planspace} --id ${id} retry\n`,
+    );
+    expect([...(await setup.statuses()).values()]).toEqual(['fail']);
+
+    expect((await setup.workflow(['answer', setup.planspace, '--id', id, 'retry'])).code).toBe(0);
+    const result = await engine.ended;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/COMPLETE\n$/);
+    const events = await setup.events();
+    expect(events.filter((e) => e.step === 1).map((e) => e.event)).toEqual([
+      'dispatched',
+      'failed',
+      'exception-handler',
+      'question',
+      'retry',
+      'dispatched',
+      'done',
+    ]);
+  });
+
   it('still lets workflow retry N reset a [run] step when no engine runs (a step taken by hand)', async () => {
     const setup = await makeRun({ schedule: schedule('[run] 1. manual | gated -- taken with workflow next') });
     const retry = await setup.workflow(['retry', setup.planspace, '1']);
