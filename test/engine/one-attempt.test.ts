@@ -75,9 +75,11 @@ describe('workflow run: one live attempt per step', () => {
     const gate = join(setup.root, 'gate');
     await setup.setModel('gated', { command: AGENT_GATE, env: { GATE_FILE: gate } });
     const engine = setup.start();
-    await waitFor('the dispatch of step 1', async () =>
-      (await eventsSoFar(setup)).some((e) => e.event === 'dispatched' && e.step === 1),
+    const dispatched = await waitFor('the dispatch of step 1', async () =>
+      (await eventsSoFar(setup)).find((e) => e.event === 'dispatched' && e.step === 1),
     );
+    // Killed when the test ends, should it fail before the gate opens.
+    if (typeof dispatched.pid === 'number') setup.track(dispatched.pid);
 
     const retry = await setup.workflow(['retry', setup.planspace, '1']);
     expect(retry.code).toBe(1);
