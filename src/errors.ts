@@ -72,6 +72,21 @@ export class NoSuchStepError extends PlanspaceError {
   }
 }
 
+/**
+ * `workflow retry N` on a step that a live engine is still working on: a `[run]` step (its
+ * agent, or a retry backoff), or a `[fail]` step whose escalation waits for a human. A reset
+ * would start a second attempt beside the live one, or leave the question hanging. The CLI
+ * prints the message (which says what to do instead) as `ERROR: ...` and exits 1.
+ */
+export class StepRunningError extends PlanspaceError {
+  readonly step: number;
+
+  constructor(step: number, message: string) {
+    super('E_STEP_RUNNING', message);
+    this.step = step;
+  }
+}
+
 /** Bad usage of a command or a library function: a malformed argument or option value. */
 export class UsageError extends PlanspaceError {
   constructor(message: string, options?: ErrorOptions) {

@@ -1,12 +1,12 @@
 /**
  * The CLI's exit codes, the one place they are defined (DESIGN.md §3).
  */
-import { LockError, NoSuchStepError, PlanspaceError } from '../errors.js';
+import { LockError, NoSuchStepError, PlanspaceError, StepRunningError } from '../errors.js';
 
 export const EXIT = {
   /** Success. */
   ok: 0,
-  /** A condition the verb names: no step to act on, `TIMEOUT` from `recv`. */
+  /** A condition the verb names: no step to act on (or one a live engine runs), `TIMEOUT` from `recv`. */
   condition: 1,
   /** Bad usage or bad input; files were left as they were. */
   usage: 2,
@@ -26,11 +26,11 @@ export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
 }
 
 /**
- * Maps an error to an exit code: 1 for a missing step, 2 for every other planspace error
+ * Maps an error to an exit code: 1 for a missing step or one a live engine runs, 2 for every other planspace error
  * and for file-system errors such as a read-only planspace, 70 for anything else (a bug).
  */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof NoSuchStepError) return EXIT.condition;
+  if (error instanceof NoSuchStepError || error instanceof StepRunningError) return EXIT.condition;
   if (error instanceof PlanspaceError || error instanceof LockError || isSystemError(error)) return EXIT.usage;
   return EXIT.bug;
 }

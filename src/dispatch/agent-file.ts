@@ -6,6 +6,8 @@
  * ---
  * description: Investigates a failed step and fixes it or escalates
  * model: claude-opus
+ * timeout: 30m        # optional: stop the agent's process tree after this long
+ * stall: 5m           # optional: stop it after this long with no output and no message
  * ---
  * # Exception handler
  * ...
@@ -17,6 +19,7 @@ import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document, typ
 import { isErrno, PlanspaceError } from '../errors.js';
 import { assertName } from '../names.js';
 import { packagePath } from '../package-root.js';
+import { parseDuration } from '../schedule/attributes.js';
 
 /** An agent file, parsed. */
 export interface AgentFile {
@@ -24,6 +27,10 @@ export interface AgentFile {
   /** The model that runs the agent (frontmatter `model`). */
   readonly model: string;
   readonly description: string;
+  /** Frontmatter `timeout` (a duration such as `30m`), in ms; undefined if not given. */
+  readonly timeoutMs?: number;
+  /** Frontmatter `stall` (a duration such as `5m`), in ms; undefined if not given. */
+  readonly stallMs?: number;
   /** The markdown after the frontmatter. */
   readonly body: string;
 }
@@ -42,8 +49,9 @@ export const PACKAGE_AGENTS = packagePath('agents');
  * Parses an agent file's text.
  *
  * @throws {AgentFileError} naming the file, and the file's line where there is one: no
- *   frontmatter, bad YAML, frontmatter that is not keys and values, no `model`, or a `model`
- *   or `description` that is not a string (YAML reads `model: true` as a boolean).
+ *   frontmatter, bad YAML, frontmatter that is not keys and values, no `model`, a `model`
+ *   or `description` that is not a string (YAML reads `model: true` as a boolean), or a
+ *   `timeout` or `stall` that is not a duration such as `5s`, `30m` or `2h`.
  */
 export function parseAgentFile(text: string, file: string): AgentFile {
   const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/.exec(text);
@@ -79,7 +87,25 @@ export function parseAgentFile(text: string, file: string): AgentFile {
   };
   const model = field('model', 'a model name');
   if (model === undefined) throw new AgentFileError(`${file}: frontmatter has no 'model'`);
-  return { file, model, description: field('description', 'text') ?? '', body: match[2] ?? '' };
+  const duration = (key: string): number | undefined => {
+    const pair = findPair(front, key, doc);
+    if (pair === undefined || pair.value === null) return undefined;
+    const ms = typeof pair.value === 'string' ? parseDuration(pair.value) : undefined;
+    if (ms !== undefined) return ms;
+    throw new AgentFileError(
+      `${file}:${fileLine(pair.keyOffset)}: frontmatter '${key}' must be a duration such as '500ms', '5s', '30m' or '2h', got ${describeValue(pair.value)}`,
+    );
+  };
+  const timeoutMs = duration('timeout');
+  const stallMs = duration('stall');
+  return {
+    file,
+    model,
+    description: field('description', 'text') ?? '',
+    ...(timeoutMs !== undefined && { timeoutMs }),
+    ...(stallMs !== undefined && { stallMs }),
+    body: match[2] ?? '',
+  };
 }
 
 /** The value of `map`'s key `key`, as plain data, and where the key starts (offset in the frontmatter). */

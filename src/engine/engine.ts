@@ -39,6 +39,7 @@ import { send } from '../mailbox/send.js';
 import { takeHold } from '../planspace/hold.js';
 import { logEvent, type LoggedEvent, type RunEvent } from '../planspace/log.js';
 import { absolutePlanspacePaths, type PlanspacePaths } from '../planspace/paths.js';
+import { assertRunFiles } from '../planspace/run-files.js';
 import { writePosition } from '../planspace/state.js';
 import { ENGINE_MAILBOX } from '../prompt/render.js';
 import { readSchedule, retryStep, takeSteps, type TakeOptions, type TakeOutcome } from '../schedule/operations.js';
@@ -91,6 +92,8 @@ export type EngineOutcome =
  * @throws {UnsafePathError} before anything is written, for a planspace another user owns or
  *   may write to, or a link where the run would write (see `assertRunPaths`).
  * @throws {ScheduleSyntaxError} / {ScheduleNotFoundError} for a bad or missing schedule.
+ * @throws {NotRegularFileError} if the schedule, `state.md`, `log.md`, `events.jsonl` or
+ *   `engine.json` is a FIFO, socket, device or folder; nothing is written.
  * @throws {UsageError} for a `concurrency` below 1 or an `only` step the schedule lacks.
  */
 export async function runEngine(options: EngineOptions): Promise<EngineOutcome> {
@@ -109,6 +112,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   // a log, a mailbox and artifacts behind a run that never ran.
   await listQuestions(paths);
   assertRunPaths(paths, schedule.steps);
+  await assertRunFiles(paths);
   await loading;
   const runBase = `r${Date.now().toString(36)}`;
   let orphans: number[] = [];
@@ -331,15 +335,19 @@ class Engine implements EngineContext {
       );
     }
     for (const step of [...take.resumed, ...take.started]) {
-      const task = runStep(this, step).then(
+      // `takeSteps` starts no step this run still runs; should one come anyway, an ended task
+      // removes only its own entry, never a newer task's of the same step.
+      const ended = (): void => {
+        if (this.#tasks.get(step.number) === task) this.#tasks.delete(step.number);
+        this.#changed.ring();
+      };
+      const task: Promise<void> = runStep(this, step).then(
         (replan) => {
-          this.#tasks.delete(step.number);
           if (replan) this.#replan = true;
-          this.#changed.ring();
+          ended();
         },
         (error: unknown) => {
-          this.#tasks.delete(step.number);
-          this.#changed.ring();
+          ended();
           throw error;
         },
       );

@@ -1,6 +1,9 @@
 /**
  * HANDLE_FAILURE: the exception-handler agent looks at a failed step and answers `FIXED: ...`
- * (retry the step) or anything else (ask a human).
+ * (retry the step) or anything else (ask a human). Like a step's agent, it has a `timeout` and
+ * a `stall` limit (its agent file's frontmatter; the timeout defaults to
+ * `DEFAULT_HANDLER_TIMEOUT_MS`): a handler that hangs is stopped, process tree and all, and the
+ * failure goes to a human with the reason.
  */
 import { join } from 'node:path';
 import { agentEnvironment, buildAgentCommand } from '../dispatch/command.js';
@@ -12,6 +15,21 @@ import { waitForAgent } from './attempt.js';
 import type { EngineContext } from './context.js';
 import { parseVerdict } from './reports.js';
 import { readText } from './text.js';
+
+/** How long the exception handler may run when its agent file sets no `timeout`, in ms: 30 minutes. */
+export const DEFAULT_HANDLER_TIMEOUT_MS = 30 * 60_000;
+
+/** `2s`, `30m`, `1h` or `1500ms`: a limit as a schedule would write it. */
+function formatLimit(ms: number): string {
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
 
 /** The exception handler's decision: `fixed`, and its verdict line (or why there is none). */
 export interface HandlerVerdict {
@@ -25,7 +43,8 @@ export interface HandlerVerdict {
  * last non-empty line of `artifacts/exception-N-output.md`. The handler does not take one of
  * the `--concurrency` slots: it is short, and a full run must still be able to recover.
  *
- * @returns the verdict; `fixed` only for `FIXED: ...` from a handler that exited 0.
+ * @returns the verdict; `fixed` only for `FIXED: ...` from a handler that exited 0. A handler
+ *   stopped for its timeout or a stall gives no verdict: the line says which limit stopped it.
  */
 export async function runExceptionHandler(
   ctx: EngineContext,
@@ -66,12 +85,24 @@ export async function runExceptionHandler(
   );
   ctx.mailbox.expect(runId, step.number);
   try {
+    const timeoutMs = handler.timeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
     const running = await startAgent(buildAgentCommand(handlerModel, { text: prompt, file: promptFile }, env), {
       cwd: ctx.sources.codespace,
       outputFile: handlerOutput,
+      timeoutMs,
       killGraceMs: ctx.timings.killGraceMs,
     });
-    const { exit } = await waitForAgent(ctx, running, runId, handlerOutput, undefined);
+    const { exit, stalled } = await waitForAgent(ctx, running, runId, handlerOutput, handler.stallMs);
+    if ((stalled || exit.timedOut) && !ctx.signal.aborted) {
+      const line = stalled
+        ? `the exception handler stalled (no output and no message for ${formatLimit(handler.stallMs ?? 0)}) and was stopped, with no verdict`
+        : `the exception handler timed out after ${formatLimit(timeoutMs)} and was stopped, with no verdict`;
+      await ctx.log(
+        { event: 'exception-handler-stopped', step: step.number, runId, reason: stalled ? 'stalled' : 'timeout' },
+        `step ${step.number} (${step.name}): ${line}`,
+      );
+      return { fixed: false, line };
+    }
     const verdict = parseVerdict(await readText(handlerOutput));
     if (verdict.fixed && exit.exitCode === 0) return { fixed: true, line: verdict.line };
     return {

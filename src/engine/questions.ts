@@ -15,13 +15,14 @@
  *  "askedAt":"2026-11-22T02:30:00.000Z","answer":"v2","answeredAt":"2026-11-22T02:31:10.000Z"}
  * ```
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, PlanspaceError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { assertOwnFolder, FILE_MODE, FOLDER_MODE } from '../fs/guard.js';
 import { withFileLock } from '../fs/lock.js';
 import { isProcessAlive } from '../mailbox/liveness.js';
+import { readRegularFile } from '../fs/regular-file.js';
 import { send } from '../mailbox/send.js';
 import { readHold } from '../planspace/hold.js';
 import type { PlanspacePaths } from '../planspace/paths.js';
@@ -73,7 +74,9 @@ export async function listQuestions(paths: PlanspacePaths): Promise<Question[]> 
   const questions = await Promise.all(
     files
       .filter((file) => /^q\d+\.json$/.test(file))
-      .map(async (file) => parseQuestion(await readFile(join(questionsDir(paths), file), 'utf8'), file, paths)),
+      .map(async (file) =>
+        parseQuestion((await readRegularFile(join(questionsDir(paths), file))).toString('utf8'), file, paths),
+      ),
   );
   return questions.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
 }

@@ -7,6 +7,7 @@ import { NO_FOLLOW, openNoFollow, UnsafePathError } from '../fs/guard.js';
  * output file would hand them whatever file it points at (`runEngine` refuses links found at
  * the start; this covers one planted while the run goes on).
  *
+ * @throws {NotRegularFileError} for a FIFO, socket, device or folder (never blocks on one).
  * @throws the `fs` error for anything but a missing file.
  */
 export async function readText(path: string): Promise<string> {

@@ -14,16 +14,17 @@
  *
  * Each check is one `stat` or `lstat` of a folder, never a walk: every CLI call pays for it.
  */
-import { constants, lstatSync, openSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, statSync, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { isErrno, PlanspaceError } from '../errors.js';
+import { assertRegular, NotRegularFileError } from './regular-file.js';
 
 /** Files planspace creates: readable and writable by their owner only, whatever the umask. */
 export const FILE_MODE = 0o600;
 /** Folders planspace creates. */
 export const FOLDER_MODE = 0o700;
 
-const { O_APPEND, O_CREAT, O_NOFOLLOW, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } = constants;
+const { O_APPEND, O_CREAT, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } = constants;
 
 /** `open` flags that never follow a link in the last component of the path. */
 export const NO_FOLLOW = {
@@ -134,25 +135,52 @@ function refuseLink(error: unknown, path: string): unknown {
 }
 
 /**
- * `openSync` with `O_NOFOLLOW`: a link in place of the file is refused, not followed.
+ * `openSync` with `O_NOFOLLOW` and `O_NONBLOCK`: a link in place of the file is refused, not
+ * followed, and so is anything but a regular file (a FIFO would block the open for ever).
  *
  * @param flags - one of `NO_FOLLOW`.
  * @param mode - permission bits of a file created. Default `FILE_MODE`.
- * @throws {UnsafePathError} if `path` is a symbolic link; the `fs` error otherwise.
+ * @throws {UnsafePathError} if `path` is a symbolic link.
+ * @throws {NotRegularFileError} if it is a FIFO, socket, device or folder.
+ * @throws the `fs` error otherwise (`ENOENT` for a missing file opened without `O_CREAT`).
  */
 export function openNoFollowSync(path: string, flags: number, mode: number = FILE_MODE): number {
+  let fd: number;
   try {
-    return openSync(path, flags, mode);
+    fd = openSync(path, flags | O_NONBLOCK, mode);
   } catch (error) {
-    throw refuseLink(error, path);
+    throw refuseOpen(error, path);
+  }
+  try {
+    assertRegular(path, fstatSync(fd));
+    return fd;
+  } catch (error) {
+    closeSync(fd);
+    throw error;
   }
 }
 
-/** `open` (promises) with `O_NOFOLLOW`; see `openNoFollowSync`. */
+/** `open` (promises) with `O_NOFOLLOW` and `O_NONBLOCK`; see `openNoFollowSync`. */
 export async function openNoFollow(path: string, flags: number, mode: number = FILE_MODE): Promise<FileHandle> {
+  let handle: FileHandle;
   try {
-    return await open(path, flags, mode);
+    handle = await open(path, flags | O_NONBLOCK, mode);
   } catch (error) {
-    throw refuseLink(error, path);
+    throw refuseOpen(error, path);
   }
+  try {
+    assertRegular(path, await handle.stat());
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** The error for a failed open: a link, a FIFO without a peer, a folder, or the `fs` error. */
+function refuseOpen(error: unknown, path: string): unknown {
+  // A non-blocking write-only open of a FIFO with no reader fails at once with ENXIO.
+  if (isErrno(error, 'ENXIO')) return new NotRegularFileError(path, 'a FIFO (named pipe)');
+  if (isErrno(error, 'EISDIR')) return new NotRegularFileError(path, 'a folder');
+  return refuseLink(error, path);
 }

@@ -7,11 +7,12 @@
  * {"pid":4711,"runId":"r-mwr7hpe6","since":"2026-11-22T02:30:00.000Z"}
  * ```
  */
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, PlanspaceError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { withFileLock } from '../fs/lock.js';
+import { readRegularFile } from '../fs/regular-file.js';
 import { isProcessAlive } from '../mailbox/liveness.js';
 import type { PlanspacePaths } from './paths.js';
 
@@ -37,15 +38,25 @@ export function holdPath(paths: PlanspacePaths): string {
   return join(paths.root, 'engine.json');
 }
 
-/** Reads the current hold, or undefined if there is none. */
+/**
+ * Reads the current hold, or undefined if there is none.
+ *
+ * @throws {NotRegularFileError} if `engine.json` is a FIFO, socket, device or folder.
+ */
 export async function readHold(paths: PlanspacePaths): Promise<EngineHold | undefined> {
   try {
-    return JSON.parse(await readFile(holdPath(paths), 'utf8')) as EngineHold;
+    return JSON.parse((await readRegularFile(holdPath(paths))).toString('utf8')) as EngineHold;
   } catch (error) {
     if (isErrno(error, 'ENOENT')) return undefined;
     if (error instanceof SyntaxError) return { pid: 0, runId: '', since: '' };
     throw error;
   }
+}
+
+/** The hold of the live engine running the planspace, or undefined if none runs it. */
+export async function liveHold(paths: PlanspacePaths): Promise<EngineHold | undefined> {
+  const holder = await readHold(paths);
+  return holder && holder.pid !== 0 && isProcessAlive(holder.pid) ? holder : undefined;
 }
 
 /**

@@ -29,8 +29,9 @@ export type LoggedEvent = RunEvent & { readonly time: string; readonly message: 
  * @param message - the human-readable line (without time or newline); newlines in it are
  *   replaced by spaces so that each event stays one line.
  * @returns the event with its time, as written.
- * @throws {UnsafePathError} if `log.md` or `events.jsonl` is a symbolic link; the `fs` error if
- *   a file cannot be written.
+ * @throws {UnsafePathError} if `log.md` or `events.jsonl` is a symbolic link.
+ * @throws {NotRegularFileError} if either is a FIFO, socket, device or folder.
+ * @throws the `fs` error if a file cannot be written.
  */
 export function logEvent(paths: PlanspacePaths, event: RunEvent, message: string): Promise<LoggedEvent> {
   const oneLine = message.replace(/\r?\n/g, ' ');

@@ -2,11 +2,12 @@
  * The schedule file layer: read and parse `schedule.md`, and change it under an
  * inter-process lock with an atomic write.
  */
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isErrno, PlanspaceError, ScheduleNotFoundError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { assertOwnFolder } from '../fs/guard.js';
+import { NotRegularFileError, readRegularFile } from '../fs/regular-file.js';
 import { withFileLock } from '../fs/lock.js';
 import { decodeSchedule } from './decode.js';
 import { parseSchedule } from './parse.js';
@@ -18,13 +19,15 @@ import type { Schedule } from './step.js';
  * @param path - the schedule file, usually `<planspace>/schedule.md`.
  * @throws {ScheduleNotFoundError} if the file does not exist.
  * @throws {ScheduleSyntaxError} if it is binary, not UTF-8, or does not fit the grammar.
- * @throws {PlanspaceError} `E_IO` naming the file for any other read error (e.g. a folder).
+ * @throws {NotRegularFileError} if it is a FIFO, socket, device or folder (read without blocking).
+ * @throws {PlanspaceError} `E_IO` naming the file for any other read error.
  */
 export async function readScheduleFile(path: string): Promise<Schedule> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    bytes = await readRegularFile(path);
   } catch (error) {
+    if (error instanceof NotRegularFileError) throw error;
     if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) throw new ScheduleNotFoundError(path, { cause: error });
     // Some fs errors (EISDIR from a read) do not name the file; this one always does.
     throw new PlanspaceError('E_IO', `cannot read ${path}: ${(error as Error).message}`, { cause: error });

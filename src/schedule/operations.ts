@@ -84,7 +84,12 @@ export async function markStepAndTakeNext(
 export interface TakeOptions {
   /** Start at most this many steps, counting `[run]` steps it resumes. Default: no limit. */
   readonly limit?: number;
-  /** `[run]` steps the caller is running itself: neither resumed nor counted. Default: none. */
+  /**
+   * Steps the caller is running itself (an agent, a retry backoff, its exception handler or a
+   * question about it still live): a `[run]` one is not resumed, and a `[wait]` one (reset by
+   * `workflow retry` or the handler meanwhile) is not started, until the caller lets go of it.
+   * Never two live attempts of one step. Default: none.
+   */
   readonly running?: ReadonlySet<number>;
   /**
    * Only these steps may start; every other step counts as `[done]` for the plan (it is not
@@ -133,7 +138,8 @@ export async function takeSteps(planspace: string, options: TakeOptions = {}): P
     });
     const plan = planSteps(steps);
     const resumed = plan.steps.filter((step) => step.status === 'run' && selected(step) && !running.has(step.number));
-    const started = plan.ready.slice(0, Math.max(0, limit - resumed.length));
+    const ready = plan.ready.filter((step) => !running.has(step.number));
+    const started = ready.slice(0, Math.max(0, limit - resumed.length));
     const text = setStepStatuses(schedule.text, [
       ...(settled === undefined || settle === undefined ? [] : [{ step: settled, status: settle.status }]),
       ...plan.skips.map(({ step }) => ({ step, status: 'skip' as const })),
@@ -150,7 +156,7 @@ export async function takeSteps(planspace: string, options: TakeOptions = {}): P
     }
     const result: TakeOutcome = {
       started: started.map((step) => withStatus(step, 'run')),
-      held: plan.ready.length - started.length,
+      held: ready.length - started.length,
       resumed,
       skipped: plan.skips,
       state,
@@ -191,15 +197,20 @@ function pickStep(schedule: Schedule, number: number | undefined, from: StepStat
   return step;
 }
 
-/** Sets one step's status under the lock; shared by `markStep` and `retryStep`. */
+/**
+ * Sets one step's status under the lock; shared by `markStep` and `retryStep`. `guard`, if
+ * given, sees the step as it is under the lock and may throw to refuse the change.
+ */
 function changeStatus(
   planspace: string,
   number: number | undefined,
   from: StepStatus,
   to: StepStatus,
+  guard?: (step: Step) => void,
 ): Promise<StepChange> {
   return updateScheduleFile(planspacePaths(planspace).schedule, (schedule) => {
     const before = pickStep(schedule, number, from, to);
+    guard?.(before);
     return { text: setStepStatus(schedule.text, before, to), result: { before, after: withStatus(before, to) } };
   });
 }
@@ -222,10 +233,13 @@ export function markStep(planspace: string, status: MarkStatus, number?: number)
  *
  * @param planspace - the planspace folder.
  * @param number - the step to reset, whatever its status; default the first `[fail]` step.
+ * @param guard - called with the step as it is under the lock, before anything is written;
+ *   it throws to refuse the reset (`workflow retry` refuses a step a live engine runs).
  * @throws {NoSuchStepError} if there is no such step; nothing is written.
+ * @throws whatever `guard` throws; nothing is written.
  */
-export function retryStep(planspace: string, number?: number): Promise<StepChange> {
-  return changeStatus(planspace, number, 'fail', 'wait');
+export function retryStep(planspace: string, number?: number, guard?: (step: Step) => void): Promise<StepChange> {
+  return changeStatus(planspace, number, 'fail', 'wait', guard);
 }
 
 /**

@@ -79,6 +79,18 @@ describe('agent files', () => {
     expect(() => parseAgentFile('---\ndescription: x\n---\nbody', 'a.md')).toThrow("a.md: frontmatter has no 'model'");
   });
 
+  it('reads a timeout and a stall limit from the frontmatter, and refuses one that is not a duration', () => {
+    const agent = parseAgentFile('---\nmodel: m\ntimeout: 10m\nstall: 90s\n---\nbody', 'a.md');
+    expect(agent).toMatchObject({ model: 'm', timeoutMs: 600_000, stallMs: 90_000 });
+    expect(parseAgentFile('---\nmodel: m\n---\nbody', 'a.md')).not.toHaveProperty('timeoutMs');
+    expect(() => parseAgentFile('---\nmodel: m\ntimeout: soon\n---\n', 'a.md')).toThrow(
+      `a.md:3: frontmatter 'timeout' must be a duration such as '500ms', '5s', '30m' or '2h', got the string "soon"`,
+    );
+    expect(() => parseAgentFile('---\nmodel: m\nstall: 30\n---\n', 'a.md')).toThrow(
+      `a.md:3: frontmatter 'stall' must be a duration such as '500ms', '5s', '30m' or '2h', got number 30`,
+    );
+  });
+
   it('names the folders searched when no agent file is found', async () => {
     await expect(findAgentFile('nobody', ['/nowhere', PACKAGE_AGENTS])).rejects.toThrow(
       `no agent file nobody.md in /nowhere, ${PACKAGE_AGENTS}`,

@@ -1,11 +1,13 @@
 /**
  * Failures and humans, through real processes: the exception handler's verdict, an escalation
- * answered from another shell, and an agent's question answered from another shell.
+ * answered from another shell, a hung exception handler stopped by its `timeout` or `stall`,
+ * and an agent's question answered from another shell.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeRun, waitFor } from './setup.js';
+import { isProcessAlive } from '../../src/mailbox/liveness.js';
+import { AGENT_HANDLER, makeRun, readJsonIfThere, waitFor, waitForExit } from './setup.js';
 
 const SCHEDULE = [
   '# Schedule: failures',
@@ -79,6 +81,53 @@ describe('workflow run: a failed step', () => {
       'question',
       'skipped',
     ]);
+  });
+});
+
+describe('workflow run: a hung exception handler', () => {
+  it.each([
+    {
+      limit: 'timeout: 2s',
+      reason: 'the exception handler timed out after 2s and was stopped, with no verdict',
+    },
+    {
+      limit: 'stall: 1s',
+      reason: 'the exception handler stalled (no output and no message for 1s) and was stopped, with no verdict',
+    },
+  ])('is stopped by its $limit and the failure goes to a human, who answers skip', async ({ limit, reason }) => {
+    const setup = await makeRun({
+      schedule: SCHEDULE,
+      env: { FAIL_ONCE: '2' },
+      handler: `---\nmodel: handler\n${limit}\n---\nYou handle failures.\n`,
+    });
+    const pidFile = join(setup.root, 'handler-pid');
+    // Prints one line, writes its pid, then hangs for ten minutes.
+    await setup.setModel('handler', {
+      command: AGENT_HANDLER,
+      env: { GATE_FILE: pidFile, HANDLER_SLEEP_MS: '600000' },
+    });
+    const engine = setup.start();
+    const pid = await waitFor('the handler to start', () => readJsonIfThere<number>(pidFile));
+    setup.track(pid);
+    const listed = await waitFor('the escalation in workflow questions', async () => {
+      const { stdout } = await setup.workflow(['questions', setup.planspace]);
+      return stdout.includes('step=2') ? stdout : undefined;
+    });
+    expect(listed).toMatch(
+      /^q1 \| step=2 \| from=human \| asked=\S+ \| Step 2 \(build\) needs a decision: (.*)\. Answer /,
+    );
+    expect(listed).toContain(`Step 2 (build) needs a decision: ${reason}. Answer retry, skip, abort`);
+    await waitForExit(pid, 'the hung exception handler');
+    expect(isProcessAlive(pid)).toBe(false);
+
+    const answer = await setup.workflow(['answer', setup.planspace, 'skip']);
+    expect(answer).toMatchObject({ code: 0, stdout: 'answered:q1\n' });
+    const result = await engine.ended;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/COMPLETE\n$/);
+    expect([...(await setup.statuses()).values()]).toEqual(['done', 'skip', 'done']);
+    const log = await readFile(join(setup.planspace, 'log.md'), 'utf8');
+    expect(log).toContain(`step 2 (build): ${reason}`);
   });
 });
 

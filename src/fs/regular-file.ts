@@ -1,0 +1,102 @@
+/**
+ * Opening planspace files only when they are regular files. A named pipe (FIFO) put where
+ * `schedule.md`, `state.md` or `log.md` belongs made every verb block for ever in `open`,
+ * waiting for a writer (or a reader) that never comes; a device or socket is no better. Each
+ * open here is non-blocking, and the type is checked on the open file (`fstat`), so no swap
+ * between a check and the open can slip a pipe in. On a regular file, `O_NONBLOCK` changes
+ * nothing.
+ */
+import { constants, type Stats } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { isErrno, PlanspaceError } from '../errors.js';
+
+/** A path that must name a regular file names a pipe, socket, device or folder. */
+export class NotRegularFileError extends PlanspaceError {
+  readonly path: string;
+  /** What the path is instead: `a FIFO (named pipe)`, `a folder`, ... */
+  readonly kind: string;
+
+  constructor(path: string, kind: string) {
+    super('E_NOT_REGULAR_FILE', `${path} is ${kind}, not a regular file; remove or replace it`);
+    this.path = path;
+    this.kind = kind;
+  }
+}
+
+/** What a non-regular file is, in words. */
+function kindOf(stats: Stats): string {
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isDirectory()) return 'a folder';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/**
+ * Checks what an open file (`fstat`) or a path (`stat`) is.
+ *
+ * @throws {NotRegularFileError} unless `stats` describes a regular file.
+ */
+export function assertRegular(path: string, stats: Stats): void {
+  assertRegular(path, stats);
+}
+
+/**
+ * Opens a regular file without blocking, whatever is at `path`.
+ *
+ * @param flags - `fs.constants` open flags; `O_NONBLOCK` is added. Default `O_RDONLY`.
+ * @param mode - permission bits for a file `O_CREAT` creates. Default 0o666 (less the umask).
+ * @throws {NotRegularFileError} if `path` is a FIFO, socket, device or folder (nothing read
+ *   or written).
+ * @throws the `fs` error of `open` (`ENOENT` for a missing file), naming `path`.
+ */
+export async function openRegularFile(path: string, flags = constants.O_RDONLY, mode = 0o666): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, flags | constants.O_NONBLOCK, mode);
+  } catch (error) {
+    // O_WRONLY on a FIFO with no reader fails at once (ENXIO) instead of blocking.
+    if (isErrno(error, 'ENXIO')) throw new NotRegularFileError(path, 'a FIFO (named pipe)');
+    throw error;
+  }
+  try {
+    assertRegular(path, await handle.stat());
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/**
+ * Reads a whole regular file.
+ *
+ * @throws {NotRegularFileError} if `path` is a FIFO, socket, device or folder.
+ * @throws the `fs` error (`ENOENT` for a missing file).
+ */
+export async function readRegularFile(path: string): Promise<Buffer> {
+  const handle = await openRegularFile(path);
+  try {
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Checks that `path` is a regular file, or missing. Follows symbolic links, as the opens
+ * above do. For checks before a run starts; each open checks again.
+ *
+ * @throws {NotRegularFileError} if it is a FIFO, socket, device or folder.
+ */
+export async function assertRegularOrMissing(path: string): Promise<void> {
+  let stats: Stats;
+  try {
+    stats = await stat(path);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return;
+    throw error;
+  }
+  assertRegular(path, stats);
+}
