@@ -18,6 +18,11 @@
  * `ask:<tag>:<question>` messages are recorded and announced whenever they arrive; the answer
  * goes to the asker's mailbox as `answer:<text>`.
  *
+ * ## STOPPED
+ * When a task or NEXT fails (`schedule.md` removed, a full disk): every task stops its agents'
+ * process trees, `[run]` steps go back to `[wait]` if the schedule can still be written, the
+ * log says why, and the run ends with `RunStoppedError` (see `stopped.ts`).
+ *
  * ## ABORTED
  * On abort (SIGINT, SIGTERM, `workflow abort`, a human's `abort`): every task stops its agents'
  * process trees; `[run]` steps go back to `[wait]`, registered live agents are sent `abort`,
@@ -45,6 +50,7 @@ import { absoluteSources, preflight, type Resolved, type Sources } from './prefl
 import { cancelStaleQuestions, listQuestions } from './questions.js';
 import { selectSteps } from './select.js';
 import { runStep } from './step-run.js';
+import { stopRun } from './stopped.js';
 
 /** Agents running at once when `concurrency` is not given. */
 export const DEFAULT_CONCURRENCY = 4;
@@ -83,6 +89,8 @@ export type EngineOutcome =
  * @throws {PlanspaceBusyError} if another live engine holds the planspace.
  * @throws {ScheduleSyntaxError} / {ScheduleNotFoundError} for a bad or missing schedule.
  * @throws {UsageError} for a `concurrency` below 1 or an `only` step the schedule lacks.
+ * @throws {RunStoppedError} when the run stopped because a file failed under it (the schedule
+ *   removed, a full disk), after stopping every agent it started.
  */
 export async function runEngine(options: EngineOptions): Promise<EngineOutcome> {
   const paths = absolutePlanspacePaths(options.planspace);
@@ -159,6 +167,11 @@ class Engine implements EngineContext {
   /** The `## Position` write in flight, and whether another must follow it. */
   #positionWrite: Promise<void> | undefined;
   #positionStale = false;
+  /** Why the run must stop (STOPPED): the first error of a task or of NEXT. */
+  #failure: unknown;
+  #failed = false;
+  /** Every step this run took, for STOPPED to put back to `[wait]`. */
+  readonly #taken = new Set<number>();
 
   constructor(
     paths: PlanspacePaths,
@@ -276,6 +289,10 @@ class Engine implements EngineContext {
         // WAIT (at once if a task ended or a slot freed meanwhile)
         await this.#changed.wait(this.signal, seen);
       }
+    } catch (error) {
+      if (this.#failed) throw error;
+      this.#fail(error);
+      return await this.#stopped(error);
     } finally {
       pumpStop.abort();
       await pump;
@@ -328,10 +345,11 @@ class Engine implements EngineContext {
         },
         (error: unknown) => {
           this.#tasks.delete(step.number);
+          this.#fail(error);
           this.#changed.ring();
-          throw error;
         },
       );
+      this.#taken.add(step.number);
       this.#tasks.set(step.number, task);
     }
   }
@@ -353,11 +371,32 @@ class Engine implements EngineContext {
     return { kind: 'blocked', step: stuck };
   }
 
+  /** Stops the run on `error` (the first one wins): every task stops its agents, then STOPPED. */
+  #fail(error: unknown): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#failure = error;
+    this.#stop.abort(error);
+  }
+
+  // STOPPED
+  async #stopped(error: unknown): Promise<never> {
+    // Every task stops its agents on the abort `#fail` made; wait for them to be gone.
+    await Promise.all(this.#tasks.values());
+    throw await stopRun(error, {
+      planspace: this.paths.root,
+      taken: this.#taken,
+      log: (event, message) => this.log(event, message),
+      writePosition: (text) => this.#writePosition(text),
+    });
+  }
+
   // ABORTED
   async #aborted(): Promise<EngineOutcome> {
     const ours = new Set(this.#tasks.keys());
     // Every task stops its agents on the abort; wait for them to be gone.
     await Promise.all(this.#tasks.values());
+    if (this.#failed) return this.#stopped(this.#failure);
     const steps = (await readSchedule(this.paths.root)).steps.filter(
       (step) => step.status === 'run' && ours.has(step.number),
     );

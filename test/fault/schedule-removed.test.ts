@@ -1,0 +1,47 @@
+/**
+ * `schedule.md` removed while `workflow run` runs. The engine finds out at its next schedule
+ * access (here: when the quicker of two agents ends). It then stops the run: it kills the
+ * agents still running (their results could no longer be recorded), logs why, writes no new
+ * schedule, releases the planspace, and exits 2 with a one-line reason. The log never says a
+ * step is done that no schedule holds as done.
+ */
+import { access, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findProcessesByEnvironment } from '../../src/dispatch/orphans.js';
+import { AGENTS_BIN, makeRun, waitFor } from '../engine/setup.js';
+
+const AGENT_TIMED = join(AGENTS_BIN, 'agent-timed.js');
+
+describe('workflow run: schedule.md removed mid-run', () => {
+  it('stops the run: exit 2, one line naming the schedule, the other agent killed, the log says why', async () => {
+    const setup = await makeRun({
+      schedule:
+        '# Schedule: removed\n\n[wait] 1. quick | quick -- ends soon\n[wait] 2. slow | slow -- works on\n  - needs: none\n',
+    });
+    await setup.setModel('quick', { command: AGENT_TIMED, env: { RECORD_DIR: setup.records, SLEEP_MS: '2000' } });
+    await setup.setModel('slow', { command: AGENT_TIMED, env: { RECORD_DIR: setup.records, SLEEP_MS: '120000' } });
+    const engine = setup.start();
+    await waitFor('both steps to be dispatched', async () => {
+      const events = await setup.events().catch(() => []);
+      return events.filter((e) => e.event === 'dispatched').length === 2;
+    });
+    const slowPid = (await setup.events()).find((e) => e.event === 'dispatched' && e.step === 2)?.pid;
+    setup.track(Number(slowPid));
+    await rm(join(setup.planspace, 'schedule.md'));
+
+    const result = await engine.ended;
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^[^\n]*schedule\.md[^\n]*\n$/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    // Nothing of the run is left running, and the planspace is free for the next run.
+    expect(findProcessesByEnvironment([`WORKFLOW_PLANSPACE=${setup.planspace}`])).toEqual([]);
+    await expect(access(join(setup.planspace, 'engine.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+    // No schedule was written back, and the log says the run stopped and why.
+    await expect(access(join(setup.planspace, 'schedule.md'))).rejects.toMatchObject({ code: 'ENOENT' });
+    const events = await setup.events();
+    const stopped = events.at(-1);
+    expect(stopped).toMatchObject({ event: 'stopped' });
+    expect(String(stopped?.reason)).toContain('schedule.md');
+  }, 60_000);
+});
