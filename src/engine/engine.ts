@@ -306,8 +306,10 @@ class Engine implements EngineContext {
   }
 
   /** Settles a step and takes what became ready, in one locked write (see `EngineContext.settle`). */
-  async settle(step: Step, status: 'done'): Promise<void> {
-    await this.#absorb(await this.#take({ number: step.number, status }));
+  async settle(step: Step, status: 'done', settled: () => Promise<void>): Promise<void> {
+    const take = await this.#take({ number: step.number, status });
+    await settled();
+    await this.#absorb(take);
   }
 
   /** `takeSteps` with this run's free slots, its running steps and its selection. */

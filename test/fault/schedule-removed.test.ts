@@ -40,6 +40,7 @@ describe('workflow run: schedule.md removed mid-run', () => {
     // No schedule was written back, and the log says the run stopped and why.
     await expect(access(join(setup.planspace, 'schedule.md'))).rejects.toMatchObject({ code: 'ENOENT' });
     const events = await setup.events();
+    expect(events.filter((e) => e.event === 'done')).toEqual([]);
     const stopped = events.at(-1);
     expect(stopped).toMatchObject({ event: 'stopped' });
     expect(String(stopped?.reason)).toContain('schedule.md');
