@@ -7,7 +7,7 @@
  * events.jsonl: {"time":"2026-11-22T02:30:00.000Z","event":"dispatched","step":3,"runId":"r-4711-3","model":"glm","message":"step 3 ..."}
  * ```
  */
-import { appendFileSync } from 'node:fs';
+import { appendWholeSync } from '../fs/append.js';
 import type { PlanspacePaths } from './paths.js';
 
 /** One event of a run: a name, a time, and any JSON-able fields. */
@@ -28,13 +28,24 @@ export type LoggedEvent = RunEvent & { readonly time: string; readonly message: 
  * @param message - the human-readable line (without time or newline); newlines in it are
  *   replaced by spaces so that each event stays one line.
  * @returns the event with its time, as written.
+ * @throws (rejects with) the `fs` error naming the file (`ENOSPC`, `EROFS`); both files are
+ *   then as they were.
  */
 export function logEvent(paths: PlanspacePaths, event: RunEvent, message: string): Promise<LoggedEvent> {
   const oneLine = message.replace(/\r?\n/g, ' ');
   const logged: LoggedEvent = { time: new Date().toISOString(), ...event, message: oneLine };
   const line = `- ${logged.time} ${oneLine}\n`;
   // Two small appends: synchronous calls cost less than two thread-pool round trips each.
-  appendFileSync(paths.events, `${JSON.stringify(logged)}\n`, { mode: 0o600 });
-  appendFileSync(paths.log, line, { mode: 0o644 });
-  return Promise.resolve(logged);
+  // Whole lines or none (a full disk), and both files or neither. A throw in the executor
+  // rejects the promise.
+  return new Promise((resolve) => {
+    const undo = appendWholeSync(paths.events, `${JSON.stringify(logged)}\n`, 0o600);
+    try {
+      appendWholeSync(paths.log, line, 0o644);
+    } catch (error) {
+      undo();
+      throw error;
+    }
+    resolve(logged);
+  });
 }

@@ -9,6 +9,8 @@ import { mkdir, readdir, readFile, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findProcessesByEnvironment } from '../../src/dispatch/orphans.js';
+import { logEvent } from '../../src/planspace/log.js';
+import { absolutePlanspacePaths } from '../../src/planspace/paths.js';
 import { readSchedule } from '../../src/schedule/operations.js';
 import { AGENTS_BIN, makeRun } from '../engine/setup.js';
 import { mountProblem, mountTmpfs } from './mount.js';
@@ -63,5 +65,26 @@ describe(cannotMount === undefined ? 'a full disk mid-run' : `a full disk mid-ru
       expect((await events(planspace)).filter((e) => e.event === 'done').map((e) => e.step)).toEqual([1]);
     },
     90_000,
+  );
+
+  it.skipIf(cannotMount !== undefined)(
+    'a log line that does not fit is not half-written: log.md and events.jsonl stay as they were',
+    async () => {
+      const mount = await mountTmpfs(64);
+      const paths = absolutePlanspacePaths(join(mount, 'plan'));
+      await mkdir(paths.root);
+      // Both files end 50 bytes short of a page: a longer line needs a page the disk lacks.
+      const before = { log: `${'l'.repeat(4095 - 50)}\n`, events: `${'e'.repeat(4095 - 50)}\n` };
+      await writeFile(paths.log, before.log);
+      await writeFile(paths.events, before.events);
+      await writeFile(join(mount, 'filler'), Buffer.alloc(1024 * 1024)).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+      });
+      await expect(logEvent(paths, { event: 'note' }, `a line of ${'x'.repeat(200)}`)).rejects.toMatchObject({
+        code: 'ENOSPC',
+      });
+      expect(await readFile(paths.events, 'utf8')).toBe(before.events);
+      expect(await readFile(paths.log, 'utf8')).toBe(before.log);
+    },
   );
 });
