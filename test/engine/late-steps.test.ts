@@ -4,39 +4,38 @@
  * that does not resolve, fails that step with a reason that names the problem (the engine
  * once crashed with a TypeError), and the run goes on as for any failed step.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../src/fs/atomic.js';
 import { AGENTS_BIN, makeRun, waitFor, type RunSetup } from './setup.js';
 
 const AGENT_TIMED = join(AGENTS_BIN, 'agent-timed.js');
+const AGENT_WAIT = join(AGENTS_BIN, 'agent-wait-file.js');
 
-/** A run whose step 1 (model `slow`) works for a few seconds: time to add a step. */
+/** A run whose step 1 (model `slow`) works until `<root>/go` exists: time to add a step. */
 async function makeSlowRun(env: Readonly<Record<string, string>> = {}): Promise<RunSetup> {
-  return makeRun({
-    schedule: '# Schedule: late steps\n\n[wait] 1. first | slow -- take a while\n',
-    env,
-    models: { slow: { command: AGENT_TIMED, env: { RECORD_DIR: '', SLEEP_MS: '3000' } } },
-  });
+  const setup = await makeRun({ schedule: '# Schedule: late steps\n\n[wait] 1. first | slow -- take a while\n', env });
+  await setup.setModel('slow', { command: AGENT_WAIT, env: { GO_FILE: join(setup.root, 'go') } });
+  return setup;
 }
 
-/** Waits for step 1's agent to start, then appends `line` to the schedule, atomically. */
+/** Waits for step 1's agent to start, appends `line` to the schedule atomically, and lets step 1 end. */
 async function addStepWhileRunning(setup: RunSetup, line: string): Promise<void> {
   await waitFor('step 1 to be dispatched', async () =>
     (await setup.events().catch(() => [])).some((e) => e.event === 'dispatched' && e.step === 1),
   );
   const schedule = join(setup.planspace, 'schedule.md');
   await writeFileAtomic(schedule, `${await readFile(schedule, 'utf8')}${line}\n`);
+  await writeFile(join(setup.root, 'go'), '');
 }
 
 describe('workflow run: a step added mid-run', () => {
   it('with a model first seen then (its file added then too) is dispatched to it', async () => {
     const setup = await makeSlowRun();
-    await setup.setModel('slow', { command: AGENT_TIMED, env: { RECORD_DIR: setup.records, SLEEP_MS: '3000' } });
     const engine = setup.start();
-    await addStepWhileRunning(setup, '[wait] 2. late | late-model -- added while step 1 ran');
     await setup.setModel('late-model', { command: AGENT_TIMED, env: { RECORD_DIR: setup.records, SLEEP_MS: '0' } });
+    await addStepWhileRunning(setup, '[wait] 2. late | late-model -- added while step 1 ran');
     const result = await engine.ended;
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(/COMPLETE\n$/);
@@ -56,7 +55,6 @@ describe('workflow run: a step added mid-run', () => {
     'with %s fails that step with the reason, and the run goes on',
     async (_, line, reason) => {
       const setup = await makeSlowRun({ VERDICT: 'ESCALATE: cannot fix that' });
-      await setup.setModel('slow', { command: AGENT_TIMED, env: { RECORD_DIR: setup.records, SLEEP_MS: '3000' } });
       const engine = setup.start();
       await addStepWhileRunning(setup, line);
       await waitFor('the escalation of step 2', async () => {

@@ -6,7 +6,7 @@
  * step is done that no schedule holds as done. A schedule made invalid mid-run (a bad step line
  * added) stops the run the same way, and is left as the user wrote it.
  */
-import { access, readFile, rm } from 'node:fs/promises';
+import { access, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findProcessesByEnvironment } from '../../src/dispatch/orphans.js';
@@ -18,10 +18,18 @@ const AGENT_TIMED = join(AGENTS_BIN, 'agent-timed.js');
 const SCHEDULE =
   '# Schedule: removed\n\n[wait] 1. quick | quick -- ends soon\n[wait] 2. slow | slow -- works on\n  - needs: none\n';
 
-/** Starts a run of two steps at once, quick (2 s) and slow (2 min), and waits for both to be dispatched. */
-async function startTwo(): Promise<{ setup: RunSetup; engine: ReturnType<RunSetup['start']> }> {
+/**
+ * Starts a run of two steps at once, quick (it ends once `go()` is called) and slow (2 min),
+ * and waits for both to be dispatched.
+ */
+async function startTwo(): Promise<{
+  setup: RunSetup;
+  engine: ReturnType<RunSetup['start']>;
+  go: () => Promise<void>;
+}> {
   const setup = await makeRun({ schedule: SCHEDULE });
-  await setup.setModel('quick', { command: AGENT_TIMED, env: { RECORD_DIR: setup.records, SLEEP_MS: '2000' } });
+  const goFile = join(setup.root, 'go');
+  await setup.setModel('quick', { command: join(AGENTS_BIN, 'agent-wait-file.js'), env: { GO_FILE: goFile } });
   await setup.setModel('slow', { command: AGENT_TIMED, env: { RECORD_DIR: setup.records, SLEEP_MS: '120000' } });
   const engine = setup.start();
   await waitFor('both steps to be dispatched', async () => {
@@ -30,13 +38,14 @@ async function startTwo(): Promise<{ setup: RunSetup; engine: ReturnType<RunSetu
   });
   const slowPid = (await setup.events()).find((e) => e.event === 'dispatched' && e.step === 2)?.pid;
   setup.track(Number(slowPid));
-  return { setup, engine };
+  return { setup, engine, go: () => writeFile(goFile, '') };
 }
 
 describe('workflow run: schedule.md removed mid-run', () => {
   it('stops the run: exit 2, one line naming the schedule, the other agent killed, the log says why', async () => {
-    const { setup, engine } = await startTwo();
+    const { setup, engine, go } = await startTwo();
     await rm(join(setup.planspace, 'schedule.md'));
+    await go();
 
     const result = await engine.ended;
     expect(result.code).toBe(2);
@@ -55,10 +64,11 @@ describe('workflow run: schedule.md removed mid-run', () => {
   }, 60_000);
 
   it('broken mid-run (a bad step line added) stops the run the same way, naming the line', async () => {
-    const { setup, engine } = await startTwo();
+    const { setup, engine, go } = await startTwo();
     const schedule = join(setup.planspace, 'schedule.md');
     const broken = `${await readFile(schedule, 'utf8')}[wait] three. oops | quick -- not a step number\n`;
     await writeFileAtomic(schedule, broken);
+    await go();
 
     const result = await engine.ended;
     expect(result.code).toBe(2);
