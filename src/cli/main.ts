@@ -5,6 +5,7 @@
 import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { formatProblem, PlanspaceError, ScheduleSyntaxError } from '../errors.js';
 import { PACKAGE_VERSION } from '../package-root.js';
+import { flushStream, guardStream, type GuardedStream } from './broken-pipe.js';
 import { checkCommand } from './check.js';
 import { initCommand } from './init.js';
 import { EXIT, exitCodeFor, isSystemError } from './exit-codes.js';
@@ -32,19 +33,27 @@ export interface CliStreams {
   readonly terminalInput?: NodeJS.ReadableStream;
 }
 
+/**
+ * Set by `main`: the process's streams watched for EPIPE. Writes to a stream whose reader is
+ * gone are dropped, and `flush` rejects with `OutputClosedError`.
+ */
+let guards: { readonly stdout: GuardedStream; readonly stderr: GuardedStream } | undefined;
+
 const processStreams: CliStreams = {
   stdout: (chunk) => {
-    process.stdout.write(chunk);
+    if (guards?.stdout.closed !== true) process.stdout.write(chunk);
   },
   stderr: (text) => {
-    process.stderr.write(text);
+    if (guards?.stderr.closed !== true) process.stderr.write(text);
   },
   flush: () =>
-    new Promise((resolve) =>
-      process.stdout.write('', () => {
-        resolve();
-      }),
-    ),
+    guards === undefined
+      ? new Promise((resolve) =>
+          process.stdout.write('', () => {
+            resolve();
+          }),
+        )
+      : flushStream(process.stdout, guards.stdout, 'standard output'),
   readStdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -221,6 +230,8 @@ export async function main(program: ProgramName = 'workflow'): Promise<void> {
     process.kill(process.pid, signal);
   };
   for (const signal of signals) process.on(signal, onSignal);
+  // Kept to the end: a write's EPIPE may be reported after the verb has returned.
+  guards ??= { stdout: guardStream(process.stdout), stderr: guardStream(process.stderr) };
   try {
     process.exitCode = await runCli(process.argv.slice(2), { program, signal: controller.signal });
   } finally {

@@ -6,21 +6,23 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { agentEnvironment, buildAgentCommand } from '../dispatch/command.js';
-import type { ModelSpec } from '../dispatch/models.js';
 import { startAgent, type AgentExit, type RunningAgent } from '../dispatch/spawn.js';
 import { isErrno } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { UnsafePathError } from '../fs/guard.js';
 import { renderStepPrompt } from '../prompt/render.js';
-import { readSkillSection } from '../prompt/skill.js';
 import { unitLabel, unitStem, type EngineContext, type Unit } from './context.js';
 import type { RunReport } from './messages.js';
 import { readText } from './text.js';
+import { resolveUnitSources, UnitSourceError, type UnitSources } from './unit-sources.js';
 
 /** How an attempt ended. */
 export interface AttemptResult {
   readonly runId: string;
-  /** How the agent process ended; undefined if the run was aborted before it started. */
+  /**
+   * How the agent process ended; undefined if none was started: the run was aborted first, or
+   * the step's model or ref does not resolve.
+   */
   readonly exit: AgentExit | undefined;
   /** The agent's `done:`/`fail:` report, if it sent one. */
   readonly report: RunReport | undefined;
@@ -64,8 +66,15 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   const outputFile = join(ctx.paths.artifacts, `${unitStem(unit)}-output.md`);
   if (ctx.signal.aborted) return { runId, exit: undefined, report: undefined, failure: 'aborted', outputFile };
   const agent = agentName(unit);
-  const model = ctx.resolved.models.get(step.models[0] ?? '') as ModelSpec;
-  const section = await skillSection(ctx, step.ref);
+  let sources: UnitSources;
+  try {
+    sources = await resolveUnitSources(ctx, step);
+  } catch (error) {
+    // A step added mid-run, which preflight never saw: it fails, the run goes on.
+    if (!(error instanceof UnitSourceError)) throw error;
+    return { runId, exit: undefined, report: undefined, failure: `it cannot start: ${error.message}`, outputFile };
+  }
+  const { model, section } = sources;
   const prompt = await renderStepPrompt({
     step,
     block,
@@ -129,18 +138,6 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   } finally {
     await ctx.mailbox.stopExpecting(runId);
   }
-}
-
-/** The skill section a ref names, read once per run; '' without a ref or a skills folder. */
-function skillSection(ctx: EngineContext, ref: string | undefined): Promise<string> {
-  const skills = ctx.sources.skills;
-  if (ref === undefined || skills === undefined) return Promise.resolve('');
-  let section = ctx.sections.get(ref);
-  if (section === undefined) {
-    section = readSkillSection(skills, ref);
-    ctx.sections.set(ref, section);
-  }
-  return section;
 }
 
 /** The size of a file in bytes; 0 if it does not exist. */

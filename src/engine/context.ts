@@ -48,9 +48,10 @@ export interface EngineContext {
   readonly sections: Map<string, Promise<string>>;
   /**
    * Marks a `[run]` step `[done]` and, in the same locked write, takes the steps that became
-   * ready (starting their tasks): one schedule write per step on a sequential schedule.
+   * ready: one schedule write per step on a sequential schedule. Once the write has succeeded,
+   * calls `settled` (to log the step), then starts the tasks of the steps taken.
    */
-  settle(step: Step, status: 'done'): Promise<void>;
+  settle(step: Step, status: 'done', settled: () => Promise<void>): Promise<void>;
   /** Tells the run loop the schedule changed under a running task (a step marked `[fail]`). */
   replan(): void;
   /** Ends the run as an abort (as SIGINT would), e.g. when a human answers `abort`. */

@@ -21,6 +21,11 @@
  * question closes when its asker's attempt ends, and every question of the run when the run
  * ends (complete, blocked or aborted); a start closes those a dead engine left open.
  *
+ * ## STOPPED
+ * When a task or NEXT fails (`schedule.md` removed, a full disk): every task stops its agents'
+ * process trees, `[run]` steps go back to `[wait]` if the schedule can still be written, the
+ * log says why, and the run ends with `RunStoppedError` (see `stopped.ts`).
+ *
  * ## ABORTED
  * On abort (SIGINT, SIGTERM, `workflow abort`, a human's `abort`): every task stops its agents'
  * process trees; `[run]` steps go back to `[wait]`, registered live agents are sent `abort`,
@@ -51,6 +56,7 @@ import { cancelStaleQuestions, listQuestions } from './questions.js';
 import { assertRunPaths } from './run-paths.js';
 import { describeSelectionEnd, selectSteps, type SelectionEnd } from './select.js';
 import { runStep } from './step-run.js';
+import { stopRun } from './stopped.js';
 
 /** Agents running at once when `concurrency` is not given. */
 export const DEFAULT_CONCURRENCY = 4;
@@ -95,6 +101,8 @@ export type EngineOutcome =
  * @throws {NotRegularFileError} if the schedule, `state.md`, `log.md`, `events.jsonl` or
  *   `engine.json` is a FIFO, socket, device or folder; nothing is written.
  * @throws {UsageError} for a `concurrency` below 1 or an `only` step the schedule lacks.
+ * @throws {RunStoppedError} when the run stopped because a file failed under it (the schedule
+ *   removed, a full disk), after stopping every agent it started.
  */
 export async function runEngine(options: EngineOptions): Promise<EngineOutcome> {
   const paths = absolutePlanspacePaths(options.planspace);
@@ -173,6 +181,11 @@ class Engine implements EngineContext {
   /** The `## Position` write in flight, and whether another must follow it. */
   #positionWrite: Promise<void> | undefined;
   #positionStale = false;
+  /** Why the run must stop (STOPPED): the first error of a task or of NEXT. */
+  #failure: unknown;
+  #failed = false;
+  /** Every step this run took, for STOPPED to put back to `[wait]`. */
+  readonly #taken = new Set<number>();
 
   constructor(
     paths: PlanspacePaths,
@@ -291,6 +304,10 @@ class Engine implements EngineContext {
         // WAIT (at once if a task ended or a slot freed meanwhile)
         await this.#changed.wait(this.signal, seen);
       }
+    } catch (error) {
+      if (this.#failed) throw error;
+      this.#fail(error);
+      return await this.#stopped(error);
     } finally {
       pumpStop.abort();
       await pump;
@@ -304,8 +321,10 @@ class Engine implements EngineContext {
   }
 
   /** Settles a step and takes what became ready, in one locked write (see `EngineContext.settle`). */
-  async settle(step: Step, status: 'done'): Promise<void> {
-    await this.#absorb(await this.#take({ number: step.number, status }));
+  async settle(step: Step, status: 'done', settled: () => Promise<void>): Promise<void> {
+    const take = await this.#take({ number: step.number, status });
+    await settled();
+    await this.#absorb(take);
   }
 
   /** `takeSteps` with this run's free slots, its running steps and its selection. */
@@ -347,10 +366,11 @@ class Engine implements EngineContext {
           ended();
         },
         (error: unknown) => {
+          this.#fail(error);
           ended();
-          throw error;
         },
       );
+      this.#taken.add(step.number);
       this.#tasks.set(step.number, task);
     }
   }
@@ -387,12 +407,33 @@ class Engine implements EngineContext {
     return { kind: 'blocked', step: stuck };
   }
 
+  /** Stops the run on `error` (the first one wins): every task stops its agents, then STOPPED. */
+  #fail(error: unknown): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#failure = error;
+    this.#stop.abort(error);
+  }
+
+  // STOPPED
+  async #stopped(error: unknown): Promise<never> {
+    // Every task stops its agents on the abort `#fail` made; wait for them to be gone.
+    await Promise.all(this.#tasks.values());
+    throw await stopRun(error, {
+      planspace: this.paths.root,
+      taken: this.#taken,
+      log: (event, message) => this.log(event, message),
+      writePosition: (text) => this.#writePosition(text),
+    });
+  }
+
   // ABORTED
   async #aborted(): Promise<EngineOutcome> {
     const ours = new Set(this.#tasks.keys());
     // Every task stops its agents on the abort; wait for them to be gone.
     await Promise.all(this.#tasks.values());
     await this.mailbox.closeRun();
+    if (this.#failed) return this.#stopped(this.#failure);
     const steps = (await readSchedule(this.paths.root)).steps.filter(
       (step) => step.status === 'run' && ours.has(step.number),
     );

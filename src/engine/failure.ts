@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { agentEnvironment, buildAgentCommand } from '../dispatch/command.js';
 import { startAgent } from '../dispatch/spawn.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { readTail } from '../fs/tail.js';
 import { renderExceptionPrompt } from '../prompt/render.js';
 import type { Step } from '../schedule/step.js';
 import { waitForAgent } from './attempt.js';
@@ -59,8 +60,9 @@ export async function runExceptionHandler(
     planspace: ctx.paths.root,
     codespace: ctx.sources.codespace,
     outputFile,
-    output: await readText(outputFile),
-    log: await readText(ctx.paths.log),
+    // Tails only: an agent's output (and a long run's log) can be far larger than memory.
+    output: await readTail(outputFile),
+    log: await readTail(ctx.paths.log),
     state: await readText(ctx.paths.state),
     agentBody: handler.body,
   });
@@ -103,7 +105,7 @@ export async function runExceptionHandler(
       );
       return { fixed: false, line };
     }
-    const verdict = parseVerdict(await readText(handlerOutput));
+    const verdict = parseVerdict(await readTail(handlerOutput));
     if (verdict.fixed && exit.exitCode === 0) return { fixed: true, line: verdict.line };
     return {
       fixed: false,

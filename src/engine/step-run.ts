@@ -160,15 +160,18 @@ export async function runStep(ctx: EngineContext, step: Step): Promise<boolean> 
 async function settleDone(ctx: EngineContext, step: Step, results: readonly AttemptResult[]): Promise<void> {
   const summaries = results.flatMap((result) => (result.report ? [result.report.text] : []));
   const summary = summaries.length > 0 ? `: ${summaries.join('; ')}` : '';
-  await ctx.log(
-    { event: 'done', step: step.number, runId: results.at(-1)?.runId, summary: summaries.join('; ') || undefined },
-    `step ${step.number} (${step.name}): done${summary}`,
+  // The schedule first, the log once it holds [done]: a write that fails (a full disk, the
+  // schedule removed) must not leave a log that says done. The steps this one made ready are
+  // dispatched, and logged, after this line.
+  await ctx.settle(step, 'done', () =>
+    ctx.log(
+      { event: 'done', step: step.number, runId: results.at(-1)?.runId, summary: summaries.join('; ') || undefined },
+      `step ${step.number} (${step.name}): done${summary}`,
+    ),
   );
   // Only now: killed before the line above, the engine leaves the reports to the next run.
   for (const result of results) await ctx.mailbox.acknowledge(result.runId);
   ctx.fixed.delete(step.number);
-  // Logged first: the steps this one made ready are dispatched, and logged, by the settle.
-  await ctx.settle(step, 'done');
 }
 
 // HANDLE_FAILURE

@@ -7,8 +7,8 @@
  * events.jsonl: {"time":"2026-11-22T02:30:00.000Z","event":"dispatched","step":3,"runId":"r-4711-3","model":"glm","message":"step 3 ..."}
  * ```
  */
-import { closeSync, writeFileSync } from 'node:fs';
-import { NO_FOLLOW, openNoFollowSync } from '../fs/guard.js';
+import { appendWholeSync } from '../fs/append.js';
+import { FILE_MODE } from '../fs/guard.js';
 import type { PlanspacePaths } from './paths.js';
 
 /** One event of a run: a name, a time, and any JSON-able fields. */
@@ -31,24 +31,25 @@ export type LoggedEvent = RunEvent & { readonly time: string; readonly message: 
  * @returns the event with its time, as written.
  * @throws {UnsafePathError} if `log.md` or `events.jsonl` is a symbolic link.
  * @throws {NotRegularFileError} if either is a FIFO, socket, device or folder.
- * @throws the `fs` error if a file cannot be written.
+ * @throws (rejects with) the `fs` error naming the file (`ENOSPC`, `EROFS`); both files are
+ *   then as they were.
  */
 export function logEvent(paths: PlanspacePaths, event: RunEvent, message: string): Promise<LoggedEvent> {
   const oneLine = message.replace(/\r?\n/g, ' ');
   const logged: LoggedEvent = { time: new Date().toISOString(), ...event, message: oneLine };
   const line = `- ${logged.time} ${oneLine}\n`;
   // Two small appends: synchronous calls cost less than two thread-pool round trips each.
-  appendLine(paths.events, `${JSON.stringify(logged)}\n`);
-  appendLine(paths.log, line);
-  return Promise.resolve(logged);
+  // Whole lines or none (a full disk), and both files or neither. A throw in the executor
+  // rejects the promise.
+  return new Promise((resolve) => {
+    const undo = appendWholeSync(paths.events, `${JSON.stringify(logged)}\n`, FILE_MODE);
+    try {
+      appendWholeSync(paths.log, line, FILE_MODE);
+    } catch (error) {
+      undo();
+      throw error;
+    }
+    resolve(logged);
+  });
 }
 
-/** Appends `line` in one write, creating the file 0600; a link in its place is refused. */
-function appendLine(path: string, line: string): void {
-  const fd = openNoFollowSync(path, NO_FOLLOW.append);
-  try {
-    writeFileSync(fd, line);
-  } finally {
-    closeSync(fd);
-  }
-}

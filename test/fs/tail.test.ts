@@ -1,0 +1,23 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readTail } from '../../src/fs/tail.js';
+import { makeTree } from '../helpers.js';
+
+describe('readTail', () => {
+  it.each([
+    ['a short file, whole', 'one\ntwo\n', 64, 'one\ntwo\n'],
+    ['a long file, from the first whole line of its last bytes', 'first line\nsecond\nthird\n', 12, 'third\n'],
+    ['a cut multi-byte character is dropped with its line', 'ééééé\nlast\n', 8, 'last\n'],
+    ['no line boundary in the tail: nothing', 'x'.repeat(100), 10, ''],
+    ['an empty file', '', 10, ''],
+  ])('%s', async (_, text, maxBytes, expected) => {
+    const root = await makeTree({ 'f.md': text });
+    expect(await readTail(join(root, 'f.md'), maxBytes)).toBe(expected);
+  });
+
+  it("is '' for a file that does not exist, and rethrows other errors", async () => {
+    const root = await makeTree({ 'dir/x': '' });
+    expect(await readTail(join(root, 'missing.md'))).toBe('');
+    await expect(readTail(join(root, 'dir'))).rejects.toMatchObject({ code: 'EISDIR' });
+  });
+});
