@@ -27,12 +27,19 @@
  *
  * Data files are deleted once every message stored in them is acknowledged and their writer
  * is dead (a file of one message: once it is acknowledged).
+ *
+ * A reader starts from the mailbox's checkpoint (see `checkpoint.ts`), the state after a
+ * prefix of both logs, and reads only what follows it: what `check` and `recv` cost does not
+ * grow with the history of the mailbox. Readers write the checkpoint as they go: once they have
+ * read `CHECKPOINT_RECORDS` records past the last one (or as many records as the state has
+ * entries, whichever is more, so that writing it costs O(1) per record), and, with a smaller
+ * threshold, when they find nothing waiting.
  */
-import { closeSync, openSync, readSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import { isErrno } from '../errors.js';
 import { faultPoint } from '../fault.js';
-import { decodeMessage, MessageCorruptError, type Message } from './envelope.js';
+import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { deleteDataFile, holdsOneMessage, readDelivered } from './data.js';
+import { MessageCorruptError, type Message } from './envelope.js';
 import { pidOfKey, PROCESS_KEY } from './identity.js';
 import { decodeDelivery, type Delivery } from './journal.js';
 import { isProcessAlive } from './liveness.js';
@@ -60,35 +67,11 @@ interface FileUse {
 /** How often a busy reader looks for claims left by dead receivers, in ms. */
 const ORPHAN_SCAN_MS = 1000;
 
-/** A data file of one message is named by the message id, `<key>.<counter>`: two dots. */
-function holdsOneMessage(file: string): boolean {
-  return file.indexOf('.') !== file.lastIndexOf('.');
-}
+/** Records read past the last checkpoint (journal and claims log together) that make a new one due. */
+export const CHECKPOINT_RECORDS = 256;
 
-/** Reads `length` bytes at `offset` of a file. */
-function readRange(path: string, offset: number, length: number): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(fd, buffer, done, length - done, offset + done);
-      if (n === 0) break;
-      done += n;
-    }
-    return buffer.subarray(0, done);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function tryUnlink(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (error) {
-    if (!isErrno(error, 'ENOENT')) throw error;
-  }
-}
+/** The same, for a reader that has just found nothing waiting: the next reader will start here. */
+const IDLE_CHECKPOINT_RECORDS = 16;
 
 /**
  * One reader's view of a mailbox: what the journal delivered and who owns what, read
@@ -117,6 +100,10 @@ export class MailboxReader {
   #reclaimable = new Set<string>();
   /** When claims of dead receivers were last looked for, in ms since the epoch. */
   #orphansCheckedAt = 0;
+  /** Whether the checkpoint was looked for since the journal was last found new. */
+  #restored = false;
+  /** Records (journal and claims log) covered by the last checkpoint read or written. */
+  #checkpointed = 0;
 
   constructor(paths: MailboxPaths) {
     this.#paths = paths;
@@ -127,6 +114,7 @@ export class MailboxReader {
     this.#readJournal();
     this.#applyClaims(readRecords(this.#paths.claims, this.#claimsRead));
     this.#reclaim();
+    this.#checkpointIfDue(CHECKPOINT_RECORDS);
   }
 
   /**
@@ -172,7 +160,9 @@ export class MailboxReader {
       // The mailbox was removed and created again: the next call starts over.
       if (outcome === 'stale') return undefined;
     }
-    return orphansDue ? undefined : this.#claimOrphan(now);
+    const orphan = orphansDue ? undefined : this.#claimOrphan(now);
+    if (orphan === undefined) this.#checkpointIfDue(IDLE_CHECKPOINT_RECORDS);
+    return orphan;
   }
 
   #isAlive(owner: string, cache: Map<string, boolean>): boolean {
@@ -196,13 +186,64 @@ export class MailboxReader {
     this.#scanFrom = 1;
     this.#files.clear();
     this.#reclaimable.clear();
+    this.#restored = false;
+    this.#checkpointed = 0;
+  }
+
+  /**
+   * Starts from the mailbox's checkpoint, if it describes the mailbox's current journal and
+   * both logs hold at least the records it covers; otherwise changes nothing (the logs are
+   * replayed from the start).
+   */
+  #restore(): void {
+    this.#restored = true;
+    const checkpoint = readCheckpoint(this.#paths.checkpoint);
+    if (checkpoint === undefined) return;
+    // Reads only each log's first record and length.
+    const journal = readRecords(this.#paths.journal, Number.MAX_SAFE_INTEGER);
+    const claims = readRecords(this.#paths.claims, Number.MAX_SAFE_INTEGER);
+    if (journal.first?.[0] !== checkpoint.tag || journal.total < checkpoint.journal) return;
+    if (claims.total < checkpoint.claims) return;
+    this.#tag = checkpoint.tag;
+    this.#total = checkpoint.journal;
+    this.#claimsRead = checkpoint.claims;
+    this.#settled = checkpoint.settled;
+    this.#scanFrom = checkpoint.settled + 1;
+    this.#deliveries = new Map(checkpoint.deliveries);
+    this.#owners = new Map([...checkpoint.owners].map(([seq, { owner, acked }]) => [seq, { owner, acked }]));
+    this.#files = new Map([...checkpoint.files].map(([file, { frames, acked }]) => [file, { frames, acked }]));
+    this.#checkpointed = checkpoint.journal + checkpoint.claims;
+  }
+
+  /**
+   * Writes the checkpoint if at least `threshold` records were read past the last one, and at
+   * least as many as the state has entries. A checkpoint that cannot be written (a read-only
+   * or full planspace) is not tried again before as many more records.
+   */
+  #checkpointIfDue(threshold: number): void {
+    if (this.#tag === undefined) return;
+    const covered = this.#total + this.#claimsRead;
+    const entries = this.#deliveries.size + this.#owners.size + this.#files.size;
+    if (covered - this.#checkpointed < Math.max(threshold, entries)) return;
+    this.#checkpointed = covered;
+    writeCheckpoint(this.#paths.checkpoint, {
+      tag: this.#tag,
+      journal: this.#total,
+      claims: this.#claimsRead,
+      settled: this.#settled,
+      deliveries: this.#deliveries,
+      owners: this.#owners,
+      files: this.#files,
+    });
   }
 
   #readJournal(): void {
+    if (!this.#restored) this.#restore();
     let window = readRecords(this.#paths.journal, this.#total);
     while (window.first?.[0] !== this.#tag) {
       this.#reset(window.first?.[0]);
-      window = readRecords(this.#paths.journal, 0);
+      this.#restore();
+      window = readRecords(this.#paths.journal, this.#total);
     }
     for (const fields of window.records) {
       const seq = this.#total + 1;
@@ -282,7 +323,7 @@ export class MailboxReader {
     for (const file of dead) {
       const use = this.#files.get(file);
       if (use === undefined || use.acked !== use.frames) continue;
-      tryUnlink(join(this.#paths.data, file));
+      deleteDataFile(this.#paths.data, file);
       this.#files.delete(file);
     }
   }
@@ -329,18 +370,7 @@ export class MailboxReader {
     faultPoint('mailbox-after-claim');
     const delivery = this.#deliveries.get(seq);
     if (delivery === undefined) throw new Error(`${this.#paths.journal}: no delivery for claimed message ${seq}`);
-    const path = join(this.#paths.data, delivery.file);
-    let bytes: Buffer;
-    try {
-      bytes = readRange(path, delivery.offset, delivery.length);
-    } catch (error) {
-      if (isErrno(error, 'ENOENT')) throw new MessageCorruptError(path, `missing, though message ${seq} needs it`);
-      throw error;
-    }
-    const message = decodeMessage(bytes, seq, `${path} at byte ${delivery.offset}`);
-    if (message.id !== delivery.id) {
-      throw new MessageCorruptError(path, `message ${seq} should be ${delivery.id}, found ${message.id}`);
-    }
+    const message = readDelivered(this.#paths.data, delivery, seq);
     const tag = this.#tag ?? '-';
     let acked = false;
     return {
@@ -365,6 +395,7 @@ export class MailboxReader {
       throw error;
     }
     this.#reclaim();
+    this.#checkpointIfDue(CHECKPOINT_RECORDS);
   }
 }
 
