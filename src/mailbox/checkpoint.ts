@@ -33,13 +33,15 @@
  * or ahead of the logs is ignored and the reader replays the logs instead, and an older one
  * that replaced a newer one only means a longer tail to read. A writer killed at any moment
  * leaves the previous checkpoint and, at worst, its temporary file
- * (`.checkpoint.<pid>.<n>.tmp`); no message is lost or delivered twice either way.
+ * (`.checkpoint.<pid>.<n>.tmp`, removed by the next writer once that pid is dead); no message
+ * is lost or delivered twice either way.
  */
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isErrno } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import { decodeDelivery, type Delivery } from './journal.js';
+import { isProcessAlive } from './liveness.js';
 
 /** A reader's state after reading `journal` journal records and `claims` claims records. */
 export interface Checkpoint {
@@ -155,9 +157,36 @@ const HARMLESS = ['ENOENT', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT'];
 
 let temporaries = 0;
 
+/** Deletes a file; one already gone is fine. */
+function removeIfThere(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if (!isErrno(error, 'ENOENT')) throw error;
+  }
+}
+
+/** Removes the temporary files of checkpoint writers killed before their rename. */
+function sweepTemporaries(path: string): void {
+  const folder = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  let entries: string[];
+  try {
+    entries = readdirSync(folder);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return;
+    throw error;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
+    const pid = Number(entry.slice(prefix.length, entry.indexOf('.', prefix.length)));
+    if (Number.isSafeInteger(pid) && pid !== process.pid && !isProcessAlive(pid)) removeIfThere(join(folder, entry));
+  }
+}
+
 /**
  * Replaces a mailbox's checkpoint atomically: a temporary file in the same folder, then a
- * rename over the checkpoint. Fault points (see `fault.ts`): `mailbox-checkpoint-before-rename`
+ * rename over the checkpoint; then removes temporary files of writers that died. Fault points (see `fault.ts`): `mailbox-checkpoint-before-rename`
  * (the temporary file is written) and `mailbox-checkpoint-after-rename`.
  *
  * @returns true if written, false if a harmless error (see `HARMLESS`) prevented it; the
@@ -179,13 +208,10 @@ export function writeCheckpoint(path: string, checkpoint: Checkpoint): boolean {
     renameSync(temporary, path);
   } catch (error) {
     if (!HARMLESS.some((code) => isErrno(error, code))) throw error;
-    try {
-      unlinkSync(temporary);
-    } catch (unlinkError) {
-      if (!isErrno(unlinkError, 'ENOENT')) throw unlinkError;
-    }
+    removeIfThere(temporary);
     return false;
   }
   faultPoint('mailbox-checkpoint-after-rename');
+  sweepTemporaries(path);
   return true;
 }
