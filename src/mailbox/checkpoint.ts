@@ -8,7 +8,7 @@
  *
  * {"format":1,"tag":"2bk.0f3a1c.1","journal":100000,"claims":200000,"settled":99998,
  *  "deliveries":[[99999,"2bk.0f3a1c.1hsj","6400000",97],[100000,"2bk.0f3a1c.1hsk","6400097",97]],
- *  "owners":[[99999,"2bl.x81k2q",0]],
+ *  "held":[[99999,"2bl.x81k2q"]],"acked":[[100000,100000]],
  *  "files":[["2bk.0f3a1c",100000,99998]]}
  * ```
  *
@@ -17,8 +17,9 @@
  * - `settled`: messages 1 to `settled` are all acknowledged;
  * - `deliveries`: `[seq, message id, offset or "-", length]` of every message above `settled`
  *   not yet acknowledged (the journal record's fields, see `journal.ts`);
- * - `owners`: `[seq, owner process key, acknowledged 0 or 1]` of every claimed message above
- *   `settled`;
+ * - `held`: `[seq, owner process key]` of every message claimed and not yet acknowledged;
+ * - `acked`: `[first seq, last seq]` runs of the messages above `settled` acknowledged (one run,
+ *   however long, behind a message a live receiver holds for long);
  * - `files`: `[data file, messages stored in it, messages of it acknowledged]` of every data
  *   file not yet deleted.
  *
@@ -55,8 +56,10 @@ export interface Checkpoint {
   readonly settled: number;
   /** Deliveries of the messages above `settled` not yet acknowledged, by sequence number. */
   readonly deliveries: ReadonlyMap<number, Delivery>;
-  /** Owners of the claimed messages above `settled`, by sequence number. */
-  readonly owners: ReadonlyMap<number, { readonly owner: string; readonly acked: boolean }>;
+  /** Owners of the messages claimed and not yet acknowledged, by sequence number. */
+  readonly held: ReadonlyMap<number, string>;
+  /** The messages above `settled` acknowledged, as `[first, last]` runs in increasing order. */
+  readonly acked: readonly (readonly [number, number])[];
   /** Data files not yet deleted: messages stored, messages acknowledged. */
   readonly files: ReadonlyMap<string, { readonly frames: number; readonly acked: number }>;
 }
@@ -70,9 +73,10 @@ export function encodeCheckpoint(checkpoint: Checkpoint): string {
     file === id ? '-' : String(offset),
     length,
   ]);
-  const owners = [...checkpoint.owners].map(([seq, { owner, acked }]) => [seq, owner, acked ? 1 : 0]);
-  const files = [...checkpoint.files].map(([name, { frames, acked }]) => [name, frames, acked]);
-  return `${JSON.stringify({ format: 1, tag, journal, claims, settled, deliveries, owners, files })}\n`;
+  const held = [...checkpoint.held];
+  const { acked } = checkpoint;
+  const files = [...checkpoint.files].map(([name, { frames, acked: done }]) => [name, frames, done]);
+  return `${JSON.stringify({ format: 1, tag, journal, claims, settled, deliveries, held, acked, files })}\n`;
 }
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
@@ -107,9 +111,10 @@ export function decodeCheckpoint(text: string): Checkpoint | string {
   }
   const record = value as Record<string, unknown>;
   const deliveryRows = rows(record.deliveries, 4);
-  const ownerRows = rows(record.owners, 3);
+  const heldRows = rows(record.held, 2);
+  const ackedRows = rows(record.acked, 2);
   const fileRows = rows(record.files, 3);
-  if (!deliveryRows || !ownerRows || !fileRows) return 'bad tables';
+  if (!deliveryRows || !heldRows || !ackedRows || !fileRows) return 'bad tables';
   const deliveries = new Map<number, Delivery>();
   for (const [seq, id, offset, length] of deliveryRows) {
     const delivery = decodeDelivery([String(id), String(offset), String(length)]);
@@ -117,18 +122,24 @@ export function decodeCheckpoint(text: string): Checkpoint | string {
       return `bad delivery ${String(seq)}`;
     deliveries.set(seq, delivery);
   }
-  const owners = new Map<number, { owner: string; acked: boolean }>();
-  for (const [seq, owner, acked] of ownerRows) {
-    if (!isCount(seq) || seq <= settled || !isKey(owner) || (acked !== 0 && acked !== 1))
-      return `bad owner ${String(seq)}`;
-    owners.set(seq, { owner, acked: acked === 1 });
+  const held = new Map<number, string>();
+  for (const [seq, owner] of heldRows) {
+    if (!isCount(seq) || seq <= settled || !isKey(owner)) return `bad held message ${String(seq)}`;
+    held.set(seq, owner);
+  }
+  const acked: [number, number][] = [];
+  for (const [from, to] of ackedRows) {
+    if (!isCount(from) || !isCount(to) || from <= settled || to < from || held.has(from) || held.has(to)) {
+      return `bad acknowledged run ${String(from)}-${String(to)}`;
+    }
+    acked.push([from, to]);
   }
   const files = new Map<string, { frames: number; acked: number }>();
   for (const [name, frames, acked] of fileRows) {
     if (!isKey(name) || !isCount(frames) || !isCount(acked) || acked > frames) return `bad file ${String(name)}`;
     files.set(name, { frames, acked });
   }
-  return { tag, journal, claims, settled, deliveries, owners, files };
+  return { tag, journal, claims, settled, deliveries, held, acked, files };
 }
 
 /**

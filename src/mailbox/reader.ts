@@ -38,6 +38,7 @@
 import { isErrno } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { Runs } from './runs.js';
 import { deleteDataFile, holdsOneMessage, readDelivered } from './data.js';
 import { MessageCorruptError, type Message } from './envelope.js';
 import { pidOfKey, PROCESS_KEY } from './identity.js';
@@ -50,12 +51,6 @@ import { appendAndRead, encodeRecord, readRecords, type RecordWindow } from './r
 export interface ClaimedMessage extends Message {
   /** Records that the message is consumed. Idempotent. */
   ack(): Promise<void>;
-}
-
-/** Who owns a claimed message, and whether they have acknowledged it. */
-interface Ownership {
-  owner: string;
-  acked: boolean;
 }
 
 /** How many messages a data file holds, and how many of them are acknowledged. */
@@ -88,8 +83,10 @@ export class MailboxReader {
   #claimsRead = 0;
   /** Deliveries of messages not yet acknowledged, by sequence number. */
   #deliveries = new Map<number, Delivery>();
-  /** Owners of claimed messages above `#settled`, by sequence number. */
-  #owners = new Map<number, Ownership>();
+  /** Claimed messages not yet acknowledged: their owner, by sequence number. */
+  #held = new Map<number, string>();
+  /** Acknowledged messages above `#settled`. */
+  #acked = new Runs();
   /** Messages 1 to `#settled` are all acknowledged. */
   #settled = 0;
   /** No message below this one is unclaimed. */
@@ -123,12 +120,9 @@ export class MailboxReader {
    */
   pending(): number {
     const alive = new Map<string, boolean>();
-    let count = 0;
-    for (let seq = this.#settled + 1; seq <= this.#total; seq += 1) {
-      const ownership = this.#owners.get(seq);
-      if (ownership === undefined) count += 1;
-      else if (!ownership.acked && !this.#isAlive(ownership.owner, alive)) count += 1;
-    }
+    // Claims may run ahead of this reader's journal: count only messages it knows of.
+    let count = Math.max(0, this.#total - this.#settled - this.#acked.countUpTo(this.#total));
+    for (const [seq, owner] of this.#held) if (seq <= this.#total && this.#isAlive(owner, alive)) count -= 1;
     return count;
   }
 
@@ -150,8 +144,14 @@ export class MailboxReader {
       if (orphan) return orphan;
     }
     for (;;) {
-      while (this.#scanFrom <= this.#total && (this.#scanFrom <= this.#settled || this.#owners.has(this.#scanFrom))) {
-        this.#scanFrom += 1;
+      while (this.#scanFrom <= this.#total) {
+        if (this.#scanFrom <= this.#settled) this.#scanFrom = this.#settled + 1;
+        else if (this.#held.has(this.#scanFrom)) this.#scanFrom += 1;
+        else {
+          const end = this.#acked.runEnd(this.#scanFrom);
+          if (end === undefined) break;
+          this.#scanFrom = end + 1;
+        }
       }
       const seq = this.#scanFrom;
       if (seq > this.#total) break;
@@ -181,7 +181,8 @@ export class MailboxReader {
     this.#total = 0;
     this.#claimsRead = 0;
     this.#deliveries.clear();
-    this.#owners.clear();
+    this.#held.clear();
+    this.#acked.clear();
     this.#settled = 0;
     this.#scanFrom = 1;
     this.#files.clear();
@@ -210,20 +211,23 @@ export class MailboxReader {
     this.#settled = checkpoint.settled;
     this.#scanFrom = checkpoint.settled + 1;
     this.#deliveries = new Map(checkpoint.deliveries);
-    this.#owners = new Map([...checkpoint.owners].map(([seq, { owner, acked }]) => [seq, { owner, acked }]));
+    this.#held = new Map(checkpoint.held);
+    this.#acked = Runs.from(checkpoint.acked);
     this.#files = new Map([...checkpoint.files].map(([file, { frames, acked }]) => [file, { frames, acked }]));
     this.#checkpointed = checkpoint.journal + checkpoint.claims;
   }
 
   /**
    * Writes the checkpoint if at least `threshold` records were read past the last one, and at
-   * least as many as the state has entries. A checkpoint that cannot be written (a read-only
+   * least as many as the state has entries. Called only when both logs were just read to their
+   * end: a reader that lags behind (one that acknowledges a message it has held for long) would
+   * otherwise write a checkpoint far behind the one it replaces. A checkpoint that cannot be written (a read-only
    * or full planspace) is not tried again before as many more records.
    */
   #checkpointIfDue(threshold: number): void {
     if (this.#tag === undefined) return;
     const covered = this.#total + this.#claimsRead;
-    const entries = this.#deliveries.size + this.#owners.size + this.#files.size;
+    const entries = this.#deliveries.size + this.#held.size + this.#acked.runCount + this.#files.size;
     if (covered - this.#checkpointed < Math.max(threshold, entries)) return;
     this.#checkpointed = covered;
     writeCheckpoint(this.#paths.checkpoint, {
@@ -232,7 +236,8 @@ export class MailboxReader {
       claims: this.#claimsRead,
       settled: this.#settled,
       deliveries: this.#deliveries,
-      owners: this.#owners,
+      held: this.#held,
+      acked: this.#acked.runs(),
       files: this.#files,
     });
   }
@@ -256,7 +261,7 @@ export class MailboxReader {
       use.frames += 1;
       this.#files.set(delivery.file, use);
       // The claims log may be ahead of this reader's journal: an acknowledgement already read.
-      if (seq <= this.#settled || this.#owners.get(seq)?.acked === true) this.#consumed(delivery.file);
+      if (seq <= this.#settled || this.#acked.has(seq)) this.#consumed(delivery.file);
       else this.#deliveries.set(seq, delivery);
     }
   }
@@ -279,24 +284,22 @@ export class MailboxReader {
     const tag = kind === 'c' ? fourth : third;
     const seq = parseInt(seq36, 36);
     if (tag !== this.#tag || this.#tag === undefined || !(seq > this.#settled)) return false;
-    const current = this.#owners.get(seq);
+    const holder = this.#held.get(seq);
     if (kind === 'c') {
-      const valid =
-        third === '-' ? current === undefined : current !== undefined && current.owner === third && !current.acked;
-      if (valid) this.#owners.set(seq, { owner, acked: false });
+      const valid = third === '-' ? holder === undefined && !this.#acked.has(seq) : holder === third;
+      if (valid) this.#held.set(seq, owner);
       return valid;
     }
-    if (kind !== 'a' || current?.owner !== owner || current.acked) return false;
-    current.acked = true;
+    if (kind !== 'a' || holder !== owner) return false;
+    this.#held.delete(seq);
+    this.#acked.add(seq);
     const delivery = this.#deliveries.get(seq);
     if (delivery !== undefined) {
       this.#deliveries.delete(seq);
       this.#consumed(delivery.file);
     }
-    while (this.#owners.get(this.#settled + 1)?.acked === true) {
-      this.#settled += 1;
-      this.#owners.delete(this.#settled);
-    }
+    const run = this.#acked.takeRunAt(this.#settled + 1);
+    if (run !== undefined) this.#settled = run[1];
     return true;
   }
 
@@ -354,10 +357,8 @@ export class MailboxReader {
     for (const [file, use] of this.#files) if (use.acked === use.frames) this.#reclaimable.add(file);
     this.#reclaim();
     const alive = new Map<string, boolean>();
-    const orphans = [...this.#owners]
-      .filter(([, { owner, acked }]) => !acked && !this.#isAlive(owner, alive))
-      .sort(([a], [b]) => a - b);
-    for (const [seq, { owner }] of orphans) {
+    const orphans = [...this.#held].filter(([, owner]) => !this.#isAlive(owner, alive)).sort(([a], [b]) => a - b);
+    for (const [seq, owner] of orphans) {
       const outcome = this.#claim(seq, owner);
       if (outcome === 'won') return this.#open(seq);
       if (outcome === 'stale') return undefined;
@@ -395,7 +396,6 @@ export class MailboxReader {
       throw error;
     }
     this.#reclaim();
-    this.#checkpointIfDue(CHECKPOINT_RECORDS);
   }
 }
 

@@ -14,10 +14,8 @@ const checkpoint: Checkpoint = {
     [99_999, { id: '2bk.0f3a1c.1hsj', file: '2bk.0f3a1c', offset: 6_400_000, length: 97 }],
     [100_000, { id: '2bm.aaaaaa.3', file: '2bm.aaaaaa.3', offset: 0, length: 70_000 }],
   ]),
-  owners: new Map([
-    [99_998, { owner: '2bl.x81k2q', acked: true }],
-    [99_999, { owner: '2bl.x81k2q', acked: false }],
-  ]),
+  held: new Map([[99_999, '2bl.x81k2q']]),
+  acked: [[99_998, 99_998]],
   files: new Map([
     ['2bk.0f3a1c', { frames: 100_000, acked: 99_998 }],
     ['2bm.aaaaaa.3', { frames: 1, acked: 0 }],
@@ -43,7 +41,9 @@ describe('checkpoint format', () => {
     ['a delivery at or below settled', JSON.stringify({ ...valid, deliveries: [[5, '2bk.0f3a1c.5', '0', 9]] })],
     ['a delivery past the journal', JSON.stringify({ ...valid, deliveries: [[100_001, '2bk.0f3a1c.5', '0', 9]] })],
     ['a delivery that is no journal record', JSON.stringify({ ...valid, deliveries: [[99_999, 'x', '0', 9]] })],
-    ['an owner acknowledged as "yes"', JSON.stringify({ ...valid, owners: [[99_999, '2bl.x81k2q', 'yes']] })],
+    ['a held message without an owner', JSON.stringify({ ...valid, held: [[99_999, '']] })],
+    ['an acknowledged run backwards', JSON.stringify({ ...valid, acked: [[99_999, 99_998]] })],
+    ['an acknowledged run at or below settled', JSON.stringify({ ...valid, acked: [[99_990, 99_998]] })],
     ['a file with more acknowledged than stored', JSON.stringify({ ...valid, files: [['2bk.0f3a1c', 1, 2]] })],
     ['a row too short', JSON.stringify({ ...valid, files: [['2bk.0f3a1c', 1]] })],
   ];
