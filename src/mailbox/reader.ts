@@ -33,7 +33,10 @@
  * grow with the history of the mailbox. Readers write the checkpoint as they go: once they have
  * read `CHECKPOINT_RECORDS` records past the last one (or as many records as the state has
  * entries, whichever is more, so that writing it costs O(1) per record), and, with a smaller
- * threshold, when they find nothing waiting.
+ * threshold, when they find nothing waiting. The state stays small: messages acknowledged
+ * above the settled mark (all acknowledged up to it) are kept as runs (see `runs.ts`), so a
+ * message held for long by a live receiver leaves one run behind it, not one entry per message
+ * that passes it.
  */
 import { isErrno } from '../errors.js';
 import { faultPoint } from '../fault.js';
