@@ -11,14 +11,8 @@
  *
  * The owner is the claiming process's key (see `identity.ts`); the journal tag is the id of
  * the journal's first message, which names this incarnation of the mailbox. Every reader
- * applies the records in log order by the same rules, so all agree on who owns what:
- *
- * - a claim with `-` is valid if the message has no owner; a claim naming a previous owner
- *   (a takeover) is valid if that is still the owner and it has not acknowledged. A valid
- *   claim makes its writer the owner;
- * - an acknowledgement by the owner consumes the message for good;
- * - a record whose tag is not the journal's is ignored: it was written against a mailbox
- *   since removed by `cleanup` and created again.
+ * applies the records in log order by the same rules (see `ownership.ts`), so all agree on
+ * who owns what.
  *
  * A receiver claims by appending a claim and reading the log up to it: if its claim is valid
  * where it landed, it won. It takes over claims whose owner's pid is dead (zombies count as
@@ -33,20 +27,17 @@
  * grow with the history of the mailbox. Readers write the checkpoint as they go: once they have
  * read `CHECKPOINT_RECORDS` records past the last one (or as many records as the state has
  * entries, whichever is more, so that writing it costs O(1) per record), and, with a smaller
- * threshold, when they find nothing waiting. The state stays small: messages acknowledged
- * above the settled mark (all acknowledged up to it) are kept as runs (see `runs.ts`), so a
- * message held for long by a live receiver leaves one run behind it, not one entry per message
- * that passes it.
+ * threshold, when they find nothing waiting.
  */
 import { isErrno } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { Runs } from './runs.js';
 import { deleteDataFile, holdsOneMessage, readDelivered } from './data.js';
 import { MessageCorruptError, type Message } from './envelope.js';
 import { pidOfKey, PROCESS_KEY } from './identity.js';
 import { decodeDelivery, type Delivery } from './journal.js';
 import { isProcessAlive } from './liveness.js';
+import { Ownership } from './ownership.js';
 import type { MailboxPaths } from './paths.js';
 import { appendAndRead, encodeRecord, readRecords, type RecordWindow } from './records.js';
 
@@ -86,12 +77,8 @@ export class MailboxReader {
   #claimsRead = 0;
   /** Deliveries of messages not yet acknowledged, by sequence number. */
   #deliveries = new Map<number, Delivery>();
-  /** Claimed messages not yet acknowledged: their owner, by sequence number. */
-  #held = new Map<number, string>();
-  /** Acknowledged messages above `#settled`. */
-  #acked = new Runs();
-  /** Messages 1 to `#settled` are all acknowledged. */
-  #settled = 0;
+  /** Who owns which message. */
+  #ownership = new Ownership();
   /** No message below this one is unclaimed. */
   #scanFrom = 1;
   /** Data files seen in the journal, by name. */
@@ -123,10 +110,7 @@ export class MailboxReader {
    */
   pending(): number {
     const alive = new Map<string, boolean>();
-    // Claims may run ahead of this reader's journal: count only messages it knows of.
-    let count = Math.max(0, this.#total - this.#settled - this.#acked.countUpTo(this.#total));
-    for (const [seq, owner] of this.#held) if (seq <= this.#total && this.#isAlive(owner, alive)) count -= 1;
-    return count;
+    return this.#ownership.waiting(this.#total, (owner) => this.#isAlive(owner, alive));
   }
 
   /**
@@ -147,15 +131,7 @@ export class MailboxReader {
       if (orphan) return orphan;
     }
     for (;;) {
-      while (this.#scanFrom <= this.#total) {
-        if (this.#scanFrom <= this.#settled) this.#scanFrom = this.#settled + 1;
-        else if (this.#held.has(this.#scanFrom)) this.#scanFrom += 1;
-        else {
-          const end = this.#acked.runEnd(this.#scanFrom);
-          if (end === undefined) break;
-          this.#scanFrom = end + 1;
-        }
-      }
+      this.#scanFrom = this.#ownership.firstUnclaimed(this.#scanFrom, this.#total);
       const seq = this.#scanFrom;
       if (seq > this.#total) break;
       const outcome = this.#claim(seq, '-');
@@ -184,9 +160,7 @@ export class MailboxReader {
     this.#total = 0;
     this.#claimsRead = 0;
     this.#deliveries.clear();
-    this.#held.clear();
-    this.#acked.clear();
-    this.#settled = 0;
+    this.#ownership = new Ownership();
     this.#scanFrom = 1;
     this.#files.clear();
     this.#reclaimable.clear();
@@ -211,11 +185,9 @@ export class MailboxReader {
     this.#tag = checkpoint.tag;
     this.#total = checkpoint.journal;
     this.#claimsRead = checkpoint.claims;
-    this.#settled = checkpoint.settled;
+    this.#ownership = Ownership.from(checkpoint.settled, checkpoint.held, checkpoint.acked);
     this.#scanFrom = checkpoint.settled + 1;
     this.#deliveries = new Map(checkpoint.deliveries);
-    this.#held = new Map(checkpoint.held);
-    this.#acked = Runs.from(checkpoint.acked);
     this.#files = new Map([...checkpoint.files].map(([file, { frames, acked }]) => [file, { frames, acked }]));
     this.#checkpointed = checkpoint.journal + checkpoint.claims;
   }
@@ -224,23 +196,23 @@ export class MailboxReader {
    * Writes the checkpoint if at least `threshold` records were read past the last one, and at
    * least as many as the state has entries. Called only when both logs were just read to their
    * end: a reader that lags behind (one that acknowledges a message it has held for long) would
-   * otherwise write a checkpoint far behind the one it replaces. A checkpoint that cannot be written (a read-only
-   * or full planspace) is not tried again before as many more records.
+   * otherwise write a checkpoint far behind the one it replaces. A checkpoint that cannot be
+   * written (a read-only or full planspace) is not tried again before as many more records.
    */
   #checkpointIfDue(threshold: number): void {
     if (this.#tag === undefined) return;
     const covered = this.#total + this.#claimsRead;
-    const entries = this.#deliveries.size + this.#held.size + this.#acked.runCount + this.#files.size;
+    const entries = this.#deliveries.size + this.#ownership.entries + this.#files.size;
     if (covered - this.#checkpointed < Math.max(threshold, entries)) return;
     this.#checkpointed = covered;
     writeCheckpoint(this.#paths.checkpoint, {
       tag: this.#tag,
       journal: this.#total,
       claims: this.#claimsRead,
-      settled: this.#settled,
+      settled: this.#ownership.settled,
       deliveries: this.#deliveries,
-      held: this.#held,
-      acked: this.#acked.runs(),
+      held: this.#ownership.held,
+      acked: this.#ownership.acked.runs(),
       files: this.#files,
     });
   }
@@ -264,7 +236,7 @@ export class MailboxReader {
       use.frames += 1;
       this.#files.set(delivery.file, use);
       // The claims log may be ahead of this reader's journal: an acknowledgement already read.
-      if (seq <= this.#settled || this.#acked.has(seq)) this.#consumed(delivery.file);
+      if (this.#ownership.isAcknowledged(seq)) this.#consumed(delivery.file);
       else this.#deliveries.set(seq, delivery);
     }
   }
@@ -281,29 +253,14 @@ export class MailboxReader {
     return outcome;
   }
 
-  /** Applies one claims log record by the rules above; returns whether it was valid. */
+  /** Applies one claims log record (see `ownership.ts`); returns whether it was valid. */
   #apply(fields: readonly string[]): boolean {
-    const [kind, seq36 = '', owner = '', third, fourth] = fields;
-    const tag = kind === 'c' ? fourth : third;
-    const seq = parseInt(seq36, 36);
-    if (tag !== this.#tag || this.#tag === undefined || !(seq > this.#settled)) return false;
-    const holder = this.#held.get(seq);
-    if (kind === 'c') {
-      const valid = third === '-' ? holder === undefined && !this.#acked.has(seq) : holder === third;
-      if (valid) this.#held.set(seq, owner);
-      return valid;
-    }
-    if (kind !== 'a' || holder !== owner) return false;
-    this.#held.delete(seq);
-    this.#acked.add(seq);
-    const delivery = this.#deliveries.get(seq);
-    if (delivery !== undefined) {
+    return this.#ownership.apply(fields, this.#tag, (seq) => {
+      const delivery = this.#deliveries.get(seq);
+      if (delivery === undefined) return;
       this.#deliveries.delete(seq);
       this.#consumed(delivery.file);
-    }
-    const run = this.#acked.takeRunAt(this.#settled + 1);
-    if (run !== undefined) this.#settled = run[1];
-    return true;
+    });
   }
 
   /** Counts an acknowledged message of a data file. */
@@ -360,8 +317,7 @@ export class MailboxReader {
     for (const [file, use] of this.#files) if (use.acked === use.frames) this.#reclaimable.add(file);
     this.#reclaim();
     const alive = new Map<string, boolean>();
-    const orphans = [...this.#held].filter(([, owner]) => !this.#isAlive(owner, alive)).sort(([a], [b]) => a - b);
-    for (const [seq, owner] of orphans) {
+    for (const [seq, owner] of this.#ownership.orphans((key) => this.#isAlive(key, alive))) {
       const outcome = this.#claim(seq, owner);
       if (outcome === 'won') return this.#open(seq);
       if (outcome === 'stale') return undefined;
