@@ -3,22 +3,11 @@
  * readers that come after still start from a recent checkpoint, instead of replaying every
  * message delivered since the held one.
  */
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openInbox, RECORD_BYTES, send } from '../../src/index.js';
+import { openInbox, send } from '../../src/index.js';
 import { makeTree, runMailbox } from '../helpers.js';
-
-/** Overwrites records `from` to `to` (1-based, inclusive) of a record log with bytes no reader can decode. */
-async function scribble(log: string, from: number, to: number): Promise<void> {
-  const handle = await open(log, 'r+');
-  try {
-    const junk = Buffer.from(`${'#'.repeat(RECORD_BYTES - 1)}\n`.repeat(to - from + 1), 'latin1');
-    await handle.write(junk, 0, junk.length, (from - 1) * RECORD_BYTES);
-  } finally {
-    await handle.close();
-  }
-}
+import { scribble } from './history.js';
 
 describe('a message held while many more pass', () => {
   it('check and recv after 1,000 messages consumed behind a held one read none of them again', async () => {

@@ -3,12 +3,12 @@
  * cost does not grow with the number of messages consumed before, nor with the number of
  * sender processes that sent them and exited.
  */
-import { open, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { countPending, openInbox, RECORD_BYTES, send } from '../../src/index.js';
+import { countPending, openInbox, send } from '../../src/index.js';
 import { makeTree, runMailbox } from '../helpers.js';
-import { sendFromDeadSenders } from './history.js';
+import { scribble, sendFromDeadSenders } from './history.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -27,17 +27,6 @@ async function consume(plan: string, name: string, count: number, drained = true
     return bodies;
   } finally {
     await inbox.close();
-  }
-}
-
-/** Overwrites records `from` to `to` (1-based, inclusive) of a record log with bytes no reader can decode. */
-async function scribble(log: string, from: number, to: number): Promise<void> {
-  const handle = await open(log, 'r+');
-  try {
-    const junk = Buffer.from(`${'#'.repeat(RECORD_BYTES - 1)}\n`.repeat(to - from + 1), 'latin1');
-    await handle.write(junk, 0, junk.length, (from - 1) * RECORD_BYTES);
-  } finally {
-    await handle.close();
   }
 }
 

@@ -6,7 +6,8 @@
  * so no such process can be alive.
  */
 import { appendFileSync } from 'node:fs';
-import { encodeMessage, ensureMailbox, mailboxPaths } from '../../src/index.js';
+import { open } from 'node:fs/promises';
+import { encodeMessage, ensureMailbox, mailboxPaths, RECORD_BYTES } from '../../src/index.js';
 import { encodeDelivery } from '../../src/mailbox/journal.js';
 import { appendRecord } from '../../src/mailbox/records.js';
 
@@ -42,4 +43,18 @@ export async function sendFromDeadSenders(
     }
   }
   return senders * perSender;
+}
+
+/**
+ * Overwrites records `from` to `to` (1-based, inclusive) of a record log with bytes no reader
+ * can decode: a reader that still read them would fail, which shows that none does.
+ */
+export async function scribble(log: string, from: number, to: number): Promise<void> {
+  const handle = await open(log, 'r+');
+  try {
+    const junk = Buffer.from(`${'#'.repeat(RECORD_BYTES - 1)}\n`.repeat(to - from + 1), 'latin1');
+    await handle.write(junk, 0, junk.length, (from - 1) * RECORD_BYTES);
+  } finally {
+    await handle.close();
+  }
 }
