@@ -1,5 +1,6 @@
 // Mailboxes: how fast a blocked receiver wakes when another process sends, through the library
-// and through the CLI, and how many messages per second 16 concurrent senders get through.
+// and through the CLI, how many messages per second 16 concurrent senders get through, and
+// what `check` and `recv` cost after 100,000 messages (bench/mailbox-history.js).
 // Baselines measured in the same run: raw `fs.watch` (the floor) and a receiver polling the
 // folder every 500 ms (the old behaviour). Prints medians and spread, never a single timing.
 //
@@ -14,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { countPending } from '../dist/index.js';
+import { measureMailboxHistory } from './mailbox-history.js';
 import { now } from './workers/common.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -320,8 +322,9 @@ async function mailboxThroughput(planspace, name, { senderCount, perSender, rece
 /**
  * Runs the benchmark.
  * @param {{ runs?: number }} options - wake samples per mechanism (default 200); the polling
- *   receiver and the CLI take fewer (runs / 5 and runs / 10), their samples being slow.
- * @returns {Promise<string>} a markdown section: heading, method, tables.
+ *   receiver, the history rounds and the CLI take fewer (runs / 5, runs / 5 and runs / 10),
+ *   their samples being slow.
+ * @returns {Promise<string>} markdown sections: heading, method, tables.
  */
 export async function measureMailbox({ runs = 200 } = {}) {
   const pollSamples = Math.max(10, Math.round(runs / 5));
@@ -460,7 +463,8 @@ export async function measureMailbox({ runs = 200 } = {}) {
         `sends/s; ${flow.outOfOrder} receipts out of sequence order within a receiver; ${flow.unexpected} unexpected ` +
         `bodies; ${flow.pending} messages left pending.`,
     ];
-    return lines.join('\n');
+    const history = await measureMailboxHistory({ runs: pollSamples });
+    return [...lines, '', history].join('\n');
   } finally {
     killChildren();
     rmSync(planspace, { recursive: true, force: true });

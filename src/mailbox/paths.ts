@@ -9,18 +9,21 @@ import { planspacePaths } from '../planspace/paths.js';
  * journal     one 64-byte record per delivered message, in delivery order (the sequence):
  *             the message's id and where its envelope is stored
  * claims      one 64-byte record per claim and per acknowledgement, in the order they were made
+ * checkpoint  what readers know after a prefix of the journal and claims log, so that the next
+ *             reader starts there (may be missing)
  * data/       the envelopes: one append-only file per sending process, named by its process
  *             key, and a file of its own, named by message id, for each message over 64 KiB
  * agent.json  the registration of the agent that owns the mailbox, if any
  * ```
  *
- * See `journal.ts`, `ledger.ts` and `send.ts` for the formats and protocols.
+ * See `journal.ts`, `reader.ts`, `checkpoint.ts` and `send.ts` for the formats and protocols.
  */
 export interface MailboxPaths {
   readonly name: string;
   readonly dir: string;
   readonly journal: string;
   readonly claims: string;
+  readonly checkpoint: string;
   readonly data: string;
   readonly agent: string;
 }
@@ -38,6 +41,7 @@ export function mailboxPaths(planspace: string, name: string): MailboxPaths {
     dir,
     journal: join(dir, 'journal'),
     claims: join(dir, 'claims'),
+    checkpoint: join(dir, 'checkpoint'),
     data: join(dir, 'data'),
     agent: join(dir, 'agent.json'),
   };

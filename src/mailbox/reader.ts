@@ -11,14 +11,8 @@
  *
  * The owner is the claiming process's key (see `identity.ts`); the journal tag is the id of
  * the journal's first message, which names this incarnation of the mailbox. Every reader
- * applies the records in log order by the same rules, so all agree on who owns what:
- *
- * - a claim with `-` is valid if the message has no owner; a claim naming a previous owner
- *   (a takeover) is valid if that is still the owner and it has not acknowledged. A valid
- *   claim makes its writer the owner;
- * - an acknowledgement by the owner consumes the message for good;
- * - a record whose tag is not the journal's is ignored: it was written against a mailbox
- *   since removed by `cleanup` and created again.
+ * applies the records in log order by the same rules (see `ownership.ts`), so all agree on
+ * who owns what.
  *
  * A receiver claims by appending a claim and reading the log up to it: if its claim is valid
  * where it landed, it won. It takes over claims whose owner's pid is dead (zombies count as
@@ -27,17 +21,24 @@
  *
  * Data files are deleted once every message stored in them is acknowledged and their writer
  * is dead (a file of one message: once it is acknowledged).
+ *
+ * A reader starts from the mailbox's checkpoint (see `checkpoint.ts`), the state after a
+ * prefix of both logs, and reads only what follows it: what `check` and `recv` cost does not
+ * grow with the history of the mailbox. Readers write the checkpoint as they go: once they have
+ * read `CHECKPOINT_RECORDS` records past the last one (or as many records as the state has
+ * entries, whichever is more, so that writing it costs O(1) per record), and, with a smaller
+ * threshold, when they find nothing waiting.
  */
-import { closeSync, readSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import { isErrno } from '../errors.js';
-import { NO_FOLLOW, openNoFollowSync } from '../fs/guard.js';
 import { faultPoint } from '../fault.js';
-import { decodeMessage, MessageCorruptError, type Message } from './envelope.js';
+import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { deleteDataFile, holdsOneMessage, readDelivered } from './data.js';
+import { MessageCorruptError, type Message } from './envelope.js';
 import { assertMailboxFolders } from './folders.js';
 import { pidOfKey, PROCESS_KEY } from './identity.js';
 import { decodeDelivery, type Delivery } from './journal.js';
 import { isProcessAlive } from './liveness.js';
+import { Ownership } from './ownership.js';
 import type { MailboxPaths } from './paths.js';
 import { appendAndRead, encodeRecord, readRecords, type RecordWindow } from './records.js';
 
@@ -45,12 +46,6 @@ import { appendAndRead, encodeRecord, readRecords, type RecordWindow } from './r
 export interface ClaimedMessage extends Message {
   /** Records that the message is consumed. Idempotent. */
   ack(): Promise<void>;
-}
-
-/** Who owns a claimed message, and whether they have acknowledged it. */
-interface Ownership {
-  owner: string;
-  acked: boolean;
 }
 
 /** How many messages a data file holds, and how many of them are acknowledged. */
@@ -62,35 +57,11 @@ interface FileUse {
 /** How often a busy reader looks for claims left by dead receivers, in ms. */
 const ORPHAN_SCAN_MS = 1000;
 
-/** A data file of one message is named by the message id, `<key>.<counter>`: two dots. */
-function holdsOneMessage(file: string): boolean {
-  return file.indexOf('.') !== file.lastIndexOf('.');
-}
+/** Records read past the last checkpoint (journal and claims log together) that make a new one due. */
+export const CHECKPOINT_RECORDS = 256;
 
-/** Reads `length` bytes at `offset` of a file. */
-function readRange(path: string, offset: number, length: number): Buffer {
-  const fd = openNoFollowSync(path, NO_FOLLOW.read);
-  try {
-    const buffer = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(fd, buffer, done, length - done, offset + done);
-      if (n === 0) break;
-      done += n;
-    }
-    return buffer.subarray(0, done);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function tryUnlink(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (error) {
-    if (!isErrno(error, 'ENOENT')) throw error;
-  }
-}
+/** The same, for a reader that has just found nothing waiting: the next reader will start here. */
+const IDLE_CHECKPOINT_RECORDS = 16;
 
 /**
  * One reader's view of a mailbox: what the journal delivered and who owns what, read
@@ -107,10 +78,8 @@ export class MailboxReader {
   #claimsRead = 0;
   /** Deliveries of messages not yet acknowledged, by sequence number. */
   #deliveries = new Map<number, Delivery>();
-  /** Owners of claimed messages above `#settled`, by sequence number. */
-  #owners = new Map<number, Ownership>();
-  /** Messages 1 to `#settled` are all acknowledged. */
-  #settled = 0;
+  /** Who owns which message. */
+  #ownership = new Ownership();
   /** No message below this one is unclaimed. */
   #scanFrom = 1;
   /** Data files seen in the journal, by name. */
@@ -119,6 +88,10 @@ export class MailboxReader {
   #reclaimable = new Set<string>();
   /** When claims of dead receivers were last looked for, in ms since the epoch. */
   #orphansCheckedAt = 0;
+  /** Whether the checkpoint was looked for since the journal was last found new. */
+  #restored = false;
+  /** Records (journal and claims log) covered by the last checkpoint read or written. */
+  #checkpointed = 0;
 
   constructor(paths: MailboxPaths) {
     this.#paths = paths;
@@ -129,6 +102,7 @@ export class MailboxReader {
     this.#readJournal();
     this.#applyClaims(readRecords(this.#paths.claims, this.#claimsRead));
     this.#reclaim();
+    this.#checkpointIfDue(CHECKPOINT_RECORDS);
   }
 
   /**
@@ -137,13 +111,7 @@ export class MailboxReader {
    */
   pending(): number {
     const alive = new Map<string, boolean>();
-    let count = 0;
-    for (let seq = this.#settled + 1; seq <= this.#total; seq += 1) {
-      const ownership = this.#owners.get(seq);
-      if (ownership === undefined) count += 1;
-      else if (!ownership.acked && !this.#isAlive(ownership.owner, alive)) count += 1;
-    }
-    return count;
+    return this.#ownership.waiting(this.#total, (owner) => this.#isAlive(owner, alive));
   }
 
   /**
@@ -164,9 +132,7 @@ export class MailboxReader {
       if (orphan) return orphan;
     }
     for (;;) {
-      while (this.#scanFrom <= this.#total && (this.#scanFrom <= this.#settled || this.#owners.has(this.#scanFrom))) {
-        this.#scanFrom += 1;
-      }
+      this.#scanFrom = this.#ownership.firstUnclaimed(this.#scanFrom, this.#total);
       const seq = this.#scanFrom;
       if (seq > this.#total) break;
       const outcome = this.#claim(seq, '-');
@@ -174,7 +140,9 @@ export class MailboxReader {
       // The mailbox was removed and created again: the next call starts over.
       if (outcome === 'stale') return undefined;
     }
-    return orphansDue ? undefined : this.#claimOrphan(now);
+    const orphan = orphansDue ? undefined : this.#claimOrphan(now);
+    if (orphan === undefined) this.#checkpointIfDue(IDLE_CHECKPOINT_RECORDS);
+    return orphan;
   }
 
   #isAlive(owner: string, cache: Map<string, boolean>): boolean {
@@ -193,18 +161,70 @@ export class MailboxReader {
     this.#total = 0;
     this.#claimsRead = 0;
     this.#deliveries.clear();
-    this.#owners.clear();
-    this.#settled = 0;
+    this.#ownership = new Ownership();
     this.#scanFrom = 1;
     this.#files.clear();
     this.#reclaimable.clear();
+    this.#restored = false;
+    this.#checkpointed = 0;
+  }
+
+  /**
+   * Starts from the mailbox's checkpoint, if it describes the mailbox's current journal and
+   * both logs hold at least the records it covers; otherwise changes nothing (the logs are
+   * replayed from the start).
+   */
+  #restore(): void {
+    this.#restored = true;
+    const checkpoint = readCheckpoint(this.#paths.checkpoint);
+    if (checkpoint === undefined) return;
+    // Reads only each log's first record and length.
+    const journal = readRecords(this.#paths.journal, Number.MAX_SAFE_INTEGER);
+    const claims = readRecords(this.#paths.claims, Number.MAX_SAFE_INTEGER);
+    if (journal.first?.[0] !== checkpoint.tag || journal.total < checkpoint.journal) return;
+    if (claims.total < checkpoint.claims) return;
+    this.#tag = checkpoint.tag;
+    this.#total = checkpoint.journal;
+    this.#claimsRead = checkpoint.claims;
+    this.#ownership = Ownership.from(checkpoint.settled, checkpoint.held, checkpoint.acked);
+    this.#scanFrom = checkpoint.settled + 1;
+    this.#deliveries = new Map(checkpoint.deliveries);
+    this.#files = new Map([...checkpoint.files].map(([file, { frames, acked }]) => [file, { frames, acked }]));
+    this.#checkpointed = checkpoint.journal + checkpoint.claims;
+  }
+
+  /**
+   * Writes the checkpoint if at least `threshold` records were read past the last one, and at
+   * least as many as the state has entries. Called only when both logs were just read to their
+   * end: a reader that lags behind (one that acknowledges a message it has held for long) would
+   * otherwise write a checkpoint far behind the one it replaces. A checkpoint that cannot be
+   * written (a read-only or full planspace) is not tried again before as many more records.
+   */
+  #checkpointIfDue(threshold: number): void {
+    if (this.#tag === undefined) return;
+    const covered = this.#total + this.#claimsRead;
+    const entries = this.#deliveries.size + this.#ownership.entries + this.#files.size;
+    if (covered - this.#checkpointed < Math.max(threshold, entries)) return;
+    this.#checkpointed = covered;
+    writeCheckpoint(this.#paths.checkpoint, {
+      tag: this.#tag,
+      journal: this.#total,
+      claims: this.#claimsRead,
+      settled: this.#ownership.settled,
+      deliveries: this.#deliveries,
+      held: this.#ownership.held,
+      acked: this.#ownership.acked.runs(),
+      files: this.#files,
+    });
   }
 
   #readJournal(): void {
+    if (!this.#restored) this.#restore();
     let window = readRecords(this.#paths.journal, this.#total);
     while (window.first?.[0] !== this.#tag) {
       this.#reset(window.first?.[0]);
-      window = readRecords(this.#paths.journal, 0);
+      this.#restore();
+      window = readRecords(this.#paths.journal, this.#total);
     }
     for (const fields of window.records) {
       const seq = this.#total + 1;
@@ -217,7 +237,7 @@ export class MailboxReader {
       use.frames += 1;
       this.#files.set(delivery.file, use);
       // The claims log may be ahead of this reader's journal: an acknowledgement already read.
-      if (seq <= this.#settled || this.#owners.get(seq)?.acked === true) this.#consumed(delivery.file);
+      if (this.#ownership.isAcknowledged(seq)) this.#consumed(delivery.file);
       else this.#deliveries.set(seq, delivery);
     }
   }
@@ -234,31 +254,14 @@ export class MailboxReader {
     return outcome;
   }
 
-  /** Applies one claims log record by the rules above; returns whether it was valid. */
+  /** Applies one claims log record (see `ownership.ts`); returns whether it was valid. */
   #apply(fields: readonly string[]): boolean {
-    const [kind, seq36 = '', owner = '', third, fourth] = fields;
-    const tag = kind === 'c' ? fourth : third;
-    const seq = parseInt(seq36, 36);
-    if (tag !== this.#tag || this.#tag === undefined || !(seq > this.#settled)) return false;
-    const current = this.#owners.get(seq);
-    if (kind === 'c') {
-      const valid =
-        third === '-' ? current === undefined : current !== undefined && current.owner === third && !current.acked;
-      if (valid) this.#owners.set(seq, { owner, acked: false });
-      return valid;
-    }
-    if (kind !== 'a' || current?.owner !== owner || current.acked) return false;
-    current.acked = true;
-    const delivery = this.#deliveries.get(seq);
-    if (delivery !== undefined) {
+    return this.#ownership.apply(fields, this.#tag, (seq) => {
+      const delivery = this.#deliveries.get(seq);
+      if (delivery === undefined) return;
       this.#deliveries.delete(seq);
       this.#consumed(delivery.file);
-    }
-    while (this.#owners.get(this.#settled + 1)?.acked === true) {
-      this.#settled += 1;
-      this.#owners.delete(this.#settled);
-    }
-    return true;
+    });
   }
 
   /** Counts an acknowledged message of a data file. */
@@ -284,7 +287,7 @@ export class MailboxReader {
     for (const file of dead) {
       const use = this.#files.get(file);
       if (use === undefined || use.acked !== use.frames) continue;
-      tryUnlink(join(this.#paths.data, file));
+      deleteDataFile(this.#paths.data, file);
       this.#files.delete(file);
     }
   }
@@ -315,10 +318,7 @@ export class MailboxReader {
     for (const [file, use] of this.#files) if (use.acked === use.frames) this.#reclaimable.add(file);
     this.#reclaim();
     const alive = new Map<string, boolean>();
-    const orphans = [...this.#owners]
-      .filter(([, { owner, acked }]) => !acked && !this.#isAlive(owner, alive))
-      .sort(([a], [b]) => a - b);
-    for (const [seq, { owner }] of orphans) {
+    for (const [seq, owner] of this.#ownership.orphans((key) => this.#isAlive(key, alive))) {
       const outcome = this.#claim(seq, owner);
       if (outcome === 'won') return this.#open(seq);
       if (outcome === 'stale') return undefined;
@@ -331,18 +331,7 @@ export class MailboxReader {
     faultPoint('mailbox-after-claim');
     const delivery = this.#deliveries.get(seq);
     if (delivery === undefined) throw new Error(`${this.#paths.journal}: no delivery for claimed message ${seq}`);
-    const path = join(this.#paths.data, delivery.file);
-    let bytes: Buffer;
-    try {
-      bytes = readRange(path, delivery.offset, delivery.length);
-    } catch (error) {
-      if (isErrno(error, 'ENOENT')) throw new MessageCorruptError(path, `missing, though message ${seq} needs it`);
-      throw error;
-    }
-    const message = decodeMessage(bytes, seq, `${path} at byte ${delivery.offset}`);
-    if (message.id !== delivery.id) {
-      throw new MessageCorruptError(path, `message ${seq} should be ${delivery.id}, found ${message.id}`);
-    }
+    const message = readDelivered(this.#paths.data, delivery, seq);
     const tag = this.#tag ?? '-';
     let acked = false;
     return {

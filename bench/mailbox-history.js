@@ -1,0 +1,207 @@
+// Mailbox history: what `mailbox check` and `mailbox recv` cost after 100,000 messages were
+// sent and consumed, against the same commands on a mailbox without history (the baseline,
+// measured in the same run, interleaved). Two histories: 100,000 messages from one sender
+// process, and 2 messages from each of 50,000 sender processes, all exited.
+//
+//   node bench/mailbox-history.js [--runs N]     (default 40 samples of each command)
+//
+// Starting 50,000 real processes would take many minutes, so the history is generated: the
+// benchmark writes exactly the bytes `send` writes (src/mailbox/send.ts: the envelopes appended
+// to `data/<process key>` of each simulated sender, then one 64-byte journal record per
+// message, through the library's own encoders), with pids above 2^22, which no live process
+// can have. The messages are then consumed by the library's real reader (`MailboxReader`:
+// `claimNext()` and `ack()`, as a long-lived receiver does), which writes the claims log, the
+// checkpoints and deletes the data files of the exited senders as it goes.
+//
+// Needs the built library (`npm run build`). `bench/mailbox.js` includes this section.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeMessage, ensureMailbox, MailboxReader, mailboxPaths, send } from '../dist/index.js';
+import { encodeDelivery } from '../dist/mailbox/journal.js';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const mailboxBin = join(root, 'bin', 'mailbox.js');
+
+/** The first pid of a simulated sender: above 2^22, the largest pid Linux hands out. */
+const DEAD_PID = 2 ** 22 + 1;
+
+const MESSAGES = 100_000;
+const MANY_SENDERS = 50_000;
+
+/**
+ * Writes `senders` x `perSender` messages into mailbox `name` as that many exited sender
+ * processes would have sent them, sender after sender. Body: `history <sender>:<n>\n`.
+ */
+async function generate(planspace, name, senders, perSender) {
+  const paths = mailboxPaths(planspace, name);
+  await ensureMailbox(planspace, paths);
+  const journal = [];
+  for (let s = 0; s < senders; s += 1) {
+    const key = `${(DEAD_PID + s).toString(36)}.${s.toString(36).padStart(6, '0')}`;
+    const envelopes = [];
+    let offset = 0;
+    for (let m = 1; m <= perSender; m += 1) {
+      const id = `${key}.${m.toString(36)}`;
+      const time = new Date().toISOString();
+      const envelope = encodeMessage({ id, sender: 'agent', time, runId: null }, Buffer.from(`history ${s}:${m}\n`));
+      envelopes.push(envelope);
+      journal.push(encodeDelivery(id, false, offset, envelope.length));
+      offset += envelope.length;
+    }
+    writeFileSync(join(paths.data, key), Buffer.concat(envelopes), { mode: 0o600 });
+  }
+  // The records in send order, as the senders' appends would have left them.
+  writeFileSync(paths.journal, Buffer.concat(journal));
+}
+
+/** Consumes every waiting message with the library's reader, acknowledging each. */
+async function consume(planspace, name) {
+  const reader = new MailboxReader(mailboxPaths(planspace, name));
+  let count = 0;
+  for (let message = reader.claimNext(); message; message = reader.claimNext()) {
+    await message.ack();
+    count += 1;
+  }
+  return count;
+}
+
+/** Runs the mailbox CLI once; returns its wall time in ms (spawn to exit) and its output. */
+function cli(args) {
+  const start = performance.now();
+  const result = spawnSync(process.execPath, [mailboxBin, ...args], { encoding: 'utf8' });
+  const elapsed = performance.now() - start;
+  if (result.status !== 0) throw new Error(`mailbox ${args.join(' ')}: exit ${result.status}: ${result.stderr}`);
+  return { ms: elapsed, stdout: result.stdout };
+}
+
+function quantile(sorted, q) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+function summary(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { n: sorted.length, p10: quantile(sorted, 0.1), p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9) };
+}
+
+/** A random order of `items` (Fisher-Yates): no mailbox is always measured first. */
+function shuffled(items) {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j], copy[i]];
+  }
+  return copy;
+}
+
+const ms = (value) => `${value.toFixed(value < 100 ? 1 : 0)} ms`;
+
+/**
+ * Runs the benchmark.
+ * @param {{ runs?: number, replays?: number }} options - samples of each command on each
+ *   mailbox (default 40); samples of a full replay without the checkpoint (default 3: slow).
+ * @returns {Promise<string>} a markdown section: heading, method, table.
+ */
+export async function measureMailboxHistory({ runs = 40, replays = 3 } = {}) {
+  const planspace = mkdtempSync(join(tmpdir(), 'planspace-bench-history-'));
+  try {
+    const setup = performance.now();
+    const mailboxes = [
+      { name: 'empty', label: 'no history (baseline)' },
+      { name: 'one', label: `${MESSAGES.toLocaleString('en')} messages from 1 sender`, senders: 1 },
+      {
+        name: 'many',
+        label: `${MESSAGES.toLocaleString('en')} messages from ${MANY_SENDERS.toLocaleString('en')} senders`,
+        senders: MANY_SENDERS,
+      },
+    ];
+    for (const mailbox of mailboxes) {
+      if (mailbox.senders === undefined) {
+        await ensureMailbox(planspace, mailboxPaths(planspace, mailbox.name));
+        continue;
+      }
+      await generate(planspace, mailbox.name, mailbox.senders, MESSAGES / mailbox.senders);
+      const consumed = await consume(planspace, mailbox.name);
+      if (consumed !== MESSAGES) throw new Error(`${mailbox.name}: consumed ${consumed} of ${MESSAGES}`);
+    }
+    const setupSeconds = (performance.now() - setup) / 1000;
+
+    const samples = new Map(mailboxes.map(({ name }) => [name, { check: [], recv: [] }]));
+    for (let round = 0; round < runs; round += 1) {
+      for (const { name } of shuffled(mailboxes)) {
+        const check = cli(['check', planspace, name]);
+        if (check.stdout !== '0\n') throw new Error(`check ${name}: ${check.stdout}`);
+        samples.get(name).check.push(check.ms);
+      }
+      for (const { name } of mailboxes) await send(planspace, name, `round ${round}\n`);
+      for (const { name } of shuffled(mailboxes)) {
+        const recv = cli(['recv', planspace, name, '10']);
+        if (recv.stdout !== `round ${round}\n`) throw new Error(`recv ${name}: ${recv.stdout}`);
+        samples.get(name).recv.push(recv.ms);
+      }
+    }
+
+    // What a reader cost before checkpoints: the same `check` with the checkpoint moved away, so
+    // that it replays both logs and looks up every data file's writer again.
+    const replay = new Map();
+    for (const { name, senders } of mailboxes) {
+      if (senders === undefined) continue;
+      const { checkpoint } = mailboxPaths(planspace, name);
+      const saved = `${checkpoint}.saved`;
+      copyFileSync(checkpoint, saved);
+      const times = [];
+      for (let i = 0; i < replays; i += 1) {
+        unlinkSync(checkpoint);
+        times.push(cli(['check', planspace, name]).ms);
+      }
+      copyFileSync(saved, checkpoint);
+      replay.set(name, summary(times));
+    }
+
+    const base = { check: summary(samples.get('empty').check), recv: summary(samples.get('empty').recv) };
+    const rows = [];
+    for (const { name, label, senders } of mailboxes) {
+      for (const verb of ['check', 'recv']) {
+        const s = summary(samples.get(name)[verb]);
+        const ratio = s.p50 / base[verb].p50;
+        const goal = senders === undefined ? '' : `<= 1.2x (${ratio <= 1.2 ? 'met' : 'missed'})`;
+        rows.push(
+          `| \`mailbox ${verb}\` | ${label} | ${ms(s.p50)} | ${ms(s.p10)} to ${ms(s.p90)} | ${ratio.toFixed(2)}x | ${goal} |`,
+        );
+      }
+    }
+    for (const { name, label, senders } of mailboxes) {
+      if (senders === undefined) continue;
+      const s = replay.get(name);
+      rows.push(
+        `| \`mailbox check\`, checkpoint removed (full replay, as before checkpoints) | ${label} | ${ms(s.p50)} | ` +
+          `${ms(s.p10)} to ${ms(s.p90)} | ${(s.p50 / base.check.p50).toFixed(2)}x | |`,
+      );
+    }
+    return [
+      '## Mailbox history',
+      '',
+      `\`node bench/mailbox-history.js --runs ${runs}\`. Each command run as a process (spawn to exit, as a ` +
+        `shell sees it) on three mailboxes: one without history (the baseline), one after ` +
+        `${MESSAGES.toLocaleString('en')} messages from one sender, one after 2 messages from each of ` +
+        `${MANY_SENDERS.toLocaleString('en')} sender processes; every message consumed, every sender exited. ` +
+        `The histories are generated (the bytes \`send\` writes, see the script's header; ${setupSeconds.toFixed(0)} s ` +
+        `including their consumption by the library's reader). ${runs} interleaved rounds, mailboxes in random ` +
+        `order: each round one \`check\` per mailbox, then one message sent to each and one \`recv\` per mailbox. ` +
+        `Median and p10-p90; ratio = median / the baseline's median. The full replay rows: ${replays} samples.`,
+      '',
+      '| command | mailbox | median | p10-p90 | ratio to no history | goal |',
+      '|---|---|---:|---:|---:|---|',
+      ...rows,
+    ].join('\n');
+  } finally {
+    rmSync(planspace, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const runsArg = process.argv.indexOf('--runs');
+  console.log(await measureMailboxHistory({ runs: runsArg === -1 ? 40 : Number(process.argv[runsArg + 1]) }));
+}

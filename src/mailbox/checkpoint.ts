@@ -1,0 +1,235 @@
+/**
+ * The checkpoint of a mailbox: what a reader knows after reading the journal up to record N
+ * and the claims log up to record M, so that the next reader starts there instead of
+ * replaying every message the mailbox ever held.
+ *
+ * ```text
+ * <mailbox>/checkpoint     one JSON document, replaced whole (temporary file + rename)
+ *
+ * {"format":1,"tag":"2bk.0f3a1c.1","journal":100000,"claims":200000,"settled":99998,
+ *  "deliveries":[[99999,"2bk.0f3a1c.1hsj","6400000",97],[100000,"2bk.0f3a1c.1hsk","6400097",97]],
+ *  "held":[[99999,"2bl.x81k2q"]],"acked":[[100000,100000]],
+ *  "files":[["2bk.0f3a1c",100000,99998]]}
+ * ```
+ *
+ * - `tag`: the journal's first message id, which names this incarnation of the mailbox;
+ * - `journal`, `claims`: how many records of each log the state covers (N and M);
+ * - `settled`: messages 1 to `settled` are all acknowledged;
+ * - `deliveries`: `[seq, message id, offset or "-", length]` of every message above `settled`
+ *   not yet acknowledged (the journal record's fields, see `journal.ts`);
+ * - `held`: `[seq, owner process key]` of every message claimed and not yet acknowledged;
+ * - `acked`: `[first seq, last seq]` runs of the messages above `settled` acknowledged (one run,
+ *   however long, behind a message a live receiver holds for long);
+ * - `files`: `[data file, messages stored in it, messages of it acknowledged]` of every data
+ *   file not yet deleted.
+ *
+ * Data files missing from `files` were deleted because their messages were all acknowledged
+ * and their writer had exited: the checkpoint is how readers remember dead senders without
+ * asking the system about each of them again.
+ *
+ * The logs are never rewritten: senders and receivers append to them without a lock, and a
+ * record appended to a log that is being replaced would be lost. A checkpoint is therefore a
+ * summary of a prefix of the logs that every reader computes the same way, a cache that any
+ * reader may write: one that is missing, unreadable, from another incarnation of the mailbox
+ * or ahead of the logs is ignored and the reader replays the logs instead, and an older one
+ * that replaced a newer one only means a longer tail to read. A writer killed at any moment
+ * leaves the previous checkpoint and, at worst, its temporary file
+ * (`.checkpoint.<pid>.<n>.tmp`, removed by the next writer once that pid is dead); no message
+ * is lost or delivered twice either way.
+ */
+import { closeSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { isErrno } from '../errors.js';
+import { faultPoint } from '../fault.js';
+import { NO_FOLLOW, openNoFollowSync } from '../fs/guard.js';
+import { decodeDelivery, type Delivery } from './journal.js';
+import { isProcessAlive } from './liveness.js';
+
+/** A reader's state after reading `journal` journal records and `claims` claims records. */
+export interface Checkpoint {
+  /** The journal's first message id: which incarnation of the mailbox this describes. */
+  readonly tag: string;
+  /** Journal records covered (the highest sequence number known). */
+  readonly journal: number;
+  /** Claims log records covered. */
+  readonly claims: number;
+  /** Messages 1 to `settled` are all acknowledged. */
+  readonly settled: number;
+  /** Deliveries of the messages above `settled` not yet acknowledged, by sequence number. */
+  readonly deliveries: ReadonlyMap<number, Delivery>;
+  /** Owners of the messages claimed and not yet acknowledged, by sequence number. */
+  readonly held: ReadonlyMap<number, string>;
+  /** The messages above `settled` acknowledged, as `[first, last]` runs in increasing order. */
+  readonly acked: readonly (readonly [number, number])[];
+  /** Data files not yet deleted: messages stored, messages acknowledged. */
+  readonly files: ReadonlyMap<string, { readonly frames: number; readonly acked: number }>;
+}
+
+/** Encodes a checkpoint as its file content (one line of JSON). */
+export function encodeCheckpoint(checkpoint: Checkpoint): string {
+  const { tag, journal, claims, settled } = checkpoint;
+  const deliveries = [...checkpoint.deliveries].map(([seq, { id, file, offset, length }]) => [
+    seq,
+    id,
+    file === id ? '-' : String(offset),
+    length,
+  ]);
+  const held = [...checkpoint.held];
+  const { acked } = checkpoint;
+  const files = [...checkpoint.files].map(([name, { frames, acked: done }]) => [name, frames, done]);
+  return `${JSON.stringify({ format: 1, tag, journal, claims, settled, deliveries, held, acked, files })}\n`;
+}
+
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isKey = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-z.]{1,40}$/.test(value);
+
+/** The rows of a table field, if it is an array of arrays of `width` items. */
+function rows(value: unknown, width: number): unknown[][] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const table = value as unknown[];
+  return table.every((row) => Array.isArray(row) && row.length === width) ? (table as unknown[][]) : undefined;
+}
+
+/**
+ * Decodes a checkpoint file's content.
+ *
+ * @returns the checkpoint, or a reason it is not one (any damage: readers then replay the logs).
+ */
+export function decodeCheckpoint(text: string): Checkpoint | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return `not JSON: ${(error as Error).message}`;
+  }
+  if (typeof value !== 'object' || value === null) return 'not an object';
+  const { format, tag, journal, claims, settled } = value as Record<string, unknown>;
+  if (format !== 1) return `unknown format ${JSON.stringify(format)}`;
+  // `settled` may exceed `journal`: a reader may read acknowledgements of messages it has not
+  // read the journal records of yet.
+  if (!isKey(tag) || !isCount(journal) || !isCount(claims) || !isCount(settled)) {
+    return 'bad tag or counts';
+  }
+  const record = value as Record<string, unknown>;
+  const deliveryRows = rows(record.deliveries, 4);
+  const heldRows = rows(record.held, 2);
+  const ackedRows = rows(record.acked, 2);
+  const fileRows = rows(record.files, 3);
+  if (!deliveryRows || !heldRows || !ackedRows || !fileRows) return 'bad tables';
+  const deliveries = new Map<number, Delivery>();
+  for (const [seq, id, offset, length] of deliveryRows) {
+    const delivery = decodeDelivery([String(id), String(offset), String(length)]);
+    if (!isCount(seq) || seq <= settled || seq > journal || delivery === undefined)
+      return `bad delivery ${String(seq)}`;
+    deliveries.set(seq, delivery);
+  }
+  const held = new Map<number, string>();
+  for (const [seq, owner] of heldRows) {
+    if (!isCount(seq) || seq <= settled || !isKey(owner)) return `bad held message ${String(seq)}`;
+    held.set(seq, owner);
+  }
+  const acked: [number, number][] = [];
+  for (const [from, to] of ackedRows) {
+    if (!isCount(from) || !isCount(to) || from <= settled || to < from || held.has(from) || held.has(to)) {
+      return `bad acknowledged run ${String(from)}-${String(to)}`;
+    }
+    acked.push([from, to]);
+  }
+  const files = new Map<string, { frames: number; acked: number }>();
+  for (const [name, frames, acked] of fileRows) {
+    if (!isKey(name) || !isCount(frames) || !isCount(acked) || acked > frames) return `bad file ${String(name)}`;
+    files.set(name, { frames, acked });
+  }
+  return { tag, journal, claims, settled, deliveries, held, acked, files };
+}
+
+/**
+ * Reads a mailbox's checkpoint.
+ *
+ * @returns the checkpoint, or undefined if there is none or it is damaged.
+ * @throws {UnsafePathError} if it is a symbolic link (never followed).
+ * @throws the `fs` error for anything but a missing file.
+ */
+export function readCheckpoint(path: string): Checkpoint | undefined {
+  let text: string;
+  try {
+    const fd = openNoFollowSync(path, NO_FOLLOW.read);
+    try {
+      text = readFileSync(fd, 'latin1');
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+  const checkpoint = decodeCheckpoint(text);
+  return typeof checkpoint === 'string' ? undefined : checkpoint;
+}
+
+/**
+ * Errors that leave a checkpoint unwritten without harm: the mailbox was removed meanwhile, or
+ * the planspace is read-only or full (a `mailbox check` must still answer there).
+ */
+const HARMLESS = ['ENOENT', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT'];
+
+let temporaries = 0;
+
+/** Deletes a file; one already gone is fine. */
+function removeIfThere(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if (!isErrno(error, 'ENOENT')) throw error;
+  }
+}
+
+/** Removes the temporary files of checkpoint writers killed before their rename. */
+function sweepTemporaries(path: string): void {
+  const folder = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  let entries: string[];
+  try {
+    entries = readdirSync(folder);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return;
+    throw error;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
+    const pid = Number(entry.slice(prefix.length, entry.indexOf('.', prefix.length)));
+    if (Number.isSafeInteger(pid) && pid !== process.pid && !isProcessAlive(pid)) removeIfThere(join(folder, entry));
+  }
+}
+
+/**
+ * Replaces a mailbox's checkpoint atomically: a temporary file in the same folder, then a
+ * rename over the checkpoint; then removes temporary files of writers that died. Fault points (see `fault.ts`): `mailbox-checkpoint-before-rename`
+ * (the temporary file is written) and `mailbox-checkpoint-after-rename`.
+ *
+ * @returns true if written, false if a harmless error (see `HARMLESS`) prevented it; the
+ *   temporary file is removed then.
+ * @throws any other `fs` error.
+ */
+export function writeCheckpoint(path: string, checkpoint: Checkpoint): boolean {
+  temporaries += 1;
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${temporaries}.tmp`);
+  try {
+    const bytes = Buffer.from(encodeCheckpoint(checkpoint), 'latin1');
+    const fd = openSync(temporary, 'wx', 0o600);
+    try {
+      for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written);
+    } finally {
+      closeSync(fd);
+    }
+    faultPoint('mailbox-checkpoint-before-rename');
+    renameSync(temporary, path);
+  } catch (error) {
+    if (!HARMLESS.some((code) => isErrno(error, code))) throw error;
+    removeIfThere(temporary);
+    return false;
+  }
+  faultPoint('mailbox-checkpoint-after-rename');
+  sweepTemporaries(path);
+  return true;
+}
