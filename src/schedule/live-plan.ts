@@ -2,14 +2,15 @@
  * The planner of `plan.ts` kept current across a run, so that taking the next steps costs
  * what changed, not the length of the schedule. Built once from a parsed schedule (O(n)); each
  * `take` then settles a step, applies the skips and starts the ready steps by following only
- * the dependents of the steps that changed. The text is kept as pieces around each status
- * marker, so a status change is O(1) and the new text one `join`.
+ * the dependents of the steps that changed. The bytes to write are kept too (`MarkerBytes`),
+ * so a take's new text costs one copy of the bytes.
  *
  * `take` gives what `takeSteps` (operations.ts) gives on the same statuses; a property test
  * holds the two equal. Only the changes made through `take` are followed: a change made by
  * anyone else needs a new `LivePlan` from the file (see `ScheduleCache`).
  */
 import { NoSuchStepError } from '../errors.js';
+import { MarkerBytes } from './marker-bytes.js';
 import { withStatus } from './mutate.js';
 import { verbPhrase, type TakeOptions, type TakeOutcome } from './operations.js';
 import { needPositions, outcomes, planSteps, readiness, stepOutcome, type Outcome, type PlannedSkip } from './plan.js';
@@ -39,8 +40,7 @@ export class LivePlan {
   /** Steps the plan sees neither done nor skipped, and those of them running. */
   #remaining = 0;
   #plannedRunning = 0;
-  /** The text as `[pieces[0], marker of step 0, pieces[2], marker of step 1, ...]`. */
-  readonly #pieces: string[] = [];
+  readonly #bytes: MarkerBytes;
   /** Skips found when the plan was built, reported and written by the first `take`. */
   #skips: PlannedSkip[] = [];
   #changed = false;
@@ -60,14 +60,11 @@ export class LivePlan {
     this.#needs.forEach((needs, i) => {
       for (const need of needs) this.#dependents[need]?.push(i);
     });
-    let copied = 0;
+    this.#bytes = new MarkerBytes(schedule);
     for (const [i, step] of steps.entries()) {
       this.#position.set(step.number, i);
-      this.#pieces.push(schedule.text.slice(copied, step.offset), `[${step.status}]`);
-      copied = step.offset + step.status.length + 2;
       if (step.status === 'run') this.#running.add(i);
     }
-    this.#pieces.push(schedule.text.slice(copied));
     const plan = planSteps(planned);
     this.#planned = plan.steps.map((step) => step.status);
     this.#outcome = outcomes(plan.steps, this.#needs);
@@ -80,9 +77,14 @@ export class LivePlan {
     }
   }
 
+  /** The schedule's UTF-8 bytes with every status change made so far: what to write. */
+  get bytes(): Buffer {
+    return this.#bytes.bytes;
+  }
+
   /** The schedule text with every status change made so far. */
   get text(): string {
-    return this.#pieces.join('');
+    return this.bytes.toString('utf8');
   }
 
   /** True when a `take` (or the plan's construction) changed a status the file does not have yet. */
@@ -149,7 +151,7 @@ export class LivePlan {
     if (step.status === 'run') this.#running.delete(i);
     if (status === 'run') this.#running.add(i);
     this.#steps[i] = withStatus(step, status);
-    this.#pieces[2 * i + 1] = `[${status}]`;
+    this.#bytes.set(i, status);
     this.#changed = true;
   }
 

@@ -19,9 +19,10 @@ const stepArbitrary = fc.record({
 
 /** A schedule text from random steps; `needs` only point backwards, so there is no cycle. */
 function scheduleText(steps: readonly { status: string; needs?: number[]; when?: string }[]): string {
-  const lines = ['# Schedule: live plan', ''];
+  // A byte order mark and characters of 2, 3 and 4 bytes: byte offsets are not character offsets.
+  const lines = ['\uFEFF# Schedule: live plan', ''];
   steps.forEach((step, i) => {
-    lines.push(`[${step.status}] ${i + 1}. s${i + 1} | m -- step ${i + 1}`);
+    lines.push(`[${step.status}] ${i + 1}. s${i + 1} | m -- step ${i + 1}${i % 2 === 0 ? '' : ' é✓😀'}`);
     if (step.needs !== undefined) {
       const needs = [...new Set(step.needs.filter((need) => need < i).map((need) => need + 1))];
       lines.push(`  - needs: ${needs.length === 0 ? 'none' : needs.join(', ')}`);
