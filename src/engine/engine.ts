@@ -37,7 +37,8 @@ import { logEvent, type LoggedEvent, type RunEvent } from '../planspace/log.js';
 import { absolutePlanspacePaths, type PlanspacePaths } from '../planspace/paths.js';
 import { writePosition } from '../planspace/state.js';
 import { ENGINE_MAILBOX } from '../prompt/render.js';
-import { readSchedule, retryStep, takeSteps, type TakeOptions, type TakeOutcome } from '../schedule/operations.js';
+import { ScheduleCache } from '../schedule/cache.js';
+import { readSchedule, retryStep, type TakeOptions, type TakeOutcome } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
 import { unitLabel, type EngineContext, type EngineTimings, type Unit } from './context.js';
 import { Bell, EngineMailbox } from './messages.js';
@@ -141,8 +142,9 @@ class Engine implements EngineContext {
   readonly sections = new Map<string, Promise<string>>();
   readonly #options: EngineOptions;
   readonly #concurrency: number;
-  readonly #only: ReadonlySet<number> | undefined;
   readonly #limit: ReturnType<typeof pLimit>;
+  /** The schedule as last read or written, re-read only when someone else changed it. */
+  readonly #schedule: ScheduleCache;
   /** Aborted by the caller's signal or by `abort()`. */
   readonly #stop = new AbortController();
   /** Rings when a task ends or an agent slot frees: NEXT may find more to start. */
@@ -177,8 +179,8 @@ class Engine implements EngineContext {
     this.timings = options;
     this.#options = options;
     this.#concurrency = concurrency;
-    this.#only = only;
     this.#limit = pLimit(concurrency);
+    this.#schedule = new ScheduleCache(paths.schedule, only);
     this.mailbox = new EngineMailbox(paths, inbox, runBase, (event, message) => this.log(event, message));
     // One abort listener per running agent and per retry backoff: many, by design.
     setMaxListeners(0, this.#stop.signal);
@@ -296,10 +298,9 @@ class Engine implements EngineContext {
   /** `takeSteps` with this run's free slots, its running steps and its selection. */
   #take(settle?: TakeOptions['settle']): Promise<TakeOutcome> {
     const busy = this.#limit.activeCount + this.#limit.pendingCount;
-    return takeSteps(this.paths.root, {
+    return this.#schedule.take({
       limit: Math.max(0, this.#concurrency - busy),
       running: new Set(this.#tasks.keys()),
-      only: this.#only,
       settle,
     });
   }
