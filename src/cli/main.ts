@@ -5,6 +5,10 @@
 import { formatProblem, PlanspaceError, ScheduleSyntaxError } from '../errors.js';
 import { EXIT, exitCodeFor, isSystemError } from './exit-codes.js';
 import { parseVerbArgs } from './fast-argv.js';
+import { markCommand, retryCommand } from './mark.js';
+import { nextCommand } from './next.js';
+import { parseCommand } from './parse.js';
+import { statusCommand } from './status.js';
 import type { CommonOptions, VerbDefinition, VerbIO, VerbOutput } from './verb.js';
 
 /** Where the CLI reads and writes; tests pass their own. */
@@ -67,13 +71,13 @@ export type ProgramName = 'workflow' | 'mailbox';
  */
 const HOT_VERBS: Readonly<Record<ProgramName, Readonly<Record<string, (io: VerbIO) => Promise<VerbDefinition>>>>> = {
   workflow: {
-    next: async (io) => (await import('./next.js')).nextCommand(io),
-    status: async (io) => (await import('./status.js')).statusCommand(io),
-    parse: async (io) => (await import('./parse.js')).parseCommand(io),
-    done: async (io) => (await import('./mark.js')).markCommand(io, 'done'),
-    fail: async (io) => (await import('./mark.js')).markCommand(io, 'fail'),
-    skip: async (io) => (await import('./mark.js')).markCommand(io, 'skip'),
-    retry: async (io) => (await import('./mark.js')).retryCommand(io),
+    next: (io) => Promise.resolve(nextCommand(io)),
+    status: (io) => Promise.resolve(statusCommand(io)),
+    parse: (io) => Promise.resolve(parseCommand(io)),
+    done: (io) => Promise.resolve(markCommand(io, 'done')),
+    fail: (io) => Promise.resolve(markCommand(io, 'fail')),
+    skip: (io) => Promise.resolve(markCommand(io, 'skip')),
+    retry: (io) => Promise.resolve(retryCommand(io)),
   },
   mailbox: {
     send: (io) => mailboxVerb(io, 'send'),
