@@ -8,6 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { format, resolveConfig } from 'prettier';
 import { measureCli } from './cli.js';
 import { measureEngine } from './engine.js';
+import { measureEngineScale } from './engine-scale.js';
 import { measureMailbox } from './mailbox.js';
 import { measureParallel } from './parallel.js';
 
@@ -20,6 +21,7 @@ const sections = [
   measureCli({ runs }),
   await measureMailbox({ runs: runsArg === -1 ? 200 : runs }),
   measureEngine({ runs: runsArg === -1 ? 5 : runs }),
+  measureEngineScale({ runs: runsArg === -1 ? 5 : runs }),
   measureParallel({ runs: runsArg === -1 ? 5 : runs }),
 ];
 const cpu = cpus()[0]?.model ?? 'unknown CPU';

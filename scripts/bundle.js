@@ -2,7 +2,11 @@
 // costs, and Node resolves and compiles one file far faster than the ~40 it is built from.
 // The markdown parser stays outside the bundle: it loads on demand, only for schedules with
 // fenced code, and later verbs that need it pay for it then.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry a hash of their content: without this, every build left its old chunks behind.
+rmSync('dist/bin/chunks', { recursive: true, force: true });
 
 await build({
   entryPoints: { workflow: 'src/cli/main.ts' },

@@ -2,7 +2,6 @@
  * The mailbox verbs of DESIGN.md §4, shared by the `mailbox` command and `workflow mailbox`.
  */
 import { isUtf8 } from 'node:buffer';
-import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { claimAll, type ClaimedMessage } from '../mailbox/reader.js';
 import { removeMailboxes } from '../mailbox/folders.js';
@@ -11,7 +10,7 @@ import { countPending } from '../mailbox/pending.js';
 import { listAgents, register, unregister } from '../mailbox/registry.js';
 import { send } from '../mailbox/send.js';
 import { EXIT } from './exit-codes.js';
-import { defineVerb, type CommonOptions, type VerbIO } from './verb.js';
+import { defineVerb, type CommonOptions, type VerbDefinition, type VerbIO } from './verb.js';
 
 /** The JSON form of a received message: the body as text when it is UTF-8, else base64. */
 function messageJson(message: ClaimedMessage): unknown {
@@ -45,7 +44,7 @@ function parseTimeoutSeconds(text: string | undefined): number | undefined {
   return seconds === 0 ? undefined : Math.round(seconds * 1000);
 }
 
-function registerCommand(io: VerbIO): Command {
+function registerCommand(io: VerbIO): VerbDefinition {
   return defineVerb<[string, string, string | undefined], CommonOptions>(
     {
       usage: 'register <planspace> <name> [pid]',
@@ -62,7 +61,7 @@ function registerCommand(io: VerbIO): Command {
   );
 }
 
-function unregisterCommand(io: VerbIO): Command {
+function unregisterCommand(io: VerbIO): VerbDefinition {
   return defineVerb<[string, string], CommonOptions>(
     {
       usage: 'unregister <planspace> <name>',
@@ -82,7 +81,7 @@ interface SendCliOptions extends CommonOptions {
   readonly from?: string;
 }
 
-function sendCommand(io: VerbIO): Command {
+function sendCommand(io: VerbIO): VerbDefinition {
   return defineVerb<[string, string, string[]], SendCliOptions>(
     {
       usage: 'send <planspace> <target> [words...]',
@@ -107,7 +106,7 @@ function sendCommand(io: VerbIO): Command {
   );
 }
 
-function recvCommand(io: VerbIO): Command {
+function recvCommand(io: VerbIO): VerbDefinition {
   return defineVerb<[string, string, string | undefined], CommonOptions>(
     {
       usage: 'recv <planspace> <name> [timeout-seconds]',
@@ -140,7 +139,7 @@ function recvCommand(io: VerbIO): Command {
   );
 }
 
-function checkCommand(io: VerbIO): Command {
+function checkCommand(io: VerbIO): VerbDefinition {
   return defineVerb<[string, string], CommonOptions>(
     {
       usage: 'check <planspace> <name>',
@@ -155,7 +154,7 @@ function checkCommand(io: VerbIO): Command {
   );
 }
 
-function drainCommand(io: VerbIO): Command {
+function drainCommand(io: VerbIO): VerbDefinition {
   return defineVerb<[string, string], CommonOptions>(
     {
       usage: 'drain <planspace> <name>',
@@ -181,7 +180,7 @@ function drainCommand(io: VerbIO): Command {
   );
 }
 
-function agentsCommand(io: VerbIO): Command {
+function agentsCommand(io: VerbIO): VerbDefinition {
   return defineVerb<[string], CommonOptions>(
     {
       usage: 'agents <planspace>',
@@ -202,7 +201,7 @@ function agentsCommand(io: VerbIO): Command {
   );
 }
 
-function cleanupCommand(io: VerbIO): Command {
+function cleanupCommand(io: VerbIO): VerbDefinition {
   return defineVerb<[string, string | undefined], CommonOptions>(
     {
       usage: 'cleanup <planspace> [name]',
@@ -217,8 +216,8 @@ function cleanupCommand(io: VerbIO): Command {
   );
 }
 
-/** The mailbox verbs as commander commands. */
-export function mailboxCommands(io: VerbIO): Command[] {
+/** The mailbox verbs. */
+export function mailboxCommands(io: VerbIO): VerbDefinition[] {
   return [
     registerCommand(io),
     unregisterCommand(io),

@@ -2,23 +2,15 @@
  * The `workflow` and `mailbox` commands: argv in, exit code out. The only module that writes
  * to the process's streams, installs signal handlers or decides exit codes.
  */
-import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { formatProblem, PlanspaceError, ScheduleSyntaxError } from '../errors.js';
-import { PACKAGE_VERSION } from '../package-root.js';
 import { flushStream, guardStream, type GuardedStream } from './broken-pipe.js';
-import { checkCommand } from './check.js';
-import { initCommand } from './init.js';
 import { EXIT, exitCodeFor, isSystemError } from './exit-codes.js';
-import { mailboxCommands } from './mailbox.js';
+import { parseVerbArgs } from './fast-argv.js';
 import { markCommand, retryCommand } from './mark.js';
 import { nextCommand } from './next.js';
 import { parseCommand } from './parse.js';
-import { reportCommand } from './report.js';
-import { abortCommand, answerCommand, questionsCommand, runCommand } from './run.js';
 import { statusCommand } from './status.js';
-import type { CommonOptions, VerbIO, VerbOutput } from './verb.js';
-
-const version = PACKAGE_VERSION;
+import type { CommonOptions, VerbDefinition, VerbIO, VerbOutput } from './verb.js';
 
 /** Where the CLI reads and writes; tests pass their own. */
 export interface CliStreams {
@@ -82,58 +74,50 @@ function errorText(error: unknown): string {
 /** The programs this module can run, by executable name. */
 export type ProgramName = 'workflow' | 'mailbox';
 
-/** Each program's verbs by name; a factory builds the verb's command only when it is needed. */
-function verbFactories(name: ProgramName, io: VerbIO, output: OutputConfiguration): Map<string, () => Command> {
-  const mailboxVerbs = (): Command[] => mailboxCommands(io);
-  if (name === 'mailbox') return new Map(mailboxVerbs().map((verb) => [verb.name(), () => verb]));
-  return new Map<string, () => Command>([
-    ['next', () => nextCommand(io)],
-    ['parse', () => parseCommand(io)],
-    ['done', () => markCommand(io, 'done')],
-    ['fail', () => markCommand(io, 'fail')],
-    ['skip', () => markCommand(io, 'skip')],
-    ['retry', () => retryCommand(io)],
-    ['status', () => statusCommand(io)],
-    ['check', () => checkCommand(io)],
-    ['run', () => runCommand(io)],
-    ['answer', () => answerCommand(io)],
-    ['questions', () => questionsCommand(io)],
-    ['report', () => reportCommand(io)],
-    ['abort', () => abortCommand(io)],
-    ['init', () => initCommand(io)],
-    [
-      'mailbox',
-      () => {
-        const group = new Command('mailbox').description('the mailbox verbs, as the `mailbox` command has them');
-        for (const verb of mailboxVerbs()) group.addCommand(verb.exitOverride().configureOutput(output));
-        return group;
-      },
-    ],
-  ]);
+/**
+ * The verbs shells and agents call most, by program and name: they run without commander when
+ * `parseVerbArgs` understands the call. Each loads only its own module.
+ */
+const HOT_VERBS: Readonly<Record<ProgramName, Readonly<Record<string, (io: VerbIO) => Promise<VerbDefinition>>>>> = {
+  workflow: {
+    next: (io) => Promise.resolve(nextCommand(io)),
+    status: (io) => Promise.resolve(statusCommand(io)),
+    parse: (io) => Promise.resolve(parseCommand(io)),
+    done: (io) => Promise.resolve(markCommand(io, 'done')),
+    fail: (io) => Promise.resolve(markCommand(io, 'fail')),
+    skip: (io) => Promise.resolve(markCommand(io, 'skip')),
+    retry: (io) => Promise.resolve(retryCommand(io)),
+  },
+  mailbox: {
+    send: (io) => mailboxVerb(io, 'send'),
+    recv: (io) => mailboxVerb(io, 'recv'),
+    check: (io) => mailboxVerb(io, 'check'),
+  },
+};
+
+async function mailboxVerb(io: VerbIO, name: string): Promise<VerbDefinition> {
+  const verbs = (await import('./mailbox.js')).mailboxCommands(io);
+  const verb = verbs.find((each) => each.spec.usage.startsWith(`${name} `));
+  if (!verb) throw new Error(`no mailbox verb ${name}`);
+  return verb;
 }
 
 /**
- * Builds the `workflow` or `mailbox` program. With `verb` naming one of its verbs, only that
- * verb is built: a verb call is mostly start-up, and building all of them costs several ms.
+ * Runs a hot verb without commander, if `argv` is a call `parseVerbArgs` understands
+ * (`workflow mailbox <verb>` counts as `mailbox <verb>`).
+ *
+ * @returns true if it ran the verb; false if commander must parse `argv`.
  */
-function buildProgram(name: ProgramName, io: VerbIO, streams: CliStreams, verb?: string): Command {
-  const output: OutputConfiguration = { writeOut: streams.stdout, writeErr: streams.stderr };
-  const program = new Command(name)
-    .version(version)
-    .exitOverride()
-    .configureOutput(output)
-    .showHelpAfterError('(run with --help for usage)')
-    .description(
-      name === 'mailbox'
-        ? 'planspace mailboxes: messages between agents, the engine and humans'
-        : 'planspace: a file-based workflow engine for teams of AI coding agents',
-    );
-  const factories = verbFactories(name, io, output);
-  const only = verb === undefined ? undefined : factories.get(verb);
-  for (const make of only ? [only] : factories.values()) {
-    program.addCommand(make().exitOverride().configureOutput(output));
-  }
-  return program;
+async function runHotVerb(program: ProgramName, argv: readonly string[], io: VerbIO): Promise<boolean> {
+  const [name = '', ...rest] = argv;
+  if (program === 'workflow' && name === 'mailbox') return runHotVerb('mailbox', rest, io);
+  const load = Object.hasOwn(HOT_VERBS[program], name) ? HOT_VERBS[program][name] : undefined;
+  if (!load) return false;
+  const verb = await load(io);
+  const parsed = parseVerbArgs(verb.spec, rest);
+  if (!parsed) return false;
+  await verb.run(parsed.positional, parsed.options);
+  return true;
 }
 
 /** Options of `runCli`. */
@@ -186,14 +170,13 @@ export async function runCli(argv: readonly string[], options: RunOptions = {}):
     isTTY: streams.isTTY === true,
     terminalInput: streams.terminalInput,
   };
+  const program = options.program ?? 'workflow';
   try {
-    await buildProgram(options.program ?? 'workflow', io, streams, argv[0]).parseAsync([...argv], { from: 'user' });
-    return exitCode;
+    if (await runHotVerb(program, argv, io)) return exitCode;
+    // Help, usage errors and the other verbs: commander, loaded only now.
+    const { runProgram } = await import('./program.js');
+    return (await runProgram(program, io, streams, argv)) ?? exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      const shown = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
-      return shown ? EXIT.ok : EXIT.usage;
-    }
     if (io.signal.aborted) return EXIT.interrupted;
     const code = exitCodeFor(error);
     if (json) streams.stdout(`${JSON.stringify(errorJson(error))}\n`);

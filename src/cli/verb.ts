@@ -1,8 +1,8 @@
 /**
- * The shape every CLI verb shares: a commander command with `--json` and an example in its
- * help, whose handler returns what to print instead of printing it.
+ * The shape every CLI verb shares: a spec (usage, options, `--json`, examples for its help)
+ * and a handler that returns what to print instead of printing it. Plain data: the hot verbs
+ * run without commander (see `fast-argv.ts`), which `command.ts` loads for help and errors.
  */
-import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 
 /** What a verb prints: `text` by default, `json` (one document) with `--json`. */
@@ -58,9 +58,24 @@ export interface VerbSpec {
   readonly options?: readonly (readonly [string, string, 'required'?])[];
 }
 
+/** The options of a verb call: `--json`, and the verb's own (camelCase keys, as commander names them). */
+export type VerbOptions = CommonOptions & Readonly<Record<string, unknown>>;
+
+/** A verb: its spec, and how to run it once its arguments are parsed. */
+export interface VerbDefinition {
+  readonly spec: VerbSpec;
+  /**
+   * Runs the verb and emits its output.
+   *
+   * @param positional - the arguments in the order of `spec.usage`; a variadic last argument
+   *   (`[words...]`) as an array; an optional one left out as undefined.
+   */
+  readonly run: (positional: readonly unknown[], options: VerbOptions) => Promise<void>;
+}
+
 /**
- * Creates a commander command for a verb. `handler` gets the positional arguments, the
- * options and the I/O context; what it returns goes to `io.emit`.
+ * Defines a verb. `handler` gets the positional arguments, the options and the I/O context;
+ * what it returns goes to `io.emit`.
  */
 // A and O type the handler's arguments for each verb; that is their whole purpose.
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
@@ -68,32 +83,14 @@ export function defineVerb<A extends unknown[], O extends CommonOptions>(
   spec: VerbSpec,
   io: VerbIO,
   handler: (...args: [...A, O, VerbIO]) => Promise<VerbOutput> | VerbOutput,
-): Command {
-  const [name = '', ...args] = spec.usage.split(' ');
-  const command = new Command(name)
-    .arguments(args.join(' '))
-    .description(spec.summary)
-    .option('--json', 'print one JSON document instead of text');
-  for (const [flags, description, required] of spec.options ?? []) {
-    if (required === 'required') command.requiredOption(flags, description);
-    else command.option(flags, description);
-  }
-  const exits = [
-    '0  success',
-    ...(spec.exitCodes ?? []),
-    '2  bad usage or bad input (reason on stderr); nothing written',
-  ];
-  command.addHelpText(
-    'after',
-    `\nExamples:\n${spec.examples.map((line) => `  ${line}`).join('\n')}\n\nExit codes:\n${exits.map((line) => `  ${line}`).join('\n')}\n`,
-  );
-  command.action(async (...received: unknown[]) => {
-    // commander passes the positional arguments, then the options, then the command.
-    const options = received[received.length - 2] as O;
-    const positional = received.slice(0, -2) as A;
-    await io.emit(await handler(...positional, options, io), options);
-  });
-  return command;
+): VerbDefinition {
+  return {
+    spec,
+    run: async (positional, options) => {
+      const typed = options as O;
+      await io.emit(await handler(...(positional as A), typed, io), typed);
+    },
+  };
 }
 
 /**

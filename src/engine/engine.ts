@@ -47,7 +47,8 @@ import { absolutePlanspacePaths, type PlanspacePaths } from '../planspace/paths.
 import { assertRunFiles } from '../planspace/run-files.js';
 import { writePosition } from '../planspace/state.js';
 import { ENGINE_MAILBOX } from '../prompt/render.js';
-import { readSchedule, retryStep, takeSteps, type TakeOptions, type TakeOutcome } from '../schedule/operations.js';
+import { ScheduleCache } from '../schedule/cache.js';
+import { readSchedule, retryStep, type TakeOptions, type TakeOutcome } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
 import { unitLabel, type EngineContext, type EngineTimings, type Unit } from './context.js';
 import { Bell, EngineMailbox } from './messages.js';
@@ -163,8 +164,11 @@ class Engine implements EngineContext {
   readonly sections = new Map<string, Promise<string>>();
   readonly #options: EngineOptions;
   readonly #concurrency: number;
-  readonly #only: ReadonlySet<number> | undefined;
   readonly #limit: ReturnType<typeof pLimit>;
+  /** The schedule as last read or written, re-read only when someone else changed it. */
+  readonly #schedule: ScheduleCache;
+  /** The steps `only`/`from` selected; undefined for every step. */
+  readonly #only: ReadonlySet<number> | undefined;
   /** Aborted by the caller's signal or by `abort()`. */
   readonly #stop = new AbortController();
   /** Rings when a task ends or an agent slot frees: NEXT may find more to start. */
@@ -204,8 +208,9 @@ class Engine implements EngineContext {
     this.timings = options;
     this.#options = options;
     this.#concurrency = concurrency;
-    this.#only = only;
     this.#limit = pLimit(concurrency);
+    this.#only = only;
+    this.#schedule = new ScheduleCache(paths.schedule, only);
     this.mailbox = new EngineMailbox(paths, inbox, runBase, (event, message) => this.log(event, message));
     // One abort listener per running agent and per retry backoff: many, by design.
     setMaxListeners(0, this.#stop.signal);
@@ -330,10 +335,9 @@ class Engine implements EngineContext {
   /** `takeSteps` with this run's free slots, its running steps and its selection. */
   #take(settle?: TakeOptions['settle']): Promise<TakeOutcome> {
     const busy = this.#limit.activeCount + this.#limit.pendingCount;
-    return takeSteps(this.paths.root, {
+    return this.#schedule.take({
       limit: Math.max(0, this.#concurrency - busy),
       running: new Set(this.#tasks.keys()),
-      only: this.#only,
       settle,
     });
   }

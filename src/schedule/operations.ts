@@ -126,44 +126,52 @@ export interface TakeOutcome {
  * @throws {ScheduleNotFoundError} / {ScheduleSyntaxError} / {LockError}; nothing written.
  */
 export async function takeSteps(planspace: string, options: TakeOptions = {}): Promise<TakeOutcome> {
+  return updateScheduleFile(planspacePaths(planspace).schedule, (schedule) => takeFromSchedule(schedule, options));
+}
+
+/**
+ * The pure core of `takeSteps`: what it takes from `schedule` and the new text.
+ *
+ * @throws {NoSuchStepError} if `settle` names no step.
+ */
+export function takeFromSchedule(schedule: Schedule, options: TakeOptions = {}): { text: string; result: TakeOutcome } {
   const { limit = Number.POSITIVE_INFINITY, running = new Set<number>(), only, settle } = options;
-  return updateScheduleFile(planspacePaths(planspace).schedule, (schedule) => {
-    const selected = (step: Step): boolean => only === undefined || only.has(step.number);
-    let settled: Step | undefined;
-    if (settle !== undefined) settled = pickStep(schedule, settle.number, 'run', settle.status);
-    // Steps outside the selection count as done for the plan, and are never written.
-    const steps = schedule.steps.map((step) => {
-      if (step === settled) return withStatus(step, settle?.status ?? 'done');
-      return selected(step) ? step : withStatus(step, 'done');
-    });
-    const plan = planSteps(steps);
-    const resumed = plan.steps.filter((step) => step.status === 'run' && selected(step) && !running.has(step.number));
-    const ready = plan.ready.filter((step) => !running.has(step.number));
-    const started = ready.slice(0, Math.max(0, limit - resumed.length));
-    const text = setStepStatuses(schedule.text, [
-      ...(settled === undefined || settle === undefined ? [] : [{ step: settled, status: settle.status }]),
-      ...plan.skips.map(({ step }) => ({ step, status: 'skip' as const })),
-      ...started.map((step) => ({ step, status: 'run' as const })),
-    ]);
-    const after = plan.steps.map((step) => (started.includes(step) ? withStatus(step, 'run') : step));
-    const remaining = after.filter((step) => step.status !== 'done' && step.status !== 'skip');
-    let state: TakeOutcome['state'] = 'open';
-    let stuck: Step | undefined;
-    if (remaining.length === 0) state = 'complete';
-    else if (!remaining.some((step) => step.status === 'run')) {
-      state = 'blocked';
-      stuck = remaining.find((step) => step.status === 'fail') ?? remaining[0];
-    }
-    const result: TakeOutcome = {
-      started: started.map((step) => withStatus(step, 'run')),
-      held: ready.length - started.length,
-      resumed,
-      skipped: plan.skips,
-      state,
-      ...(stuck && { stuck }),
-    };
-    return { text, result };
+  const selected = (step: Step): boolean => only === undefined || only.has(step.number);
+  let settled: Step | undefined;
+  if (settle !== undefined) settled = pickStep(schedule, settle.number, 'run', settle.status);
+  // Steps outside the selection count as done for the plan, and are never written.
+  const steps = schedule.steps.map((step) => {
+    if (step === settled) return withStatus(step, settle?.status ?? 'done');
+    return selected(step) ? step : withStatus(step, 'done');
   });
+  const plan = planSteps(steps);
+  const resumed = plan.steps.filter((step) => step.status === 'run' && selected(step) && !running.has(step.number));
+  // A step reset to [wait] while its old task still lives is taken once that task has ended.
+  const ready = plan.ready.filter((step) => !running.has(step.number));
+  const started = ready.slice(0, Math.max(0, limit - resumed.length));
+  const text = setStepStatuses(schedule.text, [
+    ...(settled === undefined || settle === undefined ? [] : [{ step: settled, status: settle.status }]),
+    ...plan.skips.map(({ step }) => ({ step, status: 'skip' as const })),
+    ...started.map((step) => ({ step, status: 'run' as const })),
+  ]);
+  const after = plan.steps.map((step) => (started.includes(step) ? withStatus(step, 'run') : step));
+  const remaining = after.filter((step) => step.status !== 'done' && step.status !== 'skip');
+  let state: TakeOutcome['state'] = 'open';
+  let stuck: Step | undefined;
+  if (remaining.length === 0) state = 'complete';
+  else if (!remaining.some((step) => step.status === 'run')) {
+    state = 'blocked';
+    stuck = remaining.find((step) => step.status === 'fail') ?? remaining[0];
+  }
+  const result: TakeOutcome = {
+    started: started.map((step) => withStatus(step, 'run')),
+    held: ready.length - started.length,
+    resumed,
+    skipped: plan.skips,
+    state,
+    ...(stuck && { stuck }),
+  };
+  return { text, result };
 }
 
 /** The statuses `markStep` sets. */
@@ -176,7 +184,7 @@ export interface StepChange {
 }
 
 /** The verb phrase for error messages: `mark done`, `mark fail`, `skip`, `retry`. */
-function verbPhrase(status: StepStatus): string {
+export function verbPhrase(status: StepStatus): string {
   if (status === 'skip') return 'skip';
   if (status === 'wait') return 'retry';
   return `mark ${status}`;

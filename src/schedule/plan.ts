@@ -33,15 +33,17 @@ export type NextDecision =
   | { readonly kind: 'complete'; readonly skips: readonly PlannedSkip[] }
   | { readonly kind: 'blocked'; readonly step: Step; readonly skips: readonly PlannedSkip[] };
 
-type Readiness = 'ready' | 'pending' | 'blocked' | { readonly skip: string };
+/** How a `[wait]` step stands: ready to start, waiting on a need, blocked by a failure, or to skip. */
+export type Readiness = 'ready' | 'pending' | 'blocked' | { readonly skip: string };
 
-type Outcome = 'success' | 'failure' | 'pending';
+/** A step's outcome as its dependents see it (see `outcomes`). */
+export type Outcome = 'success' | 'failure' | 'pending';
 
 /**
  * The steps' needs as positions in the step list rather than numbers. Indexed loops over
  * arrays keep the planner cheap on 10,000-step schedules, where it runs on every `next`.
  */
-function needPositions(steps: readonly Step[]): (readonly number[])[] {
+export function needPositions(steps: readonly Step[]): (readonly number[])[] {
   const position = new Map<number, number>();
   for (let i = 0; i < steps.length; i += 1) position.set(steps[i]?.number ?? 0, i);
   const needs: (readonly number[])[] = [];
@@ -58,22 +60,12 @@ function needPositions(steps: readonly Step[]): (readonly number[])[] {
  * sequential schedule a `[fail]` or `[wait]` step holds back every later step, even past a
  * step marked done by hand, exactly as DESIGN.md §3 words it.
  */
-function outcomes(steps: readonly Step[], needs: readonly (readonly number[])[]): Outcome[] {
+export function outcomes(steps: readonly Step[], needs: readonly (readonly number[])[]): Outcome[] {
   const result: Outcome[] = [];
   const outcome = (i: number): Outcome => {
     const known = result[i];
     if (known) return known;
-    const step = steps[i];
-    let value: Outcome = 'pending';
-    if (step?.status === 'fail') value = 'failure';
-    else if (step?.status === 'done' || step?.status === 'skip') {
-      // Under `when: success` a settled step passes on the worst outcome of its needs.
-      if ((step.attributes.when ?? 'success') !== 'success') value = 'success';
-      else {
-        const inherited = (needs[i] ?? []).map(outcome);
-        value = inherited.includes('failure') ? 'failure' : inherited.includes('pending') ? 'pending' : 'success';
-      }
-    }
+    const value = stepOutcome(steps[i], needs[i] ?? [], outcome);
     result[i] = value;
     return value;
   };
@@ -82,8 +74,25 @@ function outcomes(steps: readonly Step[], needs: readonly (readonly number[])[])
   return result;
 }
 
+/**
+ * The outcome of one step (see `outcomes`), given its needs' positions and a way to get the
+ * outcome at a position (asked only for a step settled under `when: success`).
+ */
+export function stepOutcome(
+  step: Step | undefined,
+  needs: readonly number[],
+  outcomeAt: (position: number) => Outcome,
+): Outcome {
+  if (step?.status === 'fail') return 'failure';
+  if (step?.status !== 'done' && step?.status !== 'skip') return 'pending';
+  // Under `when: success` a settled step passes on the worst outcome of its needs.
+  if ((step.attributes.when ?? 'success') !== 'success') return 'success';
+  const inherited = needs.map(outcomeAt);
+  return inherited.includes('failure') ? 'failure' : inherited.includes('pending') ? 'pending' : 'success';
+}
+
 /** How the `[wait]` step at position `i` stands, given the outcomes of all steps. */
-function readiness(
+export function readiness(
   steps: readonly Step[],
   i: number,
   needs: readonly (readonly number[])[],

@@ -1,0 +1,96 @@
+/**
+ * The `workflow` and `mailbox` programs as commander builds them: `--help`, `--version`,
+ * usage errors, and every verb `fast-argv.ts` leaves to it. Loaded on demand by `main.ts`.
+ */
+import { Command, CommanderError, type OutputConfiguration } from 'commander';
+import { PACKAGE_VERSION } from '../package-root.js';
+import { checkCommand } from './check.js';
+import { toCommand } from './command.js';
+import { EXIT } from './exit-codes.js';
+import { initCommand } from './init.js';
+import { mailboxCommands } from './mailbox.js';
+import type { CliStreams, ProgramName } from './main.js';
+import { markCommand, retryCommand } from './mark.js';
+import { nextCommand } from './next.js';
+import { parseCommand } from './parse.js';
+import { reportCommand } from './report.js';
+import { abortCommand, answerCommand, questionsCommand, runCommand } from './run.js';
+import { statusCommand } from './status.js';
+import type { VerbIO } from './verb.js';
+
+/** Each program's verbs by name; a factory builds the verb's command only when it is needed. */
+function verbFactories(name: ProgramName, io: VerbIO, output: OutputConfiguration): Map<string, () => Command> {
+  const mailboxVerbs = (): Command[] => mailboxCommands(io).map(toCommand);
+  if (name === 'mailbox') return new Map(mailboxVerbs().map((verb) => [verb.name(), () => verb]));
+  return new Map<string, () => Command>([
+    ['next', () => toCommand(nextCommand(io))],
+    ['parse', () => toCommand(parseCommand(io))],
+    ['done', () => toCommand(markCommand(io, 'done'))],
+    ['fail', () => toCommand(markCommand(io, 'fail'))],
+    ['skip', () => toCommand(markCommand(io, 'skip'))],
+    ['retry', () => toCommand(retryCommand(io))],
+    ['status', () => toCommand(statusCommand(io))],
+    ['check', () => toCommand(checkCommand(io))],
+    ['run', () => toCommand(runCommand(io))],
+    ['answer', () => toCommand(answerCommand(io))],
+    ['questions', () => toCommand(questionsCommand(io))],
+    ['report', () => toCommand(reportCommand(io))],
+    ['abort', () => toCommand(abortCommand(io))],
+    ['init', () => toCommand(initCommand(io))],
+    [
+      'mailbox',
+      () => {
+        const group = new Command('mailbox').description('the mailbox verbs, as the `mailbox` command has them');
+        for (const verb of mailboxVerbs()) group.addCommand(verb.exitOverride().configureOutput(output));
+        return group;
+      },
+    ],
+  ]);
+}
+
+/**
+ * Builds the `workflow` or `mailbox` program. With `verb` naming one of its verbs, only that
+ * verb is built: a verb call is mostly start-up, and building all of them costs several ms.
+ */
+function buildProgram(name: ProgramName, io: VerbIO, streams: CliStreams, verb?: string): Command {
+  const output: OutputConfiguration = { writeOut: streams.stdout, writeErr: streams.stderr };
+  const program = new Command(name)
+    .version(PACKAGE_VERSION)
+    .exitOverride()
+    .configureOutput(output)
+    .showHelpAfterError('(run with --help for usage)')
+    .description(
+      name === 'mailbox'
+        ? 'planspace mailboxes: messages between agents, the engine and humans'
+        : 'planspace: a file-based workflow engine for teams of AI coding agents',
+    );
+  const factories = verbFactories(name, io, output);
+  const only = verb === undefined ? undefined : factories.get(verb);
+  for (const make of only ? [only] : factories.values()) {
+    program.addCommand(make().exitOverride().configureOutput(output));
+  }
+  return program;
+}
+
+/**
+ * Runs `argv` through commander.
+ *
+ * @returns the exit code of help, version and usage errors (0 or 2), or undefined once the
+ *   verb has run (its output emitted through `io`).
+ * @throws whatever the verb throws.
+ */
+export async function runProgram(
+  name: ProgramName,
+  io: VerbIO,
+  streams: CliStreams,
+  argv: readonly string[],
+): Promise<number | undefined> {
+  try {
+    await buildProgram(name, io, streams, argv[0]).parseAsync([...argv], { from: 'user' });
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    const shown = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+    return shown ? EXIT.ok : EXIT.usage;
+  }
+}

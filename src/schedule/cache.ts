@@ -1,0 +1,128 @@
+/**
+ * The engine's copy of its schedule: parsed once, re-read only when someone else changed the
+ * file, so that settling a step and taking the next costs the same on 10 steps or 10,000.
+ */
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { BigIntStats } from 'node:fs';
+import { isErrno, ScheduleNotFoundError } from '../errors.js';
+import { namePath } from '../fs/io-error.js';
+import { withFileLock } from '../fs/lock.js';
+import { readScheduleFile } from './file.js';
+import { LivePlan, type LiveTakeOptions } from './live-plan.js';
+import type { TakeOutcome } from './operations.js';
+
+/**
+ * Which version of a file a stat describes. Every writer that follows DESIGN.md replaces the
+ * file by a rename, which gives it a new inode; an editor writing in place changes the mtime
+ * (ns) or the size.
+ */
+function versionOf(stats: BigIntStats): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}`;
+}
+
+/** Counts this process's temporary files; with the pid, their names never collide. */
+let temporaries = 0;
+
+/**
+ * The schedule file of a run, with its plan kept between takes (see `LivePlan`). Each `take`
+ * holds the schedule lock (as every writer of DESIGN.md §3 does), checks with one `stat` that
+ * the file is still the version this cache last read or wrote, re-reads and re-parses it only
+ * if not (a `workflow done|retry|skip` from a shell, a step added by hand), and writes the
+ * new version atomically. Changes made by the engine through other functions
+ * (`markStep`, `retryStep`) are seen the same way: they are someone else's writes.
+ */
+export class ScheduleCache {
+  readonly #path: string;
+  readonly #only: ReadonlySet<number> | undefined;
+  #plan: LivePlan | undefined;
+  /** The version of the file `#plan` holds (see `versionOf`). */
+  #version = '';
+  /** The file's permission bits, kept by each write. */
+  #mode = 0o666;
+
+  /**
+   * @param path - the schedule file, usually `<planspace>/schedule.md`.
+   * @param only - the steps that may start; the others count as `[done]` (see `TakeOptions.only`).
+   */
+  constructor(path: string, only?: ReadonlySet<number>) {
+    this.#path = path;
+    this.#only = only;
+  }
+
+  /**
+   * `takeSteps` on the schedule file: settles `settle`, takes the ready steps up to `limit`,
+   * and writes the result, in one locked write.
+   *
+   * @throws {ScheduleNotFoundError} / {ScheduleSyntaxError} / {LockError} / {NoSuchStepError}
+   *   as `takeSteps`, with nothing written; an `fs` error of the write (naming the file), with
+   *   the file unchanged. After any error the next take reads the file again.
+   */
+  async take(options: LiveTakeOptions = {}): Promise<TakeOutcome> {
+    // As `updateScheduleFile`: a missing planspace is not worth a lock folder.
+    await this.#stat();
+    return withFileLock(this.#path, async (assertHeld) => {
+      try {
+        const plan = await this.#current();
+        const outcome = plan.take(options);
+        if (plan.changed) {
+          assertHeld();
+          this.#version = await this.#write(plan.bytes);
+          plan.written();
+        }
+        return outcome;
+      } catch (error) {
+        this.#plan = undefined;
+        throw error;
+      }
+    });
+  }
+
+  async #stat(): Promise<BigIntStats> {
+    try {
+      return await stat(this.#path, { bigint: true });
+    } catch (error) {
+      if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) {
+        throw new ScheduleNotFoundError(this.#path, { cause: error });
+      }
+      throw namePath(error, this.#path);
+    }
+  }
+
+  /** The plan of the file as it is now: the cached one, or a new one from the file. */
+  async #current(): Promise<LivePlan> {
+    // Taken before the read: a change in between makes the next take read again, never miss it.
+    const stats = await this.#stat();
+    const version = versionOf(stats);
+    if (this.#plan !== undefined && version === this.#version) return this.#plan;
+    this.#plan = new LivePlan(await readScheduleFile(this.#path), this.#only);
+    this.#version = version;
+    this.#mode = Number(stats.mode & 0o7777n);
+    return this.#plan;
+  }
+
+  /**
+   * Replaces the file atomically (temporary file in the same folder, then rename), as
+   * `writeFileAtomic` does, and returns the version written: the temporary file's own, taken
+   * before the rename, so that no other write can slip in between.
+   */
+  async #write(bytes: Uint8Array): Promise<string> {
+    temporaries += 1;
+    const temporary = join(dirname(this.#path), `.${basename(this.#path)}.${process.pid}.c${temporaries}.tmp`);
+    try {
+      const handle = await open(temporary, 'wx', this.#mode);
+      let version: string;
+      try {
+        await handle.writeFile(bytes);
+        version = versionOf(await handle.stat({ bigint: true }));
+      } finally {
+        await handle.close();
+      }
+      await rename(temporary, this.#path);
+      return version;
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw namePath(error, this.#path);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * `ScheduleCache`, the engine's copy of its schedule: it writes what `takeSteps` would, and it
+ * sees every change anyone else makes to the file between two takes (shell verbs in other
+ * processes, a step added by hand, an edit in place), with real files and real processes.
+ */
+import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ScheduleCache } from '../../src/schedule/cache.js';
+import { ScheduleNotFoundError } from '../../src/errors.js';
+import { makePlanspace, runWorkflow } from '../helpers.js';
+
+const SCHEDULE = [
+  '# Schedule: cache',
+  '',
+  '[wait] 1. a | m -- one',
+  '[wait] 2. b | m -- two',
+  '[wait] 3. c | m -- three',
+  '',
+];
+
+async function setup(): Promise<{
+  planspace: string;
+  path: string;
+  cache: ScheduleCache;
+  read: () => Promise<string>;
+}> {
+  const planspace = await makePlanspace(SCHEDULE.join('\n'));
+  const path = join(planspace, 'schedule.md');
+  return { planspace, path, cache: new ScheduleCache(path), read: () => readFile(path, 'utf8') };
+}
+
+const numbers = (steps: readonly { number: number }[]): number[] => steps.map((step) => step.number);
+
+describe('ScheduleCache', () => {
+  it('settles and takes in one write, leaving no temporary file', async () => {
+    const { planspace, cache, read } = await setup();
+    expect(numbers((await cache.take({ limit: 1 })).started)).toEqual([1]);
+    expect(await read()).toContain('[run] 1. a');
+    const outcome = await cache.take({ limit: 1, settle: { number: 1, status: 'done' } });
+    expect(numbers(outcome.started)).toEqual([2]);
+    expect(await read()).toBe(SCHEDULE.join('\n').replace('[wait] 1.', '[done] 1.').replace('[wait] 2.', '[run] 2.'));
+    expect((await readdir(planspace)).sort()).toEqual(['schedule.md']);
+  });
+
+  it('sees `workflow skip` and `workflow fail` run from a shell between two takes', async () => {
+    const { planspace, cache, read } = await setup();
+    await cache.take({ limit: 1 });
+    expect((await runWorkflow(['skip', planspace, '2'])).code).toBe(0);
+    const outcome = await cache.take({ limit: 1, settle: { number: 1, status: 'done' } });
+    expect(numbers(outcome.started)).toEqual([3]);
+    expect((await runWorkflow(['fail', planspace, '3'])).code).toBe(0);
+    const blocked = await cache.take({ limit: 1 });
+    expect(blocked.state).toBe('blocked');
+    expect(blocked.stuck?.number).toBe(3);
+    expect(await read()).toContain('[done] 1. a | m -- one\n[skip] 2. b | m -- two\n[fail] 3. c');
+  });
+
+  it('sees a step added by hand mid-run, and keeps it when it writes', async () => {
+    const { path, cache, read } = await setup();
+    await cache.take({ limit: 1 });
+    await writeFile(path, `${await read()}[wait] 4. d | m -- added mid-run\n`);
+    await cache.take({ limit: 1, settle: { number: 1, status: 'done' } });
+    await cache.take({ limit: 1, settle: { number: 2, status: 'done' } });
+    const outcome = await cache.take({ limit: 1, settle: { number: 3, status: 'done' } });
+    expect(numbers(outcome.started)).toEqual([4]);
+    expect(await read()).toContain('[run] 4. d | m -- added mid-run\n');
+  });
+
+  it('sees an edit in place that keeps the size and the inode', async () => {
+    const { path, cache, read } = await setup();
+    await cache.take({ limit: 1 });
+    const before = await stat(path);
+    // Same length, same inode: only the content and the mtime change.
+    await writeFile(path, (await read()).replace('[wait] 2.', '[skip] 2.'), { flag: 'r+' });
+    await utimes(path, before.atime, new Date(before.mtimeMs + 1000));
+    expect((await stat(path)).ino).toBe(before.ino);
+    const outcome = await cache.take({ limit: 1, settle: { number: 1, status: 'done' } });
+    expect(numbers(outcome.started)).toEqual([3]);
+    expect(await read()).toContain('[skip] 2. b');
+  });
+
+  it('keeps the file mode, and refuses a missing schedule without making a lock', async () => {
+    const { planspace, path, cache } = await setup();
+    const { chmod } = await import('node:fs/promises');
+    await chmod(path, 0o640);
+    await cache.take({ limit: 1 });
+    expect((await stat(path)).mode & 0o777).toBe(0o640);
+    const missing = new ScheduleCache(join(planspace, 'nothing', 'schedule.md'));
+    await expect(missing.take()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+    expect((await readdir(planspace)).sort()).toEqual(['schedule.md']);
+  });
+});
