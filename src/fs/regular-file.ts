@@ -39,7 +39,7 @@ function kindOf(stats: Stats): string {
  * @throws {NotRegularFileError} unless `stats` describes a regular file.
  */
 export function assertRegular(path: string, stats: Stats): void {
-  assertRegular(path, stats);
+  if (!stats.isFile()) throw new NotRegularFileError(path, kindOf(stats));
 }
 
 /**

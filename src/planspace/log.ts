@@ -52,4 +52,3 @@ export function logEvent(paths: PlanspacePaths, event: RunEvent, message: string
     resolve(logged);
   });
 }
-
