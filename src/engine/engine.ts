@@ -87,8 +87,6 @@ export type EngineOutcome =
 export async function runEngine(options: EngineOptions): Promise<EngineOutcome> {
   const paths = absolutePlanspacePaths(options.planspace);
   const sources = absoluteSources(options);
-  // Agents are started with execa, which takes a while to load: load it during preflight.
-  const loading = import('execa').catch(() => undefined);
   const schedule = await readSchedule(paths.root);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
@@ -99,7 +97,6 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   // Read (and so check) the question records now: a bad one found after the start would leave
   // a log, a mailbox and artifacts behind a run that never ran.
   await listQuestions(paths);
-  await loading;
   const runBase = `r${Date.now().toString(36)}`;
   let orphans: number[] = [];
   const { release, previous } = await takeHold(paths, runBase, (dead) => {
