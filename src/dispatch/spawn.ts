@@ -6,7 +6,9 @@
  * standard input is the prompt file and its standard output and error go straight to the
  * output file: no pipe that a grandchild could hold open or that an agent not reading its
  * prompt could leave full, and no stream to pump per agent. The group is cleaned up when the
- * agent exits.
+ * agent exits. Given an `AgentTree` (`trees.ts`), the agent also runs in its own cgroup or
+ * carries an environment marker, and stopping it kills every process it started, also those
+ * that left its process group (`setsid`, a double fork).
  *
  * Started with `child_process.spawn`, not execa: with every descriptor a file, execa adds
  * nothing we use, and its ~40 ms of loading and ~1.5 ms per start were a third of what 64
@@ -15,6 +17,8 @@
 import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import type { AgentCommand } from './command.js';
+import type { AgentTree } from './trees.js';
+import { commandExists } from './which.js';
 
 /** How an agent process ended. */
 export interface AgentExit {
@@ -46,6 +50,11 @@ export interface StartOptions {
   readonly signal?: AbortSignal;
   /** Time between SIGTERM and SIGKILL when stopping, in ms. Default 2000. */
   readonly killGraceMs?: number;
+  /**
+   * Where the agent's processes are tracked; closed (every process left killed) when the agent
+   * exits. Default: none, only the agent's process group is signalled.
+   */
+  readonly tree?: AgentTree;
 }
 
 /** A started agent: its pid, how it ends, and how to stop it. */
@@ -74,6 +83,11 @@ function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
  *   opened; a command that cannot be started resolves `exit` with `failedToStart` instead.
  */
 export async function startAgent(command: AgentCommand, options: StartOptions): Promise<RunningAgent> {
+  const tree = options.tree;
+  const { file, args } = tree ? tree.wrap(command.file, command.args) : { file: command.file, args: [...command.args] };
+  // A wrapper always starts: a missing agent command must be caught before, and is then
+  // started as it is, for the 'error' that says so (its marker still tracks it if it starts).
+  const missing = file !== command.file && !(await commandExists(command.file, command.env.PATH, options.cwd));
   const input = command.inputFile === undefined ? undefined : await open(command.inputFile, 'r');
   let output;
   try {
@@ -83,9 +97,9 @@ export async function startAgent(command: AgentCommand, options: StartOptions): 
     throw error;
   }
   const started = performance.now();
-  const child = spawn(command.file, [...command.args], {
+  const child = spawn(missing ? command.file : file, missing ? [] : args, {
     cwd: options.cwd,
-    env: command.env,
+    env: tree ? { ...command.env, ...tree.env } : command.env,
     detached: true,
     stdio: [input === undefined ? 'ignore' : input.fd, output.fd, output.fd],
   });
@@ -101,14 +115,21 @@ export async function startAgent(command: AgentCommand, options: StartOptions): 
   // The child has its own copy of the descriptor from the moment it was spawned.
   await input?.close();
   const pid = child.pid;
+  if (pid !== undefined) tree?.started(pid);
   const state = { timedOut: false, stopped: false };
   const grace = options.killGraceMs ?? 2000;
   let killTimer: NodeJS.Timeout | undefined;
 
+  const signalTree = (signal: 'SIGTERM' | 'SIGKILL'): boolean => {
+    if (tree) {
+      tree.signal(signal);
+      return true;
+    }
+    return pid !== undefined && signalGroup(pid, signal);
+  };
   const killTree = (): void => {
-    if (pid === undefined) return;
-    if (!signalGroup(pid, 'SIGTERM')) return;
-    killTimer ??= setTimeout(() => signalGroup(pid, 'SIGKILL'), grace);
+    if (!signalTree('SIGTERM')) return;
+    killTimer ??= setTimeout(() => signalTree('SIGKILL'), grace);
   };
   const timeout =
     options.timeoutMs === undefined
@@ -127,10 +148,14 @@ export async function startAgent(command: AgentCommand, options: StartOptions): 
   const exit = ended.then(async (result): Promise<AgentExit> => {
     clearTimeout(timeout);
     options.signal?.removeEventListener('abort', onAbort);
-    // Whatever the agent left running in its group goes with it.
-    if (pid !== undefined) signalGroup(pid, 'SIGKILL');
     clearTimeout(killTimer);
-    await output.close();
+    try {
+      // Whatever the agent left running goes with it.
+      if (tree) await tree.close();
+      else if (pid !== undefined) signalGroup(pid, 'SIGKILL');
+    } finally {
+      await output.close();
+    }
     return {
       exitCode: result.exitCode ?? undefined,
       signal: result.signal ?? undefined,

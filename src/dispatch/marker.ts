@@ -1,0 +1,75 @@
+/**
+ * The environment marker: where the engine may not create cgroups, it finds an agent's
+ * descendants by a variable every one of them inherits, `PLANSPACE_AGENT`, whatever process
+ * group or session they moved to. Its value is a blank-separated list of tokens, one per
+ * engine an agent runs under (an agent may itself run `workflow run`): `<engine pid>.<run id>`.
+ *
+ * Linux only (it reads `/proc/<pid>/environ`); elsewhere it finds nothing. A process that
+ * clears its environment escapes it: cgroups have no such gap.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** The variable naming the engine runs an agent process belongs to. */
+export const AGENT_MARKER = 'PLANSPACE_AGENT';
+
+/** `base`'s marker tokens (an outer engine's) followed by `token`: the value of `PLANSPACE_AGENT`. */
+export function markerValue(token: string, base: string | undefined): string {
+  const tokens = (base ?? '').split(' ').filter((each) => each !== '' && each !== token);
+  return [...tokens, token].join(' ');
+}
+
+/** The marker tokens in a process's environment; undefined if it is gone or not ours to read. */
+function markerTokens(pid: string): string[] | undefined {
+  let environ: string;
+  try {
+    environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+  } catch (error) {
+    // Gone meanwhile, or another user's (whose processes we could not signal anyway).
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'ESRCH' || code === 'EPERM') return undefined;
+    throw error;
+  }
+  const prefix = `${AGENT_MARKER}=`;
+  let start: number;
+  if (environ.startsWith(prefix)) start = prefix.length;
+  else {
+    const at = environ.indexOf(`\0${prefix}`);
+    if (at === -1) return undefined;
+    start = at + 1 + prefix.length;
+  }
+  const end = environ.indexOf('\0', start);
+  return environ.slice(start, end === -1 ? undefined : end).split(' ');
+}
+
+/**
+ * Sends `signal` to every process other than this one whose marker holds a token for which
+ * `matches` is true. Each process's environment is read right before it is signalled, so a pid
+ * reused by an unrelated process since an earlier look is left alone. For SIGKILL the sweep is
+ * repeated until it finds nothing (up to 10 rounds): a process forked during one round is
+ * found by the next.
+ *
+ * @returns the pids signalled.
+ */
+export function signalMarked(matches: (token: string) => boolean, signal: NodeJS.Signals): number[] {
+  if (process.platform !== 'linux') return [];
+  const signalled: number[] = [];
+  const rounds = signal === 'SIGKILL' ? 10 : 1;
+  for (let round = 0; round < rounds; round += 1) {
+    let found = 0;
+    for (const entry of readdirSync('/proc')) {
+      const pid = Number(entry);
+      if (!Number.isSafeInteger(pid) || pid === process.pid) continue;
+      if (!markerTokens(entry)?.some(matches)) continue;
+      try {
+        process.kill(pid, signal);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ESRCH') continue;
+        throw error;
+      }
+      found += 1;
+      signalled.push(pid);
+    }
+    if (found === 0) break;
+  }
+  return signalled;
+}
