@@ -27,6 +27,7 @@ import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { killOrphanAgents } from '../dispatch/orphans.js';
+import { openProcessTrees, type ProcessTrees } from '../dispatch/trees.js';
 import { UsageError } from '../errors.js';
 import { AGENT_COMMANDS } from '../dispatch/shims.js';
 import { openInbox, type Inbox } from '../mailbox/receive.js';
@@ -65,6 +66,17 @@ export interface EngineOptions extends Sources, EngineTimings {
   readonly only?: readonly number[];
   /** Run only this step and the steps after it in the file (with `only`: both must hold). Default: every step. */
   readonly from?: number;
+  /**
+   * Track agents' processes with cgroup v2 where this process may create cgroups (default
+   * true); false: with the environment marker only (see `dispatch/trees.ts`).
+   */
+  readonly cgroups?: boolean;
+  /**
+   * Aborted when the process must end now (a second Ctrl-C): in the abort event itself, every
+   * process of every agent is SIGKILLed and the hold (`engine.json`) removed, synchronously; the
+   * caller ends the process right after. `[run]` steps stay `[run]`, for the next run to resume.
+   */
+  readonly forceSignal?: AbortSignal;
 }
 
 /** How a run ended. */
@@ -99,7 +111,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   await listQuestions(paths);
   const runBase = `r${Date.now().toString(36)}`;
   let orphans: number[] = [];
-  const { release, previous } = await takeHold(paths, runBase, (dead) => {
+  const { release, releaseNow, previous } = await takeHold(paths, runBase, (dead) => {
     // A dead engine's agents run on in their own process groups: stop them before they report,
     // and before the hold names this run: killed right after, this run would leave them to nobody.
     orphans = killOrphanAgents(paths.root, dead.runId);
@@ -113,11 +125,23 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
       );
     }
     await mkdir(paths.artifacts, { recursive: true });
-    const inbox = await openInbox(paths.root, ENGINE_MAILBOX);
+    const trees = await openProcessTrees({ runId: runBase, cgroups: options.cgroups });
+    const onForce = (): void => {
+      trees.killAllNow();
+      releaseNow();
+    };
+    options.forceSignal?.addEventListener('abort', onForce, { once: true });
     try {
-      return await new Engine(paths, sources, resolved, runBase, inbox, options, concurrency, only).run();
+      const inbox = await openInbox(paths.root, ENGINE_MAILBOX);
+      try {
+        const engine = new Engine(paths, sources, resolved, runBase, inbox, options, concurrency, only, trees);
+        return await engine.run();
+      } finally {
+        await inbox.close();
+      }
     } finally {
-      await inbox.close();
+      options.forceSignal?.removeEventListener('abort', onForce);
+      await trees.close();
     }
   } finally {
     await release();
@@ -130,6 +154,7 @@ class Engine implements EngineContext {
   readonly resolved: Resolved;
   readonly runBase: string;
   readonly commands = AGENT_COMMANDS;
+  readonly trees: ProcessTrees;
   readonly timings: EngineTimings;
   readonly mailbox: EngineMailbox;
   readonly fixed = new Set<number>();
@@ -166,8 +191,10 @@ class Engine implements EngineContext {
     options: EngineOptions,
     concurrency: number,
     only: ReadonlySet<number> | undefined,
+    trees: ProcessTrees,
   ) {
     this.paths = paths;
+    this.trees = trees;
     this.sources = sources;
     this.resolved = resolved;
     this.runBase = runBase;
@@ -250,7 +277,10 @@ class Engine implements EngineContext {
   }
 
   async run(): Promise<EngineOutcome> {
-    await this.log({ event: 'started', runId: this.runBase, pid: process.pid }, `engine started (run ${this.runBase})`);
+    await this.log(
+      { event: 'started', runId: this.runBase, pid: process.pid, tracking: this.trees.mode },
+      `engine started (run ${this.runBase}; agents tracked by ${this.trees.mode === 'cgroup' ? 'cgroup' : 'environment marker'})`,
+    );
     for (const question of await cancelStaleQuestions(this.paths, this.runBase, 'asked during an earlier run')) {
       await this.log(
         { event: 'question-cancelled', question: question.id },
