@@ -11,16 +11,8 @@
  * - `<cgroup>/cgroup.kill` (Linux 5.14+): writing `1` SIGKILLs every process of the subtree;
  * - `<cgroup>/cgroup.events`: `populated 0` once no process is left in the subtree.
  */
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmdirSync,
-  writeFileSync,
-} from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -79,14 +71,16 @@ function unescapeMount(text: string): string {
 }
 
 /**
- * Creates the cgroup `folder` (its parent must exist).
+ * Creates the cgroup `folder` (its parent must exist). Asynchronous: the kernel takes a
+ * millisecond or two to set a cgroup up, which 64 agents starting at once would otherwise
+ * spend on the engine's one thread.
  *
  * @returns false if the hierarchy refuses it (read-only, not ours).
  * @throws other `fs` errors, and EEXIST.
  */
-export function createCgroup(folder: string): boolean {
+export async function createCgroup(folder: string): Promise<boolean> {
   try {
-    mkdirSync(folder, { mode: 0o755 });
+    await mkdir(folder, { mode: 0o755 });
     return true;
   } catch (error) {
     if (UNAVAILABLE.has(errnoOf(error) ?? '')) return false;
@@ -173,8 +167,22 @@ function isPopulated(folder: string): boolean {
   }
 }
 
-/** Removes `folder` and the cgroups below it, deepest first; false while one still has a process. */
-function removeFolders(folder: string): boolean {
+/** Removes `folder` and the cgroups below it, deepest first, off this thread (see `createCgroup`). */
+async function removeFolders(folder: string): Promise<boolean> {
+  for (const each of [...descendants(folder), folder]) {
+    try {
+      await rmdir(each);
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') continue;
+      if (errnoOf(error) === 'EBUSY') return false;
+      throw error;
+    }
+  }
+  return true;
+}
+
+/** `removeFolders` without yielding. */
+function removeFoldersNow(folder: string): boolean {
   for (const each of [...descendants(folder), folder]) {
     try {
       rmdirSync(each);
@@ -218,5 +226,5 @@ export function removeCgroupNow(folder: string, waitMs = 500): boolean {
     if (Date.now() > deadline) return false;
     Atomics.wait(pause, 0, 0, 5);
   }
-  return removeFolders(folder);
+  return removeFoldersNow(folder);
 }

@@ -42,7 +42,7 @@ export interface AgentTree {
 export interface ProcessTrees {
   readonly mode: TrackingMode;
   /** A tree for one agent; `name` (the dispatch's run id) must be unique in the run. */
-  open(name: string): AgentTree;
+  open(name: string): Promise<AgentTree>;
   /**
    * SIGKILLs every process of every tree of the run without yielding, for a process that is
    * about to end (a second Ctrl-C); blocks up to half a second for a cgroup to empty.
@@ -99,17 +99,17 @@ export async function openProcessTrees(options: TreesOptions): Promise<ProcessTr
   if (parent !== undefined && existsSync('/bin/sh')) {
     await removeDeadRuns(parent);
     const candidate = join(parent, `${FOLDER_PREFIX}${process.pid}-${options.runId}`);
-    if (createCgroup(candidate)) folder = candidate;
+    if (await createCgroup(candidate)) folder = candidate;
   }
   const base = (options.env ?? process.env)[AGENT_MARKER];
   const leaders = new Set<number>();
   const sweeper = new Sweeper();
   const inRun = (token: string): boolean => token.startsWith(`${runToken}/`);
 
-  const open = (name: string): AgentTree => {
+  const open = async (name: string): Promise<AgentTree> => {
     const token = `${runToken}/${name}`;
     // Refused (unlikely: the run's folder is ours), the agent is tracked by its marker alone.
-    const own = folder !== undefined && createCgroup(join(folder, name)) ? join(folder, name) : undefined;
+    const own = folder !== undefined && (await createCgroup(join(folder, name))) ? join(folder, name) : undefined;
     let leader: number | undefined;
     return {
       env: { [AGENT_MARKER]: markerValue(token, base) },

@@ -3,18 +3,17 @@
  * always starts, so a missing agent command must be noticed before, to be reported as a command
  * that could not start rather than as the wrapper's exit code 127.
  */
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 
 /** The search path `execvp` uses when the environment has no PATH. */
 const DEFAULT_PATH = '/bin:/usr/bin';
 
-/** True if `path` is a regular file this process may execute. */
-async function isExecutable(path: string): Promise<boolean> {
+/** True if `path` is a regular file this process may execute. Synchronous: two quick system calls. */
+function isExecutable(path: string): boolean {
   try {
-    await access(path, constants.X_OK);
-    return (await stat(path)).isFile();
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR' || code === 'ELOOP') return false;
@@ -28,11 +27,11 @@ async function isExecutable(path: string): Promise<boolean> {
  *
  * @throws unexpected `fs` errors (ENOENT, EACCES and the like just mean "not this one").
  */
-export async function commandExists(file: string, path: string | undefined, cwd: string): Promise<boolean> {
+export function commandExists(file: string, path: string | undefined, cwd: string): boolean {
   if (file === '') return false;
   if (file.includes('/')) return isExecutable(isAbsolute(file) ? file : resolve(cwd, file));
   for (const dir of (path ?? DEFAULT_PATH).split(delimiter)) {
-    if (await isExecutable(join(dir === '' ? cwd : resolve(cwd, dir), file))) return true;
+    if (isExecutable(join(dir === '' ? cwd : resolve(cwd, dir), file))) return true;
   }
   return false;
 }

@@ -71,7 +71,7 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
     section,
     planspace: ctx.paths.root,
     codespace: ctx.sources.codespace,
-    state: await readText(ctx.paths.state),
+    state: await readState(ctx.paths.state),
     agent,
     runId,
     guidance: ctx.guidance.get(step.number),
@@ -94,12 +94,12 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   );
   ctx.mailbox.expect(runId, step.number);
   try {
-    const running = await startAgent(buildAgentCommand(model, { text: prompt, file: promptFile }, env), {
+    const running = startAgent(buildAgentCommand(model, { text: prompt, file: promptFile }, env), {
       cwd: ctx.sources.codespace,
       outputFile,
       timeoutMs: step.attributes.timeoutMs,
       killGraceMs: ctx.timings.killGraceMs,
-      tree: ctx.trees.open(runId),
+      tree: await ctx.trees.open(runId),
     });
     ctx.running(unit, runId, true);
     try {
@@ -121,6 +121,22 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   } finally {
     ctx.mailbox.stopExpecting(runId);
   }
+}
+
+/** Reads of `state.md` in flight, by path. */
+const stateReads = new Map<string, Promise<string>>();
+
+/**
+ * `state.md` for a prompt. Dispatches that start together (64 blocks) share one read: the
+ * state as of a few ms before a prompt is written is all any of them could promise.
+ */
+function readState(path: string): Promise<string> {
+  let read = stateReads.get(path);
+  if (read === undefined) {
+    read = readText(path).finally(() => stateReads.delete(path));
+    stateReads.set(path, read);
+  }
+  return read;
 }
 
 /** The skill section a ref names, read once per run; '' without a ref or a skills folder. */

@@ -66,11 +66,11 @@ export async function runExceptionHandler(
   );
   ctx.mailbox.expect(runId, step.number);
   try {
-    const running = await startAgent(buildAgentCommand(handlerModel, { text: prompt, file: promptFile }, env), {
+    const running = startAgent(buildAgentCommand(handlerModel, { text: prompt, file: promptFile }, env), {
       cwd: ctx.sources.codespace,
       outputFile: handlerOutput,
       killGraceMs: ctx.timings.killGraceMs,
-      tree: ctx.trees.open(runId),
+      tree: await ctx.trees.open(runId),
     });
     const { exit } = await waitForAgent(ctx, running, runId, handlerOutput, undefined);
     const verdict = parseVerdict(await readText(handlerOutput));

@@ -138,7 +138,7 @@ describe('startAgent (real processes)', () => {
       AGENT_EXIT: '3',
     };
     await writeFile(join(dir, 'prompt.md'), 'the prompt');
-    const agent = await startAgent(
+    const agent = startAgent(
       { file: join(FIXTURES, 'agent-echo.js'), args: ['one'], inputFile: join(dir, 'prompt.md'), env },
       { cwd: join(dir, 'code'), outputFile: output },
     );
@@ -157,7 +157,7 @@ describe('startAgent (real processes)', () => {
   it('kills the agent and its grandchild on timeout', async () => {
     const dir = await makeTree({});
     const pids = join(dir, 'pids.json');
-    const agent = await startAgent(
+    const agent = startAgent(
       {
         file: join(FIXTURES, 'agent-tree.js'),
         args: [pids],
@@ -182,7 +182,7 @@ describe('startAgent (real processes)', () => {
     const dir = await makeTree({});
     const pids = join(dir, 'pids.json');
     const controller = new AbortController();
-    const agent = await startAgent(
+    const agent = startAgent(
       {
         file: join(FIXTURES, 'agent-tree.js'),
         args: [pids],
@@ -202,7 +202,7 @@ describe('startAgent (real processes)', () => {
   it('reports a command that cannot start instead of throwing', async () => {
     const dir = await makeTree({});
     await writeFile(join(dir, 'x'), '');
-    const agent = await startAgent(
+    const agent = startAgent(
       { file: 'no-such-agent-command', args: [], inputFile: join(dir, 'x'), env: { PATH: process.env.PATH ?? '' } },
       { cwd: dir, outputFile: join(dir, 'out.md') },
     );

@@ -37,9 +37,9 @@ async function startEscaping(mode: TrackingMode, options: Partial<StartOptions> 
   const trees = await openProcessTrees({ runId: `rtest${String(Date.now())}`, cgroups: mode === 'cgroup' });
   expect(trees.mode).toBe(mode);
   onTestFinished(() => trees.close());
-  const running = await startAgent(
+  const running = startAgent(
     { file: AGENT_ESCAPE, args: [dir], inputFile: undefined, env: { PATH: process.env.PATH ?? '' } },
-    { cwd: dir, outputFile: join(dir, 'out.md'), killGraceMs: 300, tree: trees.open('r-1-1'), ...options },
+    { cwd: dir, outputFile: join(dir, 'out.md'), killGraceMs: 300, tree: await trees.open('r-1-1'), ...options },
   );
   return { dir, trees, running, pids: await escapedPids(dir) };
 }
@@ -52,7 +52,7 @@ function allGone(pids: Record<string, number>): boolean {
 describe('escaped descendants without a tree', () => {
   it('survive the agent: the process group alone does not reach them', async () => {
     const dir = await makeTree({});
-    const running = await startAgent(
+    const running = startAgent(
       { file: AGENT_ESCAPE, args: [dir], inputFile: undefined, env: { PATH: process.env.PATH ?? '' } },
       { cwd: dir, outputFile: join(dir, 'out.md'), killGraceMs: 300 },
     );
