@@ -88,6 +88,16 @@ export async function createCgroup(folder: string): Promise<boolean> {
   }
 }
 
+/**
+ * Moves the process `pid` (all its threads) into the cgroup `folder`; its children forked from
+ * then on are born there.
+ *
+ * @throws the `fs` error if the hierarchy refuses the move.
+ */
+export function moveInto(folder: string, pid: number): void {
+  writeFileSync(join(folder, 'cgroup.procs'), String(pid));
+}
+
 /** The child cgroup folders of `folder`, deepest first. */
 function descendants(folder: string): string[] {
   let entries;
@@ -130,11 +140,6 @@ function signalPid(pid: number, signal: NodeJS.Signals): boolean {
     if (errnoOf(error) === 'ESRCH') return false;
     throw error;
   }
-}
-
-/** Sends `signal` to every process of the cgroup `folder` and below. */
-export function signalCgroup(folder: string, signal: NodeJS.Signals): void {
-  for (const pid of cgroupPids(folder)) signalPid(pid, signal);
 }
 
 /**

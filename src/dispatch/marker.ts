@@ -19,7 +19,7 @@ export function markerValue(token: string, base: string | undefined): string {
 }
 
 /** The marker tokens in a process's environment; undefined if it is gone or not ours to read. */
-function markerTokens(pid: string): string[] | undefined {
+function markerTokens(pid: number): string[] | undefined {
   let environ: string;
   try {
     environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
@@ -48,18 +48,24 @@ function markerTokens(pid: string): string[] | undefined {
  * repeated until it finds nothing (up to 10 rounds): a process forked during one round is
  * found by the next.
  *
+ * @param candidates - the pids to look at (default: every process, from `/proc`); in a
+ *   cgroup, its `cgroup.procs`.
  * @returns the pids signalled.
  */
-export function signalMarked(matches: (token: string) => boolean, signal: NodeJS.Signals): number[] {
+export function signalMarked(
+  matches: (token: string) => boolean,
+  signal: NodeJS.Signals,
+  candidates: () => Iterable<number | string> = () => readdirSync('/proc'),
+): number[] {
   if (process.platform !== 'linux') return [];
   const signalled: number[] = [];
   const rounds = signal === 'SIGKILL' ? 10 : 1;
   for (let round = 0; round < rounds; round += 1) {
     let found = 0;
-    for (const entry of readdirSync('/proc')) {
+    for (const entry of candidates()) {
       const pid = Number(entry);
-      if (!Number.isSafeInteger(pid) || pid === process.pid) continue;
-      if (!markerTokens(entry)?.some(matches)) continue;
+      if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) continue;
+      if (!markerTokens(pid)?.some(matches)) continue;
       try {
         process.kill(pid, signal);
       } catch (error) {

@@ -6,9 +6,9 @@
  * standard input is the prompt file and its standard output and error go straight to the
  * output file: no pipe that a grandchild could hold open or that an agent not reading its
  * prompt could leave full, and no stream to pump per agent. The group is cleaned up when the
- * agent exits. Given an `AgentTree` (`trees.ts`), the agent also runs in its own cgroup or
- * carries an environment marker, and stopping it kills every process it started, also those
- * that left its process group (`setsid`, a double fork).
+ * agent exits. Given an `AgentTree` (`trees.ts`), the agent carries its environment marker,
+ * and stopping it kills every process it started, also those that left its process group
+ * (`setsid`, a double fork).
  *
  * Started with `child_process.spawn`, not execa: with every descriptor a file, execa adds
  * nothing we use, and its ~40 ms of loading and ~1.5 ms per start were a third of what 64
@@ -18,7 +18,6 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import type { AgentCommand } from './command.js';
 import type { AgentTree } from './trees.js';
-import { commandExists } from './which.js';
 
 /** How an agent process ended. */
 export interface AgentExit {
@@ -84,10 +83,6 @@ function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
  */
 export function startAgent(command: AgentCommand, options: StartOptions): RunningAgent {
   const tree = options.tree;
-  const { file, args } = tree ? tree.wrap(command.file, command.args) : { file: command.file, args: [...command.args] };
-  // A wrapper always starts: a missing agent command must be caught before, and is then
-  // started as it is, for the 'error' that says so (its marker still tracks it if it starts).
-  const missing = file !== command.file && !commandExists(command.file, command.env.PATH, options.cwd);
   // Plain descriptors, opened synchronously as the baseline script does: two thread-pool round
   // trips and a FileHandle per file cost more than the open itself (64 agents start at once).
   const input = command.inputFile === undefined ? undefined : openSync(command.inputFile, 'r');
@@ -99,7 +94,7 @@ export function startAgent(command: AgentCommand, options: StartOptions): Runnin
     throw error;
   }
   const started = performance.now();
-  const child = spawn(missing ? command.file : file, missing ? [] : args, {
+  const child = spawn(command.file, [...command.args], {
     cwd: options.cwd,
     env: tree ? { ...command.env, ...tree.env } : command.env,
     detached: true,

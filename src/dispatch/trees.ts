@@ -3,22 +3,26 @@
  * Ctrl-C kills all of them: also those that left the agent's process group with `setsid` or a
  * double fork (issue 10).
  *
- * Two ways, chosen once per run:
- * - `cgroup`: each agent runs in a cgroup v2 of its own,
- *   `<engine's cgroup>/planspace-<engine pid>-<run id>/<dispatch run id>/`, which no descendant
- *   can leave. The agent is started through `/bin/sh -c 'echo $$ > <cgroup.procs>; exec agent'`,
- *   so it is inside before its first instruction: no window in which a fork could escape.
- *   Killing is `cgroup.kill`; the folders are removed once empty.
- * - `environment`, where this process may not create cgroups (or `cgroups: false`): every
- *   agent's environment carries `PLANSPACE_AGENT=<engine pid>.<run id>/<dispatch run id>`
- *   (see `marker.ts`), and killing sweeps `/proc` for processes carrying it.
+ * Every agent's environment carries `PLANSPACE_AGENT=<engine pid>.<run id>/<dispatch run id>`
+ * (see `marker.ts`), which all its descendants inherit; killing an agent's tree signals every
+ * process carrying its token, plus its process group. Where the processes are looked for is
+ * chosen once per run:
  *
- * Either way the agent also leads its own process group, which is signalled as well.
+ * - `cgroup`: the engine moves itself into a cgroup v2 of the run's own,
+ *   `<engine's cgroup>/planspace-<engine pid>-<run id>/`, before it starts any agent. Every
+ *   agent is then born inside it (no race between a start and a move: there is no move), and
+ *   nothing they start can leave it. Sweeps read the run's `cgroup.procs`, not all of `/proc`;
+ *   and when the run ends, or on a second Ctrl-C, whatever is left in it but the engine (also a
+ *   process that cleared its environment) is killed, the engine moves back and the folder goes.
+ *   One cgroup per run, not per agent: making and removing a cgroup costs the kernel 1-3 ms,
+ *   and moving a process into one more (issue 11: 64 agents starting at once).
+ * - `environment`, where this process may not create cgroups (or `cgroups: false`): sweeps scan
+ *   `/proc`. A process that clears its environment escapes this mode.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive } from '../mailbox/liveness.js';
-import { createCgroup, ownCgroupFolder, removeCgroup, removeCgroupNow, signalCgroup } from './cgroup.js';
+import { cgroupPids, createCgroup, moveInto, ownCgroupFolder, removeCgroup, removeCgroupNow } from './cgroup.js';
 import { AGENT_MARKER, markerValue, signalMarked } from './marker.js';
 
 /** How a run tracks its agents' processes. */
@@ -28,13 +32,11 @@ export type TrackingMode = 'cgroup' | 'environment';
 export interface AgentTree {
   /** Variables for the agent's environment (`PLANSPACE_AGENT`), laid over the rest. */
   readonly env: Readonly<Record<string, string>>;
-  /** The program and arguments that start `file args` inside the tree. */
-  wrap(file: string, args: readonly string[]): { file: string; args: string[] };
   /** Signals every process of the tree now (the agent's process group too, once `started`). */
   signal(signal: 'SIGTERM' | 'SIGKILL'): void;
   /** Records the agent's pid, the leader of its process group. */
   started(pid: number): void;
-  /** SIGKILLs whatever is left of the tree, waits for it to be gone, and removes its cgroup. */
+  /** SIGKILLs whatever is left of the tree (agents ending together share one sweep). */
   close(): Promise<void>;
 }
 
@@ -42,10 +44,10 @@ export interface AgentTree {
 export interface ProcessTrees {
   readonly mode: TrackingMode;
   /** A tree for one agent; `name` (the dispatch's run id) must be unique in the run. */
-  open(name: string): Promise<AgentTree>;
+  open(name: string): AgentTree;
   /**
    * SIGKILLs every process of every tree of the run without yielding, for a process that is
-   * about to end (a second Ctrl-C); blocks up to half a second for a cgroup to empty.
+   * about to end (a second Ctrl-C); blocks up to half a second for the run's cgroup to empty.
    */
   killAllNow(): void;
   /** Kills whatever is left of every tree and removes the run's cgroup. */
@@ -65,7 +67,7 @@ export interface TreesOptions {
 /** The prefix of run cgroup folders: `planspace-<engine pid>-<run id>`. */
 const FOLDER_PREFIX = 'planspace-';
 
-/** Sends `signal` to a process group; false if it is gone. */
+/** Sends `signal` to a process group, if it still exists. */
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -79,95 +81,106 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
  * in `parent`, killing what still runs in them.
  */
 async function removeDeadRuns(parent: string): Promise<void> {
+  const pattern = new RegExp(`^${FOLDER_PREFIX}(\\d+)-`);
   for (const entry of readdirSync(parent)) {
-    const match = new RegExp(`^${FOLDER_PREFIX}(\\d+)-`).exec(entry);
+    const match = pattern.exec(entry);
     if (match && !isProcessAlive(Number(match[1]))) await removeCgroup(join(parent, entry));
   }
 }
 
+/** Creates the run's cgroup under `parent` and moves this process into it; undefined if refused. */
+async function enterRunCgroup(parent: string, runId: string): Promise<string | undefined> {
+  await removeDeadRuns(parent);
+  const folder = join(parent, `${FOLDER_PREFIX}${process.pid}-${runId}`);
+  if (!(await createCgroup(folder))) return undefined;
+  try {
+    moveInto(folder, process.pid);
+  } catch (error) {
+    // EBUSY, EOPNOTSUPP: a hierarchy (controllers, threaded mode) that takes no process here.
+    await removeCgroup(folder);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EBUSY' || code === 'EOPNOTSUPP' || code === 'EACCES' || code === 'EPERM') return undefined;
+    throw error;
+  }
+  return folder;
+}
+
 /**
- * Sets up process tracking for one engine run: a cgroup folder for the run when cgroup v2 is
- * writable here and `/bin/sh` exists, else the environment marker. Also removes cgroups left by
- * dead engines.
+ * Sets up process tracking for one engine run (see the file comment): the run's cgroup when
+ * cgroup v2 is writable here, else the environment marker alone. Also removes cgroups left by
+ * dead engines. `close()` must follow, also after a failure.
  *
  * @throws only unexpected `fs` errors from the cgroup hierarchy.
  */
 export async function openProcessTrees(options: TreesOptions): Promise<ProcessTrees> {
   const parent = options.cgroups === false ? undefined : ownCgroupFolder();
+  const folder = parent === undefined ? undefined : await enterRunCgroup(parent, options.runId);
   const runToken = `${process.pid}.${options.runId}`;
-  let folder: string | undefined;
-  if (parent !== undefined && existsSync('/bin/sh')) {
-    await removeDeadRuns(parent);
-    const candidate = join(parent, `${FOLDER_PREFIX}${process.pid}-${options.runId}`);
-    if (await createCgroup(candidate)) folder = candidate;
-  }
   const base = (options.env ?? process.env)[AGENT_MARKER];
   const leaders = new Set<number>();
-  const sweeper = new Sweeper();
+  const candidates = folder === undefined ? undefined : () => cgroupPids(folder);
+  const sweeper = new Sweeper(candidates);
   const inRun = (token: string): boolean => token.startsWith(`${runToken}/`);
-
-  const open = async (name: string): Promise<AgentTree> => {
-    const token = `${runToken}/${name}`;
-    // Refused (unlikely: the run's folder is ours), the agent is tracked by its marker alone.
-    const own = folder !== undefined && (await createCgroup(join(folder, name))) ? join(folder, name) : undefined;
-    let leader: number | undefined;
-    return {
-      env: { [AGENT_MARKER]: markerValue(token, base) },
-      wrap: (file, args) =>
-        own === undefined
-          ? { file, args: [...args] }
-          : { file: '/bin/sh', args: ['-c', WRAPPER, join(own, 'cgroup.procs'), file, ...args] },
-      started: (pid) => {
-        leader = pid;
-        leaders.add(pid);
-      },
-      signal: (signal) => {
-        if (leader !== undefined) signalGroup(leader, signal);
-        if (own !== undefined) signalCgroup(own, signal);
-        else signalMarked((each) => each === token, signal);
-      },
-      close: async () => {
-        if (leader !== undefined) {
-          signalGroup(leader, 'SIGKILL');
-          leaders.delete(leader);
-        }
-        if (own !== undefined) await removeCgroup(own);
-        else await sweeper.kill(token);
-      },
-    };
+  /** Moves this process back to where it came from, so that the run's folder can go. */
+  const leave = (): void => {
+    if (parent !== undefined && folder !== undefined) moveInto(parent, process.pid);
   };
 
   return {
     mode: folder === undefined ? 'environment' : 'cgroup',
-    open,
+    open: (name) => {
+      const token = `${runToken}/${name}`;
+      let leader: number | undefined;
+      return {
+        env: { [AGENT_MARKER]: markerValue(token, base) },
+        started: (pid) => {
+          leader = pid;
+          leaders.add(pid);
+        },
+        signal: (signal) => {
+          if (leader !== undefined) signalGroup(leader, signal);
+          signalMarked((each) => each === token, signal, candidates);
+        },
+        close: async () => {
+          if (leader !== undefined) {
+            signalGroup(leader, 'SIGKILL');
+            leaders.delete(leader);
+          }
+          await sweeper.kill(token);
+        },
+      };
+    },
     killAllNow: () => {
       for (const leader of leaders) signalGroup(leader, 'SIGKILL');
-      if (folder !== undefined) removeCgroupNow(folder);
-      // Also in cgroup mode: an agent whose move into its cgroup failed still carries the marker.
-      signalMarked(inRun, 'SIGKILL');
+      if (folder !== undefined) {
+        leave();
+        removeCgroupNow(folder);
+      } else {
+        signalMarked(inRun, 'SIGKILL');
+      }
     },
     close: async () => {
-      if (folder !== undefined) await removeCgroup(folder);
-      else signalMarked(inRun, 'SIGKILL');
+      if (folder !== undefined) {
+        leave();
+        await removeCgroup(folder);
+      } else {
+        signalMarked(inRun, 'SIGKILL');
+      }
     },
   };
 }
 
 /**
- * The agent's first moments: move itself into its cgroup (`$0` is that cgroup's
- * `cgroup.procs`), then become the agent. Not a shell around the agent's command: the command
- * and its arguments are `"$@"`, never parsed. A failed move is said in the agent's output and
- * the agent runs anyway, tracked by its process group and marker.
- */
-const WRAPPER = 'echo $$ > "$0" || echo "planspace: could not move the agent into its cgroup $0" >&2; exec "$@"';
-
-/**
- * Batches sweeps for agents that ended: 64 agents ending together cost one scan of `/proc`,
- * not 64.
+ * Batches the sweeps for agents that ended: 64 agents ending together cost one sweep, not 64.
  */
 class Sweeper {
+  readonly #candidates: (() => Iterable<number>) | undefined;
   #tokens = new Set<string>();
   #scheduled: Promise<void> | undefined;
+
+  constructor(candidates: (() => Iterable<number>) | undefined) {
+    this.#candidates = candidates;
+  }
 
   kill(token: string): Promise<void> {
     this.#tokens.add(token);
@@ -177,7 +190,7 @@ class Sweeper {
         this.#tokens = new Set();
         this.#scheduled = undefined;
         try {
-          signalMarked((each) => tokens.has(each), 'SIGKILL');
+          signalMarked((each) => tokens.has(each), 'SIGKILL', this.#candidates);
           resolve();
         } catch (error) {
           reject(error instanceof Error ? error : new Error(String(error)));

@@ -39,7 +39,7 @@ async function startEscaping(mode: TrackingMode, options: Partial<StartOptions> 
   onTestFinished(() => trees.close());
   const running = startAgent(
     { file: AGENT_ESCAPE, args: [dir], inputFile: undefined, env: { PATH: process.env.PATH ?? '' } },
-    { cwd: dir, outputFile: join(dir, 'out.md'), killGraceMs: 300, tree: await trees.open('r-1-1'), ...options },
+    { cwd: dir, outputFile: join(dir, 'out.md'), killGraceMs: 300, tree: trees.open('r-1-1'), ...options },
   );
   return { dir, trees, running, pids: await escapedPids(dir) };
 }
@@ -91,19 +91,19 @@ describe.each([
   });
 });
 
-describe.skipIf(!CGROUPS)('cgroup folders', () => {
-  it('are made per run and per agent, hold every process of the tree, and go when the agent and the run end', async () => {
+describe.skipIf(!CGROUPS)('the run cgroup', () => {
+  it('holds the engine and every process of its agents, and goes when the run ends', async () => {
+    const ownBefore = ownCgroupFolder();
     const { trees, running, pids } = await startEscaping('cgroup');
-    const parent = ownCgroupFolder() ?? '';
+    const parent = ownBefore ?? '';
     const ours = readdirSync(parent).filter((name) => name.startsWith(`planspace-${String(process.pid)}-`));
     expect(ours).toHaveLength(1);
     const runFolder = join(parent, ours[0] ?? '');
-    const agentFolder = join(runFolder, 'r-1-1');
-    const procs = (await readFile(join(agentFolder, 'cgroup.procs'), 'utf8')).trim().split('\n').map(Number);
-    expect(procs.sort()).toEqual([pids.agent, pids.setsid, pids.orphan].sort());
+    const procs = (await readFile(join(runFolder, 'cgroup.procs'), 'utf8')).trim().split('\n').map(Number);
+    expect(procs.sort()).toEqual([process.pid, pids.agent, pids.setsid, pids.orphan].sort());
     await running.stop();
-    expect(existsSync(agentFolder)).toBe(false);
     await trees.close();
     expect(existsSync(runFolder)).toBe(false);
+    expect(ownCgroupFolder()).toBe(ownBefore);
   });
 });
