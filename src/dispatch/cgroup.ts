@@ -12,7 +12,7 @@
  * - `<cgroup>/cgroup.events`: `populated 0` once no process is left in the subtree.
  */
 import { accessSync, constants, existsSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { mkdir, rmdir } from 'node:fs/promises';
+import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -96,6 +96,14 @@ export async function createCgroup(folder: string): Promise<boolean> {
  */
 export function moveInto(folder: string, pid: number): void {
   writeFileSync(join(folder, 'cgroup.procs'), String(pid));
+}
+
+/**
+ * `moveInto` off this thread: moving a process with several threads waits for the kernel to
+ * quiesce (10 ms and more on a loaded machine), time the engine can spend on other start-up work.
+ */
+export async function moveIntoLater(folder: string, pid: number): Promise<void> {
+  await writeFile(join(folder, 'cgroup.procs'), String(pid));
 }
 
 /** The child cgroup folders of `folder`, deepest first. */

@@ -7,7 +7,7 @@
  * Linux only (it reads `/proc/<pid>/environ`); elsewhere it finds nothing. A process that
  * clears its environment escapes it: cgroups have no such gap.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 
 /** The variable naming the engine runs an agent process belongs to. */
 export const AGENT_MARKER = 'PLANSPACE_AGENT';
@@ -18,11 +18,29 @@ export function markerValue(token: string, base: string | undefined): string {
   return [...tokens, token].join(' ');
 }
 
+/** Reused by every read: a sweep reads many small files, and a new buffer each is most of its cost. */
+const scratch = Buffer.allocUnsafe(64 * 1024);
+
+/** A `/proc` file's content as latin1 (its size is not known before reading it). */
+function readProcFile(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    let text = '';
+    for (;;) {
+      const count = readSync(fd, scratch, 0, scratch.length, null);
+      if (count === 0) return text;
+      text += scratch.toString('latin1', 0, count);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The marker tokens in a process's environment; undefined if it is gone or not ours to read. */
 function markerTokens(pid: number): string[] | undefined {
   let environ: string;
   try {
-    environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    environ = readProcFile(`/proc/${pid}/environ`);
   } catch (error) {
     // Gone meanwhile, or another user's (whose processes we could not signal anyway).
     const code = (error as NodeJS.ErrnoException).code;

@@ -22,7 +22,15 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive } from '../mailbox/liveness.js';
-import { cgroupPids, createCgroup, moveInto, ownCgroupFolder, removeCgroup, removeCgroupNow } from './cgroup.js';
+import {
+  cgroupPids,
+  createCgroup,
+  moveInto,
+  moveIntoLater,
+  ownCgroupFolder,
+  removeCgroup,
+  removeCgroupNow,
+} from './cgroup.js';
 import { AGENT_MARKER, markerValue, signalMarked } from './marker.js';
 
 /** How a run tracks its agents' processes. */
@@ -94,7 +102,7 @@ async function enterRunCgroup(parent: string, runId: string): Promise<string | u
   const folder = join(parent, `${FOLDER_PREFIX}${process.pid}-${runId}`);
   if (!(await createCgroup(folder))) return undefined;
   try {
-    moveInto(folder, process.pid);
+    await moveIntoLater(folder, process.pid);
   } catch (error) {
     // EBUSY, EOPNOTSUPP: a hierarchy (controllers, threaded mode) that takes no process here.
     await removeCgroup(folder);
@@ -118,12 +126,18 @@ export async function openProcessTrees(options: TreesOptions): Promise<ProcessTr
   const runToken = `${process.pid}.${options.runId}`;
   const base = (options.env ?? process.env)[AGENT_MARKER];
   const leaders = new Set<number>();
-  const candidates = folder === undefined ? undefined : () => cgroupPids(folder);
+  // Running agents themselves carry their own tokens and are signalled through their process
+  // groups: leaving them out spares a sweep most of its reads (64 agents run at once).
+  const candidates = (): Iterable<number | string> =>
+    (folder === undefined ? readdirSync('/proc') : cgroupPids(folder)).filter((pid) => !leaders.has(Number(pid)));
   const sweeper = new Sweeper(candidates);
   const inRun = (token: string): boolean => token.startsWith(`${runToken}/`);
   /** Moves this process back to where it came from, so that the run's folder can go. */
   const leave = (): void => {
     if (parent !== undefined && folder !== undefined) moveInto(parent, process.pid);
+  };
+  const leaveLater = async (): Promise<void> => {
+    if (parent !== undefined && folder !== undefined) await moveIntoLater(parent, process.pid);
   };
 
   return {
@@ -161,7 +175,7 @@ export async function openProcessTrees(options: TreesOptions): Promise<ProcessTr
     },
     close: async () => {
       if (folder !== undefined) {
-        leave();
+        await leaveLater();
         await removeCgroup(folder);
       } else {
         signalMarked(inRun, 'SIGKILL');
@@ -174,11 +188,11 @@ export async function openProcessTrees(options: TreesOptions): Promise<ProcessTr
  * Batches the sweeps for agents that ended: 64 agents ending together cost one sweep, not 64.
  */
 class Sweeper {
-  readonly #candidates: (() => Iterable<number>) | undefined;
+  readonly #candidates: () => Iterable<number | string>;
   #tokens = new Set<string>();
   #scheduled: Promise<void> | undefined;
 
-  constructor(candidates: (() => Iterable<number>) | undefined) {
+  constructor(candidates: () => Iterable<number | string>) {
     this.#candidates = candidates;
   }
 
