@@ -116,6 +116,13 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     // and before the hold names this run: killed right after, this run would leave them to nobody.
     orphans = killOrphanAgents(paths.root, dead.runId);
   });
+  // From here on a second Ctrl-C must not leave the hold or an agent behind.
+  let opened: ProcessTrees | undefined;
+  const onForce = (): void => {
+    opened?.killAllNow();
+    releaseNow();
+  };
+  options.forceSignal?.addEventListener('abort', onForce, { once: true });
   try {
     if (previous && orphans.length > 0) {
       await logEvent(
@@ -126,11 +133,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     }
     await mkdir(paths.artifacts, { recursive: true });
     const trees = await openProcessTrees({ runId: runBase, cgroups: options.cgroups });
-    const onForce = (): void => {
-      trees.killAllNow();
-      releaseNow();
-    };
-    options.forceSignal?.addEventListener('abort', onForce, { once: true });
+    opened = trees;
     try {
       const inbox = await openInbox(paths.root, ENGINE_MAILBOX);
       try {
@@ -140,10 +143,10 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
         await inbox.close();
       }
     } finally {
-      options.forceSignal?.removeEventListener('abort', onForce);
       await trees.close();
     }
   } finally {
+    options.forceSignal?.removeEventListener('abort', onForce);
     await release();
   }
 }
