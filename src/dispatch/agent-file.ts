@@ -13,8 +13,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { isErrno, PlanspaceError } from '../errors.js';
+import { parseFrontmatter } from './frontmatter.js';
 import { assertName } from '../names.js';
 import { packagePath } from '../package-root.js';
 
@@ -48,7 +48,7 @@ export function parseAgentFile(text: string, file: string): AgentFile {
   if (!match) throw new AgentFileError(`${file}: expected YAML frontmatter between --- lines at the top`);
   let front: unknown;
   try {
-    front = parseYaml(match[1] ?? '');
+    front = parseFrontmatter(match[1] ?? '');
   } catch (error) {
     throw new AgentFileError(`${file}: bad YAML frontmatter: ${(error as Error).message}`, { cause: error });
   }
