@@ -51,8 +51,11 @@ export interface AgentTree {
 /** Every agent tree of a run. */
 export interface ProcessTrees {
   readonly mode: TrackingMode;
-  /** A tree for one agent; `name` (the dispatch's run id) must be unique in the run. */
-  open(name: string): AgentTree;
+  /**
+   * A tree for one agent; `name` (the dispatch's run id) must be unique in the run. Resolves
+   * once the engine is in the run's cgroup.
+   */
+  open(name: string): Promise<AgentTree>;
   /**
    * SIGKILLs every process of every tree of the run without yielding, for a process that is
    * about to end (a second Ctrl-C); blocks up to half a second for the run's cgroup to empty.
@@ -96,33 +99,47 @@ async function removeDeadRuns(parent: string): Promise<void> {
   }
 }
 
-/** Creates the run's cgroup under `parent` and moves this process into it; undefined if refused. */
-async function enterRunCgroup(parent: string, runId: string): Promise<string | undefined> {
+/** Creates the run's cgroup under `parent`; undefined if refused. */
+async function createRunCgroup(parent: string, runId: string): Promise<string | undefined> {
   await removeDeadRuns(parent);
   const folder = join(parent, `${FOLDER_PREFIX}${process.pid}-${runId}`);
-  if (!(await createCgroup(folder))) return undefined;
+  return (await createCgroup(folder)) ? folder : undefined;
+}
+
+/** Moves this process into the run's cgroup `folder`; false (the folder removed) if refused. */
+async function enterRunCgroup(folder: string): Promise<boolean> {
   try {
     await moveIntoLater(folder, process.pid);
+    return true;
   } catch (error) {
     // EBUSY, EOPNOTSUPP: a hierarchy (controllers, threaded mode) that takes no process here.
     await removeCgroup(folder);
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EBUSY' || code === 'EOPNOTSUPP' || code === 'EACCES' || code === 'EPERM') return undefined;
+    if (code === 'EBUSY' || code === 'EOPNOTSUPP' || code === 'EACCES' || code === 'EPERM') return false;
     throw error;
   }
-  return folder;
 }
 
 /**
  * Sets up process tracking for one engine run (see the file comment): the run's cgroup when
  * cgroup v2 is writable here, else the environment marker alone. Also removes cgroups left by
- * dead engines. `close()` must follow, also after a failure.
+ * dead engines. `close()` must follow, also after a failure. The engine's move into the cgroup
+ * (tens of ms of waiting for the kernel on a loaded machine) goes on while the caller
+ * continues; `open` waits for it, so no agent starts outside.
  *
  * @throws only unexpected `fs` errors from the cgroup hierarchy.
  */
 export async function openProcessTrees(options: TreesOptions): Promise<ProcessTrees> {
   const parent = options.cgroups === false ? undefined : ownCgroupFolder();
-  const folder = parent === undefined ? undefined : await enterRunCgroup(parent, options.runId);
+  let folder = parent === undefined ? undefined : await createRunCgroup(parent, options.runId);
+  const entering = (folder === undefined ? Promise.resolve(true) : enterRunCgroup(folder)).then((entered) => {
+    if (!entered) folder = undefined;
+  });
+  // Handled here, reported by the first `open`: an error must not go unhandled meanwhile.
+  let failure: Error | undefined;
+  entering.catch((error: unknown) => {
+    failure = error instanceof Error ? error : new Error(String(error));
+  });
   const runToken = `${process.pid}.${options.runId}`;
   const base = (options.env ?? process.env)[AGENT_MARKER];
   const leaders = new Set<number>();
@@ -134,6 +151,7 @@ export async function openProcessTrees(options: TreesOptions): Promise<ProcessTr
   const inRun = (token: string): boolean => token.startsWith(`${runToken}/`);
   /** Moves this process back to where it came from, so that the run's folder can go. */
   const leave = (): void => {
+    // (A move still in flight would take this process back in; the process is about to end.)
     if (parent !== undefined && folder !== undefined) moveInto(parent, process.pid);
   };
   const leaveLater = async (): Promise<void> => {
@@ -141,8 +159,12 @@ export async function openProcessTrees(options: TreesOptions): Promise<ProcessTr
   };
 
   return {
-    mode: folder === undefined ? 'environment' : 'cgroup',
-    open: (name) => {
+    get mode(): TrackingMode {
+      return folder === undefined ? 'environment' : 'cgroup';
+    },
+    open: async (name) => {
+      await entering.catch(() => undefined);
+      if (failure) throw failure;
       const token = `${runToken}/${name}`;
       let leader: number | undefined;
       return {
@@ -174,6 +196,7 @@ export async function openProcessTrees(options: TreesOptions): Promise<ProcessTr
       }
     },
     close: async () => {
+      await entering.catch(() => undefined);
       if (folder !== undefined) {
         await leaveLater();
         await removeCgroup(folder);

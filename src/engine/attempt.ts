@@ -99,7 +99,7 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
       outputFile,
       timeoutMs: step.attributes.timeoutMs,
       killGraceMs: ctx.timings.killGraceMs,
-      tree: ctx.trees.open(runId),
+      tree: await ctx.trees.open(runId),
     });
     ctx.running(unit, runId, true);
     try {

@@ -70,7 +70,7 @@ export async function runExceptionHandler(
       cwd: ctx.sources.codespace,
       outputFile: handlerOutput,
       killGraceMs: ctx.timings.killGraceMs,
-      tree: ctx.trees.open(runId),
+      tree: await ctx.trees.open(runId),
     });
     const { exit } = await waitForAgent(ctx, running, runId, handlerOutput, undefined);
     const verdict = parseVerdict(await readText(handlerOutput));

@@ -39,7 +39,7 @@ async function startEscaping(mode: TrackingMode, options: Partial<StartOptions> 
   onTestFinished(() => trees.close());
   const running = startAgent(
     { file: AGENT_ESCAPE, args: [dir], inputFile: undefined, env: { PATH: process.env.PATH ?? '' } },
-    { cwd: dir, outputFile: join(dir, 'out.md'), killGraceMs: 300, tree: trees.open('r-1-1'), ...options },
+    { cwd: dir, outputFile: join(dir, 'out.md'), killGraceMs: 300, tree: await trees.open('r-1-1'), ...options },
   );
   return { dir, trees, running, pids: await escapedPids(dir) };
 }
