@@ -1,7 +1,7 @@
 /**
  * cgroup v2 folders as process containers: every process started inside one stays inside,
  * whatever it does (`setsid`, a double fork, a daemon), until it exits; so killing the folder's
- * processes kills all of an agent's descendants. Linux only.
+ * processes kills every descendant of the agents started in it. Linux only.
  *
  * Files of the unified hierarchy this module reads and writes:
  * - `/proc/self/mountinfo`: where `cgroup2` is mounted (`/sys/fs/cgroup`, or
