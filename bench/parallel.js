@@ -59,6 +59,7 @@ function engineRun(base, label, sources) {
     .map((line) => JSON.parse(line));
   const dispatched = events.filter((e) => e.event === 'dispatched').map((e) => Date.parse(e.time));
   const done = events.find((e) => e.event === 'done');
+  const tracking = events.find((e) => e.event === 'started')?.tracking ?? 'process group';
   if (dispatched.length !== BLOCKS || !done) throw new Error(`${planspace}: ${dispatched.length} dispatches`);
   rmSync(planspace, { recursive: true, force: true });
   return {
@@ -66,6 +67,7 @@ function engineRun(base, label, sources) {
     startupMs: Math.min(...dispatched) - startEpoch,
     dispatchSpreadMs: Math.max(...dispatched) - Math.min(...dispatched),
     settleMs: Date.parse(done.time) - Math.max(...dispatched),
+    tracking,
   };
 }
 
@@ -109,6 +111,7 @@ export function measureParallel({ runs = 5 } = {}) {
     const toBaseline = summary(engines.map((e, i) => e.wallMs / baselines[i]));
     const agentText = [AGENT.command, ...AGENT.args].join(' ');
     const verdict = toIdeal.median <= GOAL_RATIO ? 'met' : 'missed';
+    const tracking = [...new Set(engines.map((e) => e.tracking))].join(', ');
     return [
       '## Engine: parallel blocks',
       '',
@@ -119,7 +122,8 @@ export function measureParallel({ runs = 5 } = {}) {
         `exit) as a ratio to the 1-second ideal. Baseline in the same run: a Node script ` +
         `(\`bench/workers/parallel-baseline.js\`) starting the same ${BLOCKS} agents at once with ` +
         `\`child_process.spawn\` and waiting for all: the floor for any Node program on this machine, where a ` +
-        `process creation costs several ms. ${runs} interleaved rounds after a warm-up; median (min-max).`,
+        `process creation costs several ms. Agents' processes tracked by: ${tracking} (\`PLANSPACE_CGROUPS=0\` ` +
+        `forces the environment marker). ${runs} interleaved rounds after a warm-up; median (min-max).`,
       '',
       '| measure | median (min-max) | ratio to the 1 s ideal | ratio to baseline | goal |',
       '|---|---:|---:|---:|---|',

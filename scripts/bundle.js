@@ -12,7 +12,7 @@ await build({
   entryPoints: { workflow: 'src/cli/main.ts' },
   outdir: 'dist/bin',
   bundle: true,
-  // Verbs load their heavy dependencies (execa, chokidar, the engine) with import(); as separate
+  // Verbs load their heavy dependencies (chokidar, the engine) with import(); as separate
   // chunks, those and the Node built-ins they need load only when such a verb runs.
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',

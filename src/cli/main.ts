@@ -128,6 +128,8 @@ export interface RunOptions {
   readonly streams?: CliStreams;
   /** Aborts long waits such as `recv`. */
   readonly signal?: AbortSignal;
+  /** Aborted when the process is about to end at once (a second Ctrl-C); see `VerbIO.forceSignal`. */
+  readonly forceSignal?: AbortSignal;
   /** Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -159,6 +161,7 @@ export async function runCli(argv: readonly string[], options: RunOptions = {}):
   const io: VerbIO = {
     emit,
     signal: options.signal ?? new AbortController().signal,
+    forceSignal: options.forceSignal ?? new AbortController().signal,
     readStdin: streams.readStdin,
     env: options.env ?? process.env,
     print: (text) => {
@@ -198,17 +201,20 @@ export async function runCli(argv: readonly string[], options: RunOptions = {}):
  */
 export async function main(program: ProgramName = 'workflow'): Promise<void> {
   const controller = new AbortController();
+  const force = new AbortController();
   // SIGHUP too: a closed terminal should stop a run as cleanly as Ctrl-C does.
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   // Not `process.once`: proper-lockfile's signal-exit also listens, and re-raises a signal when it
   // finds no other listener. A `once` listener is already removed when signal-exit looks, so the
   // first SIGTERM killed the process before the abort could stop agents and reset the step.
-  // A second signal still ends the process at once, as `once` meant it to.
+  // A second signal still ends the process at once, as `once` meant it to, once the verb's
+  // synchronous clean-up (`workflow run`: kill every agent, release the planspace) has run.
   const onSignal = (signal: NodeJS.Signals): void => {
     if (!controller.signal.aborted) {
       controller.abort();
       return;
     }
+    force.abort();
     for (const each of signals) process.off(each, onSignal);
     process.kill(process.pid, signal);
   };
@@ -216,7 +222,11 @@ export async function main(program: ProgramName = 'workflow'): Promise<void> {
   // Kept to the end: a write's EPIPE may be reported after the verb has returned.
   guards ??= { stdout: guardStream(process.stdout), stderr: guardStream(process.stderr) };
   try {
-    process.exitCode = await runCli(process.argv.slice(2), { program, signal: controller.signal });
+    process.exitCode = await runCli(process.argv.slice(2), {
+      program,
+      signal: controller.signal,
+      forceSignal: force.signal,
+    });
   } finally {
     for (const signal of signals) process.off(signal, onSignal);
   }

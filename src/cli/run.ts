@@ -130,6 +130,9 @@ export function runCommand(io: VerbIO) {
           only,
           from,
           signal: io.signal,
+          forceSignal: io.forceSignal,
+          // PLANSPACE_CGROUPS=0 tracks agents by their environment marker even where cgroups would do.
+          cgroups: io.env.PLANSPACE_CGROUPS !== '0',
           onEvent: (event) => {
             if (options.json === true) io.print(`${JSON.stringify(event)}\n`);
             else if (view) view.event(event, plainLine(event));

@@ -31,6 +31,11 @@ export interface VerbIO {
   readonly emit: (output: VerbOutput, options: CommonOptions) => Promise<void>;
   /** Aborted on SIGINT or SIGTERM; long waits (`recv`) stop on it. */
   readonly signal: AbortSignal;
+  /**
+   * Aborted on a second SIGINT, SIGTERM or SIGHUP, right before the process ends by it: its
+   * listeners must clean up synchronously (`workflow run` kills its agents, removes its hold).
+   */
+  readonly forceSignal: AbortSignal;
   /** Reads standard input to its end, byte for byte. */
   readonly readStdin: () => Promise<Buffer>;
   /** The environment (`WORKFLOW_AGENT`, `WORKFLOW_RUN_ID`). */

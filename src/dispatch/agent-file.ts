@@ -14,9 +14,10 @@
  * ```
  */
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document, type YAMLMap } from 'yaml';
 import { isErrno, PlanspaceError } from '../errors.js';
+import { parseSimpleFrontmatter } from './frontmatter.js';
 import { assertName } from '../names.js';
 import { packagePath } from '../package-root.js';
 import { parseDuration } from '../schedule/attributes.js';
@@ -56,44 +57,24 @@ export const PACKAGE_AGENTS = packagePath('agents');
 export function parseAgentFile(text: string, file: string): AgentFile {
   const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/.exec(text);
   if (!match) throw new AgentFileError(`${file}: expected YAML frontmatter between --- lines at the top`);
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(match[1] ?? '', { lineCounter });
-  // The frontmatter starts on the file's line 2, after the opening `---`.
-  const fileLine = (offset: number): number => lineCounter.linePos(offset).line + 1;
-  const [yamlError] = doc.errors;
-  if (yamlError) {
-    // yaml's message counts lines from the frontmatter and quotes the text over several lines.
-    const reason = (yamlError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:$/, '');
-    const { line, col } = lineCounter.linePos(yamlError.pos[0]);
-    throw new AgentFileError(`${file}:${line + 1}:${col}: bad YAML frontmatter: ${reason}`, { cause: yamlError });
-  }
-  const front = doc.contents;
-  if (front === null || (isScalar(front) && front.value === null)) {
-    throw new AgentFileError(`${file}: frontmatter has no 'model'`);
-  }
-  if (!isMap(front)) {
-    throw new AgentFileError(
-      `${file}:${fileLine(front.range[0])}: frontmatter must be keys and values such as 'model: <name>', got ${describeValue(front.toJS(doc))}`,
-    );
-  }
+  const front = readFields(match[1] ?? '', file);
   const field = (key: string, expected: string): string | undefined => {
-    const pair = findPair(front, key, doc);
-    if (pair === undefined) return undefined;
-    const { value } = pair;
-    if (typeof value === 'string' && value !== '') return value;
+    const entry = front.get(key);
+    if (entry === undefined) return undefined;
+    if (typeof entry.value === 'string' && entry.value !== '') return entry.value;
     throw new AgentFileError(
-      `${file}:${fileLine(pair.keyOffset)}: frontmatter '${key}' must be ${expected} (a string), got ${describeValue(value)}`,
+      `${file}:${entry.line}: frontmatter '${key}' must be ${expected} (a string), got ${describeValue(entry.value)}`,
     );
   };
   const model = field('model', 'a model name');
   if (model === undefined) throw new AgentFileError(`${file}: frontmatter has no 'model'`);
   const duration = (key: string): number | undefined => {
-    const pair = findPair(front, key, doc);
-    if (pair === undefined || pair.value === null) return undefined;
-    const ms = typeof pair.value === 'string' ? parseDuration(pair.value) : undefined;
+    const entry = front.get(key);
+    if (entry === undefined || entry.value === null) return undefined;
+    const ms = typeof entry.value === 'string' ? parseDuration(entry.value) : undefined;
     if (ms !== undefined) return ms;
     throw new AgentFileError(
-      `${file}:${fileLine(pair.keyOffset)}: frontmatter '${key}' must be a duration such as '500ms', '5s', '30m' or '2h', got ${describeValue(pair.value)}`,
+      `${file}:${entry.line}: frontmatter '${key}' must be a duration such as '500ms', '5s', '30m' or '2h', got ${describeValue(entry.value)}`,
     );
   };
   const timeoutMs = duration('timeout');
@@ -108,14 +89,58 @@ export function parseAgentFile(text: string, file: string): AgentFile {
   };
 }
 
-/** The value of `map`'s key `key`, as plain data, and where the key starts (offset in the frontmatter). */
-function findPair(map: YAMLMap, key: string, doc: Document): { value: unknown; keyOffset: number } | undefined {
-  for (const pair of map.items) {
-    if (!isScalar(pair.key) || pair.key.value !== key) continue;
-    const value: unknown = isNode(pair.value) ? pair.value.toJS(doc) : pair.value;
-    return { value, keyOffset: pair.key.range?.[0] ?? 0 };
+/** A frontmatter value as plain data, and the file's line of its key. */
+interface Field {
+  readonly value: unknown;
+  readonly line: number;
+}
+
+/**
+ * The keys of a frontmatter (the text between the `---` lines, which start on the file's line
+ * 2): through `parseSimpleFrontmatter` when it can, else with the `yaml` package, loaded then.
+ *
+ * @throws {AgentFileError} for bad YAML (with the file's line and column), and for frontmatter
+ *   that is not keys and values.
+ */
+function readFields(text: string, file: string): Map<string, Field> {
+  const fields = new Map<string, Field>();
+  const simple = parseSimpleFrontmatter(text);
+  if (simple !== undefined) {
+    const lines = text.split(/\r?\n/);
+    for (const [key, value] of Object.entries(simple)) {
+      fields.set(key, { value, line: lines.findIndex((line) => line.startsWith(`${key}:`)) + 2 });
+    }
+    return fields;
   }
-  return undefined;
+  const yaml = loadYaml();
+  const lineCounter = new yaml.LineCounter();
+  const doc = yaml.parseDocument(text, { lineCounter });
+  const fileLine = (offset: number): number => lineCounter.linePos(offset).line + 1;
+  const [yamlError] = doc.errors;
+  if (yamlError) {
+    // yaml's message counts lines from the frontmatter and quotes the text over several lines.
+    const reason = (yamlError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:$/, '');
+    const { line, col } = lineCounter.linePos(yamlError.pos[0]);
+    throw new AgentFileError(`${file}:${line + 1}:${col}: bad YAML frontmatter: ${reason}`, { cause: yamlError });
+  }
+  const front = doc.contents;
+  if (front === null || (yaml.isScalar(front) && front.value === null)) return fields;
+  if (!yaml.isMap(front)) {
+    throw new AgentFileError(
+      `${file}:${fileLine(front.range[0])}: frontmatter must be keys and values such as 'model: <name>', got ${describeValue(front.toJS(doc))}`,
+    );
+  }
+  for (const pair of front.items) {
+    if (!yaml.isScalar(pair.key) || typeof pair.key.value !== 'string' || fields.has(pair.key.value)) continue;
+    const value: unknown = yaml.isNode(pair.value) ? pair.value.toJS(doc) : pair.value;
+    fields.set(pair.key.value, { value, line: fileLine(pair.key.range[0]) });
+  }
+  return fields;
+}
+
+/** The `yaml` package, loaded on first use: most agent files never need it (issue 11.4). */
+function loadYaml(): typeof import('yaml') {
+  return createRequire(import.meta.url)('yaml') as typeof import('yaml');
 }
 
 /** A YAML value as an error message names it: `boolean true`, `number 4`, `a list`, `an empty value`. */

@@ -81,7 +81,7 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
     section,
     planspace: ctx.paths.root,
     codespace: ctx.sources.codespace,
-    state: await readText(ctx.paths.state),
+    state: await readState(ctx.paths.state),
     agent,
     runId,
     guidance: ctx.guidance.get(step.number),
@@ -106,11 +106,12 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   try {
     let running: RunningAgent;
     try {
-      running = await startAgent(buildAgentCommand(model, { text: prompt, file: promptFile }, env), {
+      running = startAgent(buildAgentCommand(model, { text: prompt, file: promptFile }, env), {
         cwd: ctx.sources.codespace,
         outputFile,
         timeoutMs: step.attributes.timeoutMs,
         killGraceMs: ctx.timings.killGraceMs,
+        tree: await ctx.trees.open(runId),
       });
     } catch (error) {
       // A link planted in place of the output file while the run went on (`runEngine` refuses
@@ -138,6 +139,22 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   } finally {
     await ctx.mailbox.stopExpecting(runId);
   }
+}
+
+/** Reads of `state.md` in flight, by path. */
+const stateReads = new Map<string, Promise<string>>();
+
+/**
+ * `state.md` for a prompt. Dispatches that start together (64 blocks) share one read: the
+ * state as of a few ms before a prompt is written is all any of them could promise.
+ */
+function readState(path: string): Promise<string> {
+  let read = stateReads.get(path);
+  if (read === undefined) {
+    read = readText(path).finally(() => stateReads.delete(path));
+    stateReads.set(path, read);
+  }
+  return read;
 }
 
 /** The size of a file in bytes; 0 if it does not exist. */

@@ -2,6 +2,7 @@
  * What every part of a run shares: paths, sources, the resolved registry, the engine's
  * mailbox, the agent slots, and the run's log.
  */
+import type { ProcessTrees } from '../dispatch/trees.js';
 import type { RunEvent } from '../planspace/log.js';
 import type { PlanspacePaths } from '../planspace/paths.js';
 import type { Step } from '../schedule/step.js';
@@ -32,6 +33,8 @@ export interface EngineContext {
   readonly runBase: string;
   /** The folder with the `workflow` and `mailbox` commands, first on agents' PATH. */
   readonly commands: string;
+  /** Where every process of every agent is tracked, to be killed with it. */
+  readonly trees: ProcessTrees;
   readonly timings: EngineTimings;
   /** Aborted when the run must stop. */
   readonly signal: AbortSignal;

@@ -36,6 +36,7 @@ import { mkdir } from 'node:fs/promises';
 import { FOLDER_MODE } from '../fs/guard.js';
 import pLimit from 'p-limit';
 import { killOrphanAgents } from '../dispatch/orphans.js';
+import { openProcessTrees, type ProcessTrees } from '../dispatch/trees.js';
 import { UsageError } from '../errors.js';
 import { AGENT_COMMANDS } from '../dispatch/shims.js';
 import { openInbox, type Inbox } from '../mailbox/receive.js';
@@ -78,6 +79,17 @@ export interface EngineOptions extends Sources, EngineTimings {
   readonly only?: readonly number[];
   /** Run only this step and the steps after it in the file (with `only`: both must hold). Default: every step. */
   readonly from?: number;
+  /**
+   * Track agents' processes with cgroup v2 where this process may create cgroups (default
+   * true); false: with the environment marker only (see `dispatch/trees.ts`).
+   */
+  readonly cgroups?: boolean;
+  /**
+   * Aborted when the process must end now (a second Ctrl-C): in the abort event itself, every
+   * process of every agent is SIGKILLed and the hold (`engine.json`) removed, synchronously; the
+   * caller ends the process right after. `[run]` steps stay `[run]`, for the next run to resume.
+   */
+  readonly forceSignal?: AbortSignal;
 }
 
 /** How a run ended. */
@@ -108,8 +120,6 @@ export type EngineOutcome =
 export async function runEngine(options: EngineOptions): Promise<EngineOutcome> {
   const paths = absolutePlanspacePaths(options.planspace);
   const sources = absoluteSources(options);
-  // Agents are started with execa, which takes a while to load: load it during preflight.
-  const loading = import('execa').catch(() => undefined);
   const schedule = await readSchedule(paths.root);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
@@ -122,14 +132,20 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   await listQuestions(paths);
   assertRunPaths(paths, schedule.steps);
   await assertRunFiles(paths);
-  await loading;
   const runBase = `r${Date.now().toString(36)}`;
   let orphans: number[] = [];
-  const { release, previous } = await takeHold(paths, runBase, (dead) => {
+  const { release, releaseNow, previous } = await takeHold(paths, runBase, (dead) => {
     // A dead engine's agents run on in their own process groups: stop them before they report,
     // and before the hold names this run: killed right after, this run would leave them to nobody.
     orphans = killOrphanAgents(paths.root, dead.runId);
   });
+  // From here on a second Ctrl-C must not leave the hold or an agent behind.
+  let opened: ProcessTrees | undefined;
+  const onForce = (): void => {
+    opened?.killAllNow();
+    releaseNow();
+  };
+  options.forceSignal?.addEventListener('abort', onForce, { once: true });
   try {
     if (previous && orphans.length > 0) {
       await logEvent(
@@ -139,13 +155,21 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
       );
     }
     await mkdir(paths.artifacts, { recursive: true, mode: FOLDER_MODE });
-    const inbox = await openInbox(paths.root, ENGINE_MAILBOX);
+    const trees = await openProcessTrees({ runId: runBase, cgroups: options.cgroups });
+    opened = trees;
     try {
-      return await new Engine(paths, sources, resolved, runBase, inbox, options, concurrency, only).run();
+      const inbox = await openInbox(paths.root, ENGINE_MAILBOX);
+      try {
+        const engine = new Engine(paths, sources, resolved, runBase, inbox, options, concurrency, only, trees);
+        return await engine.run();
+      } finally {
+        await inbox.close();
+      }
     } finally {
-      await inbox.close();
+      await trees.close();
     }
   } finally {
+    options.forceSignal?.removeEventListener('abort', onForce);
     await release();
   }
 }
@@ -156,6 +180,7 @@ class Engine implements EngineContext {
   readonly resolved: Resolved;
   readonly runBase: string;
   readonly commands = AGENT_COMMANDS;
+  readonly trees: ProcessTrees;
   readonly timings: EngineTimings;
   readonly mailbox: EngineMailbox;
   readonly fixed = new Set<number>();
@@ -200,8 +225,10 @@ class Engine implements EngineContext {
     options: EngineOptions,
     concurrency: number,
     only: ReadonlySet<number> | undefined,
+    trees: ProcessTrees,
   ) {
     this.paths = paths;
+    this.trees = trees;
     this.sources = sources;
     this.resolved = resolved;
     this.runBase = runBase;
@@ -285,7 +312,10 @@ class Engine implements EngineContext {
   }
 
   async run(): Promise<EngineOutcome> {
-    await this.log({ event: 'started', runId: this.runBase, pid: process.pid }, `engine started (run ${this.runBase})`);
+    await this.log(
+      { event: 'started', runId: this.runBase, pid: process.pid, tracking: this.trees.mode },
+      `engine started (run ${this.runBase}; agents tracked by ${this.trees.mode === 'cgroup' ? 'cgroup' : 'environment marker'})`,
+    );
     const reason = 'it was asked during an earlier run';
     for (const question of await cancelStaleQuestions(this.paths, this.runBase, reason)) {
       await this.log(

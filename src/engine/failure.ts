@@ -88,11 +88,12 @@ export async function runExceptionHandler(
   ctx.mailbox.expect(runId, step.number);
   try {
     const timeoutMs = handler.timeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
-    const running = await startAgent(buildAgentCommand(handlerModel, { text: prompt, file: promptFile }, env), {
+    const running = startAgent(buildAgentCommand(handlerModel, { text: prompt, file: promptFile }, env), {
       cwd: ctx.sources.codespace,
       outputFile: handlerOutput,
       timeoutMs,
       killGraceMs: ctx.timings.killGraceMs,
+      tree: await ctx.trees.open(runId),
     });
     const { exit, stalled } = await waitForAgent(ctx, running, runId, handlerOutput, handler.stallMs);
     if ((stalled || exit.timedOut) && !ctx.signal.aborted) {

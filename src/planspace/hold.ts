@@ -7,6 +7,7 @@
  * {"pid":4711,"runId":"r-mwr7hpe6","since":"2026-11-22T02:30:00.000Z"}
  * ```
  */
+import { readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, PlanspaceError } from '../errors.js';
@@ -66,15 +67,16 @@ export async function liveHold(paths: PlanspacePaths): Promise<EngineHold | unde
  *   hold replaces it: what must end with the dead engine (its orphaned agents) ends before the
  *   planspace changes hands. Killed later, this process leaves nothing of the dead engine for
  *   the next to miss; killed earlier, the next one finds the same dead holder.
- * @returns `release`, which removes the file if it is still this process's, and the hold of a
- *   dead engine that was taken over, if any.
+ * @returns `release`, which removes the file if it is still this process's; `releaseNow`, the
+ *   same without yielding, for a process about to end (a second Ctrl-C); and the hold of a dead
+ *   engine that was taken over, if any.
  * @throws {PlanspaceBusyError} if a live engine holds the planspace.
  */
 export async function takeHold(
   paths: PlanspacePaths,
   runId: string,
   onTakeover?: (previous: EngineHold) => void,
-): Promise<{ release: () => Promise<void>; previous: EngineHold | undefined }> {
+): Promise<{ release: () => Promise<void>; releaseNow: () => void; previous: EngineHold | undefined }> {
   const file = holdPath(paths);
   const mine: EngineHold = { pid: process.pid, runId, since: new Date().toISOString() };
   // Under the lock, checking the holder and replacing a dead one is one step: two engines
@@ -90,5 +92,15 @@ export async function takeHold(
     const holder = await readHold(paths);
     if (holder?.pid === process.pid && holder.runId === runId) await rm(file, { force: true });
   };
-  return { release, previous };
+  const releaseNow = (): void => {
+    let holder: EngineHold | undefined;
+    try {
+      holder = JSON.parse(readFileSync(file, 'utf8')) as EngineHold;
+    } catch (error) {
+      if (isErrno(error, 'ENOENT') || error instanceof SyntaxError) return;
+      throw error;
+    }
+    if (holder.pid === process.pid && holder.runId === runId) rmSync(file, { force: true });
+  };
+  return { release, releaseNow, previous };
 }

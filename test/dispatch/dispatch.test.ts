@@ -159,7 +159,7 @@ describe('startAgent (real processes)', () => {
       AGENT_EXIT: '3',
     };
     await writeFile(join(dir, 'prompt.md'), 'the prompt');
-    const agent = await startAgent(
+    const agent = startAgent(
       { file: join(FIXTURES, 'agent-echo.js'), args: ['one'], inputFile: join(dir, 'prompt.md'), env },
       { cwd: join(dir, 'code'), outputFile: output },
     );
@@ -178,7 +178,7 @@ describe('startAgent (real processes)', () => {
   it('kills the agent and its grandchild on timeout', async () => {
     const dir = await makeTree({});
     const pids = join(dir, 'pids.json');
-    const agent = await startAgent(
+    const agent = startAgent(
       {
         file: join(FIXTURES, 'agent-tree.js'),
         args: [pids],
@@ -203,7 +203,7 @@ describe('startAgent (real processes)', () => {
     const dir = await makeTree({});
     const pids = join(dir, 'pids.json');
     const controller = new AbortController();
-    const agent = await startAgent(
+    const agent = startAgent(
       {
         file: join(FIXTURES, 'agent-tree.js'),
         args: [pids],
@@ -223,7 +223,7 @@ describe('startAgent (real processes)', () => {
   it('reports a command that cannot start instead of throwing', async () => {
     const dir = await makeTree({});
     await writeFile(join(dir, 'x'), '');
-    const agent = await startAgent(
+    const agent = startAgent(
       { file: 'no-such-agent-command', args: [], inputFile: join(dir, 'x'), env: { PATH: process.env.PATH ?? '' } },
       { cwd: dir, outputFile: join(dir, 'out.md') },
     );

@@ -1,0 +1,109 @@
+/**
+ * Agents whose descendants escape their process group (`setsid`, a double fork): a timeout, a
+ * stop and a run's emergency kill reach all of them, through a cgroup v2 where this process may
+ * create one, and through the environment marker where not. Real processes throughout.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { ownCgroupFolder } from '../../src/dispatch/cgroup.js';
+import { startAgent, type StartOptions } from '../../src/dispatch/spawn.js';
+import { openProcessTrees, type TrackingMode } from '../../src/dispatch/trees.js';
+import { isProcessAlive } from '../../src/mailbox/liveness.js';
+import { waitFor } from '../engine/setup.js';
+import { makeTree, ROOT } from '../helpers.js';
+
+const AGENT_ESCAPE = join(ROOT, 'test', 'fixtures', 'bin', 'agent-escape.js');
+const ROLES = ['agent', 'setsid', 'orphan'] as const;
+const CGROUPS = ownCgroupFolder() !== undefined;
+
+/** Reads `<dir>/<role>.pid` for each role once all exist; the processes are killed when the test ends. */
+async function escapedPids(dir: string): Promise<Record<(typeof ROLES)[number], number>> {
+  const pids = await waitFor('agent-escape.js and its escapees to record their pids', async () => {
+    const read = await Promise.all(ROLES.map((role) => readFile(join(dir, `${role}.pid`), 'utf8').catch(() => '')));
+    return read.every((text) => text !== '') ? read.map(Number) : undefined;
+  });
+  onTestFinished(() => {
+    for (const pid of pids) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+  });
+  const [agent = 0, setsid = 0, orphan = 0] = pids;
+  return { agent, setsid, orphan };
+}
+
+/** Starts agent-escape.js with a tree of `trees`; its pid files go to a new folder. */
+async function startEscaping(mode: TrackingMode, options: Partial<StartOptions> = {}) {
+  const dir = await makeTree({});
+  const trees = await openProcessTrees({ runId: `rtest${String(Date.now())}`, cgroups: mode === 'cgroup' });
+  expect(trees.mode).toBe(mode);
+  onTestFinished(() => trees.close());
+  const running = startAgent(
+    { file: AGENT_ESCAPE, args: [dir], inputFile: undefined, env: { PATH: process.env.PATH ?? '' } },
+    { cwd: dir, outputFile: join(dir, 'out.md'), killGraceMs: 300, tree: await trees.open('r-1-1'), ...options },
+  );
+  return { dir, trees, running, pids: await escapedPids(dir) };
+}
+
+/** True once none of the pids is alive (zombies count as gone). */
+function allGone(pids: Record<string, number>): boolean {
+  return Object.values(pids).every((pid) => !isProcessAlive(pid));
+}
+
+describe('escaped descendants without a tree', () => {
+  it('survive the agent: the process group alone does not reach them', async () => {
+    const dir = await makeTree({});
+    const running = startAgent(
+      { file: AGENT_ESCAPE, args: [dir], inputFile: undefined, env: { PATH: process.env.PATH ?? '' } },
+      { cwd: dir, outputFile: join(dir, 'out.md'), killGraceMs: 300 },
+    );
+    const pids = await escapedPids(dir);
+    await running.stop();
+    expect(isProcessAlive(pids.agent)).toBe(false);
+    expect(isProcessAlive(pids.setsid)).toBe(true);
+    expect(isProcessAlive(pids.orphan)).toBe(true);
+  });
+});
+
+describe.each([
+  ['cgroup', CGROUPS],
+  ['environment', true],
+] as const)('escaped descendants with %s tracking', (mode, available) => {
+  it.skipIf(!available)('are all killed on timeout', async () => {
+    const { running, pids } = await startEscaping(mode, { timeoutMs: 3000 });
+    const exit = await running.exit;
+    expect(exit).toMatchObject({ timedOut: true, signal: 'SIGTERM' });
+    await waitFor('every process of the tree to be gone', () => allGone(pids), 5000);
+  });
+
+  it.skipIf(!available)('are all killed by stop(), also the ones that ignore SIGTERM', async () => {
+    const { running, pids } = await startEscaping(mode);
+    expect(allGone(pids)).toBe(false);
+    expect(await running.stop()).toMatchObject({ stopped: true });
+    await waitFor('every process of the tree to be gone', () => allGone(pids), 5000);
+  });
+
+  it.skipIf(!available)('are all killed by killAllNow(), the synchronous kill of a second Ctrl-C', async () => {
+    const { trees, running, pids } = await startEscaping(mode);
+    trees.killAllNow();
+    // SIGKILL is final; the processes are gone (or zombies) as soon as the kernel has run them down.
+    await waitFor('every process of the tree to be gone', () => allGone(pids), 2000);
+    await running.exit;
+  });
+});
+
+describe.skipIf(!CGROUPS)('the run cgroup', () => {
+  it('holds the engine and every process of its agents, and goes when the run ends', async () => {
+    const ownBefore = ownCgroupFolder();
+    const { trees, running, pids } = await startEscaping('cgroup');
+    const parent = ownBefore ?? '';
+    const ours = readdirSync(parent).filter((name) => name.startsWith(`planspace-${String(process.pid)}-`));
+    expect(ours).toHaveLength(1);
+    const runFolder = join(parent, ours[0] ?? '');
+    const procs = (await readFile(join(runFolder, 'cgroup.procs'), 'utf8')).trim().split('\n').map(Number);
+    expect(procs.sort()).toEqual([process.pid, pids.agent, pids.setsid, pids.orphan].sort());
+    await running.stop();
+    await trees.close();
+    expect(existsSync(runFolder)).toBe(false);
+    expect(ownCgroupFolder()).toBe(ownBefore);
+  });
+});
