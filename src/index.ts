@@ -63,6 +63,7 @@ export {
   type StepStatus,
 } from './schedule/step.js';
 export { runCli, type CliStreams, type ProgramName, type RunOptions } from './cli/main.js';
+export { DEFAULT_CONCURRENCY, runEngine, type EngineOptions, type EngineOutcome } from './engine/run-engine.js';
 export { decodeMessage, encodeMessage, MessageCorruptError, type Envelope, type Message } from './mailbox/envelope.js';
 export { ensureMailbox, removeMailboxes } from './mailbox/folders.js';
 export { RECORD_BYTES } from './mailbox/records.js';

@@ -116,7 +116,7 @@ export function runCommand(io: VerbIO) {
         ];
         return { text: lines.join('\n'), json: plan };
       }
-      const { runEngine } = await import('../engine/engine.js');
+      const { runEngine } = await import('../engine/run-engine.js');
       const stopTyping = await readTypedAnswers(io, planspace);
       const view = io.isTTY && options.json !== true ? new LiveView(io.print) : undefined;
       try {

@@ -18,7 +18,7 @@ import { planSteps } from '../schedule/plan.js';
 import type { Step } from '../schedule/step.js';
 import { agentName } from './attempt.js';
 import { unitLabel, unitStem, type Unit } from './context.js';
-import type { EngineOptions } from './engine.js';
+import type { EngineOptions } from './run-engine.js';
 import { absoluteSources, preflight, type Sources } from './preflight.js';
 import { selectSteps } from './select.js';
 import { readText } from './text.js';

@@ -32,20 +32,14 @@
  * and the run ends with outcome `aborted`.
  */
 import { setMaxListeners } from 'node:events';
-import { mkdir } from 'node:fs/promises';
-import { FOLDER_MODE } from '../fs/guard.js';
 import pLimit from 'p-limit';
-import { killOrphanAgents } from '../dispatch/orphans.js';
-import { openProcessTrees, type ProcessTrees } from '../dispatch/trees.js';
-import { UsageError } from '../errors.js';
+import type { ProcessTrees } from '../dispatch/trees.js';
 import { AGENT_COMMANDS } from '../dispatch/shims.js';
-import { openInbox, type Inbox } from '../mailbox/receive.js';
+import type { Inbox } from '../mailbox/receive.js';
 import { listAgents } from '../mailbox/registry.js';
 import { send } from '../mailbox/send.js';
-import { takeHold } from '../planspace/hold.js';
-import { logEvent, type LoggedEvent, type RunEvent } from '../planspace/log.js';
-import { absolutePlanspacePaths, type PlanspacePaths } from '../planspace/paths.js';
-import { assertRunFiles } from '../planspace/run-files.js';
+import { logEvent, type RunEvent } from '../planspace/log.js';
+import type { PlanspacePaths } from '../planspace/paths.js';
 import { writePosition } from '../planspace/state.js';
 import { ENGINE_MAILBOX } from '../prompt/render.js';
 import { ScheduleCache } from '../schedule/cache.js';
@@ -53,128 +47,15 @@ import { readSchedule, retryStep, type TakeOptions, type TakeOutcome } from '../
 import type { Step } from '../schedule/step.js';
 import { unitLabel, type EngineContext, type EngineTimings, type Unit } from './context.js';
 import { Bell, EngineMailbox } from './messages.js';
-import { absoluteSources, preflight, type Resolved, type Sources } from './preflight.js';
-import { cancelStaleQuestions, listQuestions } from './questions.js';
-import { assertRunPaths } from './run-paths.js';
-import { describeSelectionEnd, selectSteps, type SelectionEnd } from './select.js';
+import type { Resolved, Sources } from './preflight.js';
+import { cancelStaleQuestions } from './questions.js';
+import type { EngineOptions, EngineOutcome } from './run-engine.js';
+import { describeSelectionEnd } from './select.js';
 import { runStep } from './step-run.js';
 import { stopRun } from './stopped.js';
 
-/** Agents running at once when `concurrency` is not given. */
-export const DEFAULT_CONCURRENCY = 4;
-
-/** Options of `runEngine`. */
-export interface EngineOptions extends Sources, EngineTimings {
-  readonly planspace: string;
-  /** Stops the run: agents' trees are killed and running steps go back to `[wait]`. */
-  readonly signal?: AbortSignal;
-  /** Receives every event as it is logged (for the terminal view or `--json`). */
-  readonly onEvent?: (event: LoggedEvent) => void;
-  /** Most agents running at once, steps and blocks together. Default `DEFAULT_CONCURRENCY` (4). */
-  readonly concurrency?: number;
-  /**
-   * Run only these steps; every other step counts as done for `needs` and is left as it is.
-   * Default: every step.
-   */
-  readonly only?: readonly number[];
-  /** Run only this step and the steps after it in the file (with `only`: both must hold). Default: every step. */
-  readonly from?: number;
-  /**
-   * Track agents' processes with cgroup v2 where this process may create cgroups (default
-   * true); false: with the environment marker only (see `dispatch/trees.ts`).
-   */
-  readonly cgroups?: boolean;
-  /**
-   * Aborted when the process must end now (a second Ctrl-C): in the abort event itself, every
-   * process of every agent is SIGKILLed and the hold (`engine.json`) removed, synchronously; the
-   * caller ends the process right after. `[run]` steps stay `[run]`, for the next run to resume.
-   */
-  readonly forceSignal?: AbortSignal;
-}
-
-/** How a run ended. */
-export type EngineOutcome =
-  | { readonly kind: 'complete' }
-  | ({ readonly kind: 'selection-done' } & SelectionEnd)
-  | { readonly kind: 'blocked'; readonly step: Step }
-  | { readonly kind: 'aborted'; readonly steps: readonly Step[] };
-
-/**
- * Runs a planspace's schedule to the end.
- *
- * @returns the outcome: `complete`, `selection-done` (every step `only`/`from` selected is
- *   done or skipped, others are not), `blocked` (with the failed step) or `aborted` (with the
- *   steps put back to `[wait]`).
- * @throws {PreflightError} before any agent starts, for unresolvable refs, unknown models or
- *   a missing exception-handler agent file.
- * @throws {PlanspaceBusyError} if another live engine holds the planspace.
- * @throws {UnsafePathError} before anything is written, for a planspace another user owns or
- *   may write to, or a link where the run would write (see `assertRunPaths`).
- * @throws {ScheduleSyntaxError} / {ScheduleNotFoundError} for a bad or missing schedule.
- * @throws {NotRegularFileError} if the schedule, `state.md`, `log.md`, `events.jsonl` or
- *   `engine.json` is a FIFO, socket, device or folder; nothing is written.
- * @throws {UsageError} for a `concurrency` below 1 or an `only` step the schedule lacks.
- * @throws {RunStoppedError} when the run stopped because a file failed under it (the schedule
- *   removed, a full disk), after stopping every agent it started.
- */
-export async function runEngine(options: EngineOptions): Promise<EngineOutcome> {
-  const paths = absolutePlanspacePaths(options.planspace);
-  const sources = absoluteSources(options);
-  const schedule = await readSchedule(paths.root);
-  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
-    throw new UsageError(`--concurrency must be a whole number of at least 1, not ${String(options.concurrency)}`);
-  }
-  const only = selectSteps(schedule.steps, options, paths.schedule);
-  const resolved = await preflight(schedule, sources);
-  // Read (and so check) the question records now: a bad one found after the start would leave
-  // a log, a mailbox and artifacts behind a run that never ran.
-  await listQuestions(paths);
-  assertRunPaths(paths, schedule.steps);
-  await assertRunFiles(paths);
-  const runBase = `r${Date.now().toString(36)}`;
-  let orphans: number[] = [];
-  const { release, releaseNow, previous } = await takeHold(paths, runBase, (dead) => {
-    // A dead engine's agents run on in their own process groups: stop them before they report,
-    // and before the hold names this run: killed right after, this run would leave them to nobody.
-    orphans = killOrphanAgents(paths.root, dead.runId);
-  });
-  // From here on a second Ctrl-C must not leave the hold or an agent behind.
-  let opened: ProcessTrees | undefined;
-  const onForce = (): void => {
-    opened?.killAllNow();
-    releaseNow();
-  };
-  options.forceSignal?.addEventListener('abort', onForce, { once: true });
-  try {
-    if (previous && orphans.length > 0) {
-      await logEvent(
-        paths,
-        { event: 'orphans-killed', pids: orphans, runId: previous.runId },
-        `killed ${orphans.length} agent processes left by a dead engine (run ${previous.runId})`,
-      );
-    }
-    await mkdir(paths.artifacts, { recursive: true, mode: FOLDER_MODE });
-    const trees = await openProcessTrees({ runId: runBase, cgroups: options.cgroups });
-    opened = trees;
-    try {
-      const inbox = await openInbox(paths.root, ENGINE_MAILBOX);
-      try {
-        const engine = new Engine(paths, sources, resolved, runBase, inbox, options, concurrency, only, trees);
-        return await engine.run();
-      } finally {
-        await inbox.close();
-      }
-    } finally {
-      await trees.close();
-    }
-  } finally {
-    options.forceSignal?.removeEventListener('abort', onForce);
-    await release();
-  }
-}
-
-class Engine implements EngineContext {
+/** One run of a planspace, from its first NEXT to its end (see the module comment); `runEngine` starts it. */
+export class Engine implements EngineContext {
   readonly paths: PlanspacePaths;
   readonly sources: Sources;
   readonly resolved: Resolved;
