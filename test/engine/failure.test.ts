@@ -120,7 +120,7 @@ describe('workflow run: a hung exception handler', () => {
     await waitForExit(pid, 'the hung exception handler');
     expect(isProcessAlive(pid)).toBe(false);
 
-    const answer = await setup.workflow(['answer', setup.planspace, 'skip']);
+    const answer = await setup.workflow(['answer', setup.planspace, '--id', 'q1', 'skip']);
     expect(answer).toMatchObject({ code: 0, stdout: 'answered:q1\n' });
     const result = await engine.ended;
     expect(result.code).toBe(0);

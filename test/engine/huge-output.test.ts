@@ -37,7 +37,7 @@ describe('workflow run: an agent writes 1 GiB of output', () => {
     expect(prompt).toContain('the step gave up here');
     expect(prompt.length).toBeLessThan(1024 * 1024);
 
-    expect(await setup.workflow(['answer', setup.planspace, 'skip'])).toMatchObject({ code: 0 });
+    expect(await setup.workflow(['answer', setup.planspace, '--id', 'q1', 'skip'])).toMatchObject({ code: 0 });
     const result = await engine.ended;
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(/COMPLETE\n$/);

@@ -68,7 +68,7 @@ describe('workflow run: a step added mid-run', () => {
       // No agent was started for it.
       expect((await setup.events()).filter((e) => e.event === 'dispatched' && e.step === 2)).toEqual([]);
 
-      expect(await setup.workflow(['answer', setup.planspace, 'skip'])).toMatchObject({ code: 0 });
+      expect(await setup.workflow(['answer', setup.planspace, '--id', 'q1', 'skip'])).toMatchObject({ code: 0 });
       const result = await engine.ended;
       expect(result).toMatchObject({ code: 0, stderr: '' });
       expect([...(await setup.statuses()).values()]).toEqual(['done', 'skip']);

@@ -83,7 +83,7 @@ describe('a link planted while the run goes on', () => {
     // Bounded by the run: an engine that crashed instead would never ask.
     while (!state.ended && !(await asked())) await sleep(100);
     expect(await asked()).toBe(true);
-    expect(await box.workflow(['answer', box.planspace, 'skip'])).toMatchObject({ code: 0 });
+    expect(await box.workflow(['answer', box.planspace, '--id', 'q1', 'skip'])).toMatchObject({ code: 0 });
 
     const result = await run;
     expect(result.code).toBe(0);

@@ -1,3 +1,4 @@
+import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTail } from '../../src/fs/tail.js';
@@ -15,9 +16,11 @@ describe('readTail', () => {
     expect(await readTail(join(root, 'f.md'), maxBytes)).toBe(expected);
   });
 
-  it("is '' for a file that does not exist, and rethrows other errors", async () => {
-    const root = await makeTree({ 'dir/x': '' });
+  it("is '' for a file that does not exist or is a link, and refuses a folder", async () => {
+    const root = await makeTree({ 'dir/x': '', 'secret.md': 'not for prompts\n' });
+    await symlink(join(root, 'secret.md'), join(root, 'link.md'));
     expect(await readTail(join(root, 'missing.md'))).toBe('');
-    await expect(readTail(join(root, 'dir'))).rejects.toMatchObject({ code: 'EISDIR' });
+    expect(await readTail(join(root, 'link.md'))).toBe('');
+    await expect(readTail(join(root, 'dir'))).rejects.toMatchObject({ code: 'E_NOT_REGULAR_FILE' });
   });
 });
