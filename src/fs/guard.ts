@@ -15,9 +15,9 @@
  * Each check is one `stat` or `lstat` of a folder, never a walk: every CLI call pays for it.
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, statSync, type Stats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { isErrno, PlanspaceError } from '../errors.js';
-import { assertRegular, NotRegularFileError } from './regular-file.js';
+import { assertRegular, NotRegularFileError, openRegularFile } from './regular-file.js';
 
 /** Files planspace creates: readable and writable by their owner only, whatever the umask. */
 export const FILE_MODE = 0o600;
@@ -162,18 +162,10 @@ export function openNoFollowSync(path: string, flags: number, mode: number = FIL
 
 /** `open` (promises) with `O_NOFOLLOW` and `O_NONBLOCK`; see `openNoFollowSync`. */
 export async function openNoFollow(path: string, flags: number, mode: number = FILE_MODE): Promise<FileHandle> {
-  let handle: FileHandle;
   try {
-    handle = await open(path, flags | O_NONBLOCK, mode);
+    return await openRegularFile(path, flags, mode);
   } catch (error) {
     throw refuseOpen(error, path);
-  }
-  try {
-    assertRegular(path, await handle.stat());
-    return handle;
-  } catch (error) {
-    await handle.close();
-    throw error;
   }
 }
 

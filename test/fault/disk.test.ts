@@ -7,51 +7,14 @@
  * not asserted: the schedule verbs used to retry EROFS for 10 s before reporting it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isErrno } from '../../src/index.js';
 import { hashFile, makeTree, runMailbox, runWorkflow, type RunResult } from '../helpers.js';
-
-/** Why this process cannot mount a tmpfs, or undefined if it can. */
-async function mountProblem(): Promise<string | undefined> {
-  if (process.getuid?.() !== 0) return 'mounting a tmpfs needs root';
-  const dir = await mkdtemp(join(tmpdir(), 'planspace-mount-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'pipe' });
-    execFileSync('umount', [dir], { stdio: 'pipe' });
-    return undefined;
-  } catch (error) {
-    return `mount -t tmpfs failed: ${String((error as { stderr?: Buffer }).stderr ?? error).trim()}`;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+import { mountProblem, mountTmpfs } from './mount.js';
 
 const cannotMount = await mountProblem();
-
-/** Mount points made by this file, unmounted and removed after its tests, whatever happened. */
-const mounts: string[] = [];
-afterAll(async () => {
-  for (const dir of mounts.splice(0)) {
-    try {
-      execFileSync('umount', [dir], { stdio: 'pipe' });
-    } catch {
-      // Busy (a process of a failed test still inside): detach it now, freed once unused.
-      execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
-    }
-    await rm(dir, { recursive: true, force: true });
-  }
-});
-
-/** Mounts a new tmpfs of `sizeKiB` and returns its folder. */
-async function mountTmpfs(sizeKiB: number): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'planspace-mount-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKiB}k`, 'tmpfs', dir], { stdio: 'pipe' });
-  mounts.push(dir);
-  return dir;
-}
 
 /** Every file and folder under `root`: folders as `dir`, files as the SHA-256 of their bytes. */
 async function snapshot(root: string): Promise<Record<string, string>> {

@@ -1,5 +1,5 @@
 /**
- * Small tmpfs mounts for disk-fault tests (as `disk.test.ts` makes them): only a mount makes
+ * Small tmpfs mounts for disk-fault tests: only a mount makes
  * a write fail for root, whom permission bits do not stop. Linux, as root.
  */
 import { execFileSync } from 'node:child_process';
