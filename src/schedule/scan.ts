@@ -22,6 +22,29 @@ import type { Step, StepStatus } from './step.js';
  */
 const STEP_AT = new RegExp(COMMON_STEP.source.replaceAll('[^|]', '[^|\\n]').replaceAll('[^()]', '[^()\\n]'), 'my');
 
+/**
+ * The plainest step lines, `... -- description (ref)` or `... -- description`, in a pattern
+ * without lazy quantifiers or lookbehinds: about three times cheaper than `STEP_AT`, and
+ * tried first. Every line it matches, `COMMON_STEP` matches too (the description starts and,
+ * before a ref, ends with a character that is neither blank nor a parenthesis, so no ` -- `
+ * can stand right before the ref); lines it misses go to `STEP_AT`.
+ */
+const PLAIN_STEP_AT = new RegExp(
+  String.raw`^\[(?:wait|run|done|fail|skip)\] [1-9]\d{0,14}\. [^\s|](?:[^|\n]*[^\s|])? \| ` +
+    String.raw`[A-Za-z0-9][\w.-]{0,63}(?:,[A-Za-z0-9][\w.-]{0,63})* -- ` +
+    String.raw`(?:[^\s()](?:[^()\n]*[^\s()])? \([^()\n]*[^()\s][^()\n]*\)[ \t]*|[^\s()][^()\n]*|[ \t]*)$`,
+  'my',
+);
+
+/** True when the line from `offset` to `end` is a step line of the common shape (`COMMON_STEP`). */
+function isCommonStepAt(text: string, offset: number, end: number): boolean {
+  if (end - offset > COMMON_STEP_MAX) return false;
+  PLAIN_STEP_AT.lastIndex = offset;
+  if (PLAIN_STEP_AT.test(text) && PLAIN_STEP_AT.lastIndex === end) return true;
+  STEP_AT.lastIndex = offset;
+  return STEP_AT.test(text) && STEP_AT.lastIndex === end;
+}
+
 /** The status of a step line by the first letter of its marker (`[w` ... `[s`). */
 const STATUS_BY_LETTER: Readonly<Record<string, StepStatus>> = {
   w: 'wait',
@@ -74,8 +97,7 @@ export function scanSchedule(text: string, file: string): ScannedSchedule | unde
     const end = newline === -1 ? text.length : newline;
     const first = text.charCodeAt(offset);
     if (first === OPEN_BRACKET) {
-      STEP_AT.lastIndex = offset;
-      if (end - offset <= COMMON_STEP_MAX && STEP_AT.test(text) && STEP_AT.lastIndex === end) {
+      if (isCommonStepAt(text, offset, end)) {
         const status = STATUS_BY_LETTER[text.charAt(offset + 1)];
         if (status === undefined) return undefined;
         const number = digitsAt(text, offset + status.length + 3);

@@ -18,8 +18,13 @@ import { countStatuses, STEP_STATUSES } from '../../src/schedule/step.js';
 import { corrupt, hostileText, PURE_RUNS } from '../fuzz/arbitraries.js';
 import { makePlanspace } from '../helpers.js';
 
+/** Descriptions and refs built from the pieces the step patterns turn on. */
+const tail = fc
+  .array(fc.constantFrom(' ', '\t', '--', ' -- ', '(', ')', ' (', 'a', 'b c', '|', '\u2028'), { maxLength: 8 })
+  .map((pieces) => pieces.join(''));
+
 const stepLine = fc
-  .tuple(fc.constantFrom(...STEP_STATUSES), fc.integer({ min: 1, max: 12 }), hostileText(16))
+  .tuple(fc.constantFrom(...STEP_STATUSES), fc.integer({ min: 1, max: 12 }), fc.oneof(hostileText(16), tail))
   .map(([status, number, text]) => `[${status}] ${number}. s${number} | m,n -- ${text.replace(/[\r\n]/g, '')}`);
 
 /** Lines of all kinds: steps, near misses, attributes, prose, indented markers, odd breaks. */
@@ -89,11 +94,20 @@ describe('scanSchedule', () => {
     ['a fence', '```\n[wait] 1. a | m -- b\n```\n'],
     ['a repeated step number', '[wait] 2. a | m -- b\n[wait] 1. c | m -- d\n[wait] 2. e | m -- f\n'],
     ['an indented marker', 'x\n [wait] 1. a | m -- b\n'],
+    ['a step line of the uncommon shape', '[wait] 1. a | m -- b --  (r)\n'],
     ['a byte order mark', '\ufeff[wait] 1. a | m -- b\n'],
     ['a step line longer than 1024', `[wait] 1. a | m -- ${'b'.repeat(1024)}\n`],
-    ['a line break U+2028 inside a step line', '[wait] 1. a | m -- b\u2028c\n'],
   ])('leaves a schedule with %s to parseSchedule', (_, text) => {
     expect(scanSchedule(text, 'scan.md')).toBeUndefined();
+  });
+
+  it.each([
+    ['a line break U+2028 in its description', '[wait] 1. a | m -- b\u2028c (r)\n[done] 2. d | m -- e\u2028\n'],
+    ['a description ending in -- and a ref alone', '[wait] 1. a | m -- b -- (r)\n[wait] 2. a | m -- (r)\n'],
+  ])('reads a schedule with %s as parseSchedule does', (_, text) => {
+    const full = parseSchedule(text, 'scan.md');
+    const scan = scanSchedule(text, 'scan.md');
+    expect(full.steps.map((__, index) => scan?.step(index))).toEqual(full.steps);
   });
 
   it('reads a plain 10,000-step schedule, numbers out of order included', () => {
