@@ -20,9 +20,17 @@ await build({
   format: 'esm',
   target: 'node20.19',
   external: ['unified', 'remark-parse'],
-  // Bundled CommonJS dependencies (commander, proper-lockfile) call require().
+  // proper-lockfile calls only mkdir, stat, rmdir, utimes and realpath through graceful-fs, which
+  // changes none of them on Node 20 (it queues opens and reads when files run out, EMFILE).
+  // Loading it patched fs.close for the whole process and was a third of the lock's start-up.
+  alias: { 'graceful-fs': 'node:fs' },
+  // Bundled CommonJS dependencies (commander, proper-lockfile) call require(). The banner goes
+  // into every chunk, and most never call it: the real require is made on first use, not at
+  // load, where createRequire cost each of the hot verbs' chunks a CommonJS module object.
   banner: {
-    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    js:
+      "import { createRequire as __createRequire } from 'node:module'; let __cjsRequire; " +
+      'const require = (id) => (__cjsRequire ??= __createRequire(import.meta.url))(id);',
   },
   logLevel: 'warning',
 });

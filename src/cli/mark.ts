@@ -1,9 +1,4 @@
-import { pendingQuestions } from '../engine/questions.js';
-import { StepRunningError } from '../errors.js';
-import { liveHold } from '../planspace/hold.js';
-import { planspacePaths } from '../planspace/paths.js';
 import { markStep, retryStep, type MarkStatus, type StepChange } from '../schedule/operations.js';
-import type { Step } from '../schedule/step.js';
 import { stepToJson } from './step-json.js';
 import { defineVerb, parseStepNumber, type CommonOptions, type VerbIO } from './verb.js';
 
@@ -36,38 +31,6 @@ export function markCommand(io: VerbIO, status: MarkStatus) {
   );
 }
 
-/**
- * What `workflow retry` may not reset while a live engine runs the planspace (never two live
- * attempts of one step): a `[run]` step, whose agent or retry backoff the engine runs, and a
- * `[fail]` step whose escalation waits for a human (the answer `retry` is the way). Without a
- * live engine, anything goes, as before.
- *
- * @returns a guard for `retryStep`, which throws {StepRunningError} for such a step.
- */
-async function liveStepGuard(planspace: string): Promise<(step: Step) => void> {
-  const paths = planspacePaths(planspace);
-  const holder = await liveHold(paths);
-  if (holder === undefined) return () => undefined;
-  const escalations = (await pendingQuestions(paths)).filter(
-    (question) => question.kind === 'escalation' && question.runId === holder.runId,
-  );
-  return (step) => {
-    if (step.status === 'run') {
-      throw new StepRunningError(
-        step.number,
-        `step ${step.number} is [run]: the engine (pid ${holder.pid}, run ${holder.runId}) is running it; wait for it to end, or stop the run with workflow abort`,
-      );
-    }
-    const question = escalations.find((candidate) => candidate.step === step.number);
-    if (question !== undefined) {
-      throw new StepRunningError(
-        step.number,
-        `step ${step.number} waits for a human decision (question ${question.id}); answer it: workflow answer ${planspace} --id ${question.id} retry`,
-      );
-    }
-  };
-}
-
 /** `workflow retry <planspace> [N]`: reset a step to [wait] (default: the first [fail] step). */
 export function retryCommand(io: VerbIO) {
   return defineVerb<[string, string | undefined], CommonOptions>(
@@ -85,6 +48,9 @@ export function retryCommand(io: VerbIO) {
     },
     io,
     async (planspace, number) => {
+      // Loaded here: the engine's question files and the mailbox code behind them (crypto among
+      // them) would slow every `next`, `status` and `done` that loads this module.
+      const { liveStepGuard } = await import('./live-step-guard.js');
       const guard = await liveStepGuard(planspace);
       return changed('Reset to wait', await retryStep(planspace, parseStepNumber(number), guard));
     },

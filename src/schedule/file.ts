@@ -23,6 +23,16 @@ import type { Schedule } from './step.js';
  * @throws {PlanspaceError} `E_IO` naming the file for any other read error.
  */
 export async function readScheduleFile(path: string): Promise<Schedule> {
+  return parseSchedule(await readScheduleText(path), path);
+}
+
+/**
+ * Reads a schedule file as text, for callers that parse it themselves (`scanSchedule`).
+ *
+ * @throws as `readScheduleFile`, except for the grammar: {ScheduleSyntaxError} only for
+ *   binary or non-UTF-8 content.
+ */
+export async function readScheduleText(path: string): Promise<string> {
   let bytes: Buffer;
   try {
     bytes = await readRegularFile(path);
@@ -32,7 +42,7 @@ export async function readScheduleFile(path: string): Promise<Schedule> {
     // Some fs errors (EISDIR from a read) do not name the file; this one always does.
     throw new PlanspaceError('E_IO', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
-  return parseSchedule(decodeSchedule(bytes, path), path);
+  return decodeSchedule(bytes, path);
 }
 
 /** What a change of a schedule returns: the new text (undefined: no write) and a result. */
@@ -59,6 +69,17 @@ export async function updateScheduleFile<T>(
   path: string,
   change: (schedule: Schedule) => ScheduleChange<T>,
 ): Promise<T> {
+  return updateScheduleText(path, (text) => change(parseSchedule(text, path)));
+}
+
+/**
+ * `updateScheduleFile` for callers that parse the text themselves: `change` gets the text as
+ * read under the lock (decoded; see `readScheduleText`) and must parse it with
+ * `parseSchedule`, or prove that `parseSchedule` would accept it (`scanSchedule`).
+ *
+ * @throws as `updateScheduleFile`.
+ */
+export async function updateScheduleText<T>(path: string, change: (text: string) => ScheduleChange<T>): Promise<T> {
   try {
     await access(path);
   } catch (error) {
@@ -69,9 +90,9 @@ export async function updateScheduleFile<T>(
   // may write to lets them change the steps, and plant links where the engine writes.
   assertOwnFolder(dirname(path), 'planspace', { link: true });
   return withFileLock(path, async (assertHeld) => {
-    const schedule = await readScheduleFile(path);
-    const { text, result } = change(schedule);
-    if (text !== undefined && text !== schedule.text) {
+    const before = await readScheduleText(path);
+    const { text, result } = change(before);
+    if (text !== undefined && text !== before) {
       assertHeld();
       await writeFileAtomic(path, text);
     }

@@ -4,10 +4,19 @@
  */
 import { NoSuchStepError } from '../errors.js';
 import { planspacePaths } from '../planspace/paths.js';
-import { readScheduleFile, updateScheduleFile } from './file.js';
+import { readScheduleFile, readScheduleText, updateScheduleFile, updateScheduleText } from './file.js';
 import { setStepStatus, setStepStatuses, withStatus } from './mutate.js';
+import { parseSchedule } from './parse.js';
 import { planNext, planSteps, type PlannedSkip } from './plan.js';
-import { countStatuses, type Schedule, type StatusCounts, type Step, type StepStatus } from './step.js';
+import { scanSchedule, type ScannedSchedule } from './scan.js';
+import {
+  countStatusList,
+  countStatuses,
+  type Schedule,
+  type StatusCounts,
+  type Step,
+  type StepStatus,
+} from './step.js';
 
 /**
  * What `nextStep` did:
@@ -57,7 +66,32 @@ function takeNext(
  * @throws {ScheduleNotFoundError} / {ScheduleSyntaxError} / {LockError}; nothing written.
  */
 export async function nextStep(planspace: string): Promise<NextOutcome> {
-  return updateScheduleFile(planspacePaths(planspace).schedule, (schedule) => takeNext(schedule.text, schedule.steps));
+  const path = planspacePaths(planspace).schedule;
+  return updateScheduleText(path, (text) => {
+    const scanned = scanSchedule(text, path);
+    if (scanned) return takeNextScanned(scanned);
+    const schedule = parseSchedule(text, path);
+    return takeNext(schedule.text, schedule.steps);
+  });
+}
+
+/**
+ * `takeNext` on a scanned schedule, building only the step it reports. A scanned schedule has
+ * no `needs` or `when`, so this is `planNext`'s sequential rule: a `[run]` step resumes, else
+ * the first step neither `[done]` nor `[skip]` decides, and nothing is ever skipped.
+ */
+function takeNextScanned(scanned: ScannedSchedule): { text: string; result: NextOutcome } {
+  const { text, statuses } = scanned;
+  const running = statuses.indexOf('run');
+  if (running !== -1) return { text, result: { kind: 'resumed', step: scanned.step(running), skipped: [] } };
+  const first = statuses.findIndex((status) => status !== 'done' && status !== 'skip');
+  if (first === -1) return { text, result: { kind: 'complete', skipped: [] } };
+  const step = scanned.step(first);
+  if (step.status !== 'wait') return { text, result: { kind: 'blocked', step, skipped: [] } };
+  return {
+    text: setStepStatus(text, step, 'run'),
+    result: { kind: 'started', step: withStatus(step, 'run'), skipped: [] },
+  };
 }
 
 /**
@@ -195,14 +229,23 @@ export function verbPhrase(status: StepStatus): string {
  * first step whose status is `from`.
  */
 function pickStep(schedule: Schedule, number: number | undefined, from: StepStatus, to: StepStatus): Step {
-  if (number === undefined) {
-    const step = schedule.steps.find((candidate) => candidate.status === from);
-    if (!step) throw new NoSuchStepError(`no [${from}] step to ${verbPhrase(to)}`);
-    return step;
-  }
-  const step = schedule.steps.find((candidate) => candidate.number === number);
-  if (!step) throw new NoSuchStepError(`no step ${number} to ${verbPhrase(to)}`);
-  return step;
+  const index =
+    number === undefined
+      ? schedule.steps.findIndex((candidate) => candidate.status === from)
+      : schedule.steps.findIndex((candidate) => candidate.number === number);
+  return pickedOrThrow(schedule.steps[index], number, from, to);
+}
+
+/** `pickStep` on a scanned schedule, building only the step picked. */
+function pickScanned(scanned: ScannedSchedule, number: number | undefined, from: StepStatus, to: StepStatus): Step {
+  const index = number === undefined ? scanned.statuses.indexOf(from) : scanned.numbers.indexOf(number);
+  return pickedOrThrow(index === -1 ? undefined : scanned.step(index), number, from, to);
+}
+
+function pickedOrThrow(step: Step | undefined, number: number | undefined, from: StepStatus, to: StepStatus): Step {
+  if (step) return step;
+  if (number === undefined) throw new NoSuchStepError(`no [${from}] step to ${verbPhrase(to)}`);
+  throw new NoSuchStepError(`no step ${number} to ${verbPhrase(to)}`);
 }
 
 /**
@@ -216,10 +259,14 @@ function changeStatus(
   to: StepStatus,
   guard?: (step: Step) => void,
 ): Promise<StepChange> {
-  return updateScheduleFile(planspacePaths(planspace).schedule, (schedule) => {
-    const before = pickStep(schedule, number, from, to);
+  const path = planspacePaths(planspace).schedule;
+  return updateScheduleText(path, (text) => {
+    const scanned = scanSchedule(text, path);
+    const before = scanned
+      ? pickScanned(scanned, number, from, to)
+      : pickStep(parseSchedule(text, path), number, from, to);
     guard?.(before);
-    return { text: setStepStatus(schedule.text, before, to), result: { before, after: withStatus(before, to) } };
+    return { text: setStepStatus(text, before, to), result: { before, after: withStatus(before, to) } };
   });
 }
 
@@ -255,8 +302,10 @@ export function retryStep(planspace: string, number?: number, guard?: (step: Ste
  * writes are atomic renames, so the file read is always a whole version.
  */
 export async function scheduleStatus(planspace: string): Promise<StatusCounts> {
-  const schedule = await readScheduleFile(planspacePaths(planspace).schedule);
-  return countStatuses(schedule.steps);
+  const path = planspacePaths(planspace).schedule;
+  const text = await readScheduleText(path);
+  const scanned = scanSchedule(text, path);
+  return scanned ? countStatusList(scanned.statuses) : countStatuses(parseSchedule(text, path).steps);
 }
 
 /** Reads and parses a planspace's schedule (no lock; see `scheduleStatus`). */

@@ -79,7 +79,7 @@ const TAB = 0x09;
  * Large schedules are parsed on every verb call, mostly by code that has not been optimised
  * yet, so one regular expression per line is several times cheaper than the scan.
  */
-const COMMON_STEP =
+export const COMMON_STEP =
   /^\[(wait|run|done|fail|skip)\] ([1-9]\d{0,14})\. ([^\s|](?:[^|]*?[^\s|])?) \| ([A-Za-z0-9][\w.-]{0,63}(?:,[A-Za-z0-9][\w.-]{0,63})*) -- ((?:[^\s()][^()]*?)?)(?:(?:(?<! -- ) \(|(?<= -- )\()([^()]*[^()\s][^()]*)\))?([ \t]*)$/;
 
 /**
@@ -87,7 +87,7 @@ const COMMON_STEP =
  * quadratic in the line's length on some lines (an unclosed `(`, a long run of spaces): a
  * 200 KB line took half a minute. `parseStepGrammar` is linear, and real step lines are short.
  */
-const COMMON_STEP_MAX = 1024;
+export const COMMON_STEP_MAX = 1024;
 
 /** Parses a step line: `COMMON_STEP` when it matches, else the full grammar. */
 function parseStep(
@@ -260,6 +260,11 @@ function matchingOpenParen(text: string): number {
 
 /** The attributes of every step that has none, shared so that plain steps allocate less. */
 const NO_ATTRIBUTES: StepAttributes = Object.freeze({});
+
+/** The step `parseSchedule` makes of a step line without attributes (for `scanSchedule`). */
+export function parsePlainStep(text: string, file: string, line: number, offset: number): Step | Problem {
+  return parseStep(text, file, line, offset, NO_ATTRIBUTES);
+}
 
 /**
  * Parses a whole schedule: every step with its attributes, in file order.

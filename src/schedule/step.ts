@@ -83,9 +83,14 @@ export interface StatusCounts {
 
 /** Counts the steps of a schedule by status. */
 export function countStatuses(steps: readonly Step[]): StatusCounts {
-  const by = (status: StepStatus): number => steps.filter((step) => step.status === status).length;
+  return countStatusList(steps.map((step) => step.status));
+}
+
+/** Counts a list of statuses (one per step) by status. */
+export function countStatusList(statuses: readonly StepStatus[]): StatusCounts {
+  const by = (status: StepStatus): number => statuses.filter((each) => each === status).length;
   return {
-    total: steps.length,
+    total: statuses.length,
     done: by('done'),
     running: by('run'),
     failed: by('fail'),
