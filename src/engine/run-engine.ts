@@ -21,6 +21,7 @@ import type { EngineTimings } from './context.js';
 import { Engine } from './engine.js';
 import { absoluteSources, preflight, type Sources } from './preflight.js';
 import { listQuestions } from './questions.js';
+import { logDoneOfDeadRun } from './recover.js';
 import { assertRunPaths } from './run-paths.js';
 import { selectSteps, type SelectionEnd } from './select.js';
 
@@ -111,6 +112,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   };
   options.forceSignal?.addEventListener('abort', onForce, { once: true });
   try {
+    // Before this run's `started`: the lines belong to the dead run.
+    if (previous) await logDoneOfDeadRun(paths, previous.runId, schedule.steps);
     if (previous && orphans.length > 0) {
       await logEvent(
         paths,
