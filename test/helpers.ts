@@ -51,6 +51,18 @@ export async function makeTree(files: Record<string, string | Uint8Array>): Prom
   return root;
 }
 
+/** The records of a JSON-lines file, each line parsed on its own; a missing file has none. */
+export async function readJsonLines<T>(path: string): Promise<T[]> {
+  const text = await readFile(path, 'utf8').catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  });
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as T);
+}
+
 /** Creates a planspace whose `schedule.md` is `schedule`. */
 export function makePlanspace(schedule: string | Uint8Array): Promise<string> {
   return makeTree({ 'schedule.md': schedule });

@@ -11,8 +11,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { isErrno } from '../../src/index.js';
-import { makeTree, runMailbox } from '../helpers.js';
+import { makeTree, readJsonLines, runMailbox } from '../helpers.js';
 import { killWorker, startWorker, type Worker } from './workers.js';
 
 const SENDERS = 12;
@@ -45,16 +44,9 @@ interface Received {
 }
 
 /** Parses a JSON-lines file written by the receivers; a missing file is empty. */
-async function readRecords(path: string): Promise<Received[]> {
+function readRecords(path: string): Promise<Received[]> {
   // A receiver killed before its first message never made its file.
-  const text = await readFile(path, 'utf8').catch((error: unknown) => {
-    if (isErrno(error, 'ENOENT')) return '';
-    throw error;
-  });
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Received);
+  return readJsonLines<Received>(path);
 }
 
 /**
