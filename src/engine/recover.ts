@@ -6,33 +6,21 @@
  *
  * Reads `events.jsonl` whole, but only after a dead engine: one line per event, see `log.ts`.
  */
-import { isErrno } from '../errors.js';
-import { NO_FOLLOW, openNoFollow } from '../fs/guard.js';
 import { logEvent } from '../planspace/log.js';
 import type { PlanspacePaths } from '../planspace/paths.js';
 import type { Step } from '../schedule/step.js';
+import { readText } from './text.js';
 
 /**
  * The steps run `runId` dispatched and the steps it logged done, from `events.jsonl`.
  *
- * @returns empty sets if there is no `events.jsonl`.
- * @throws {UnsafePathError} / {NotRegularFileError} for a link or a FIFO in its place.
+ * @returns empty sets if there is no `events.jsonl` (or a link in its place, never followed).
+ * @throws {NotRegularFileError} for a FIFO, socket, device or folder in its place.
  */
 async function stepsOfRun(path: string, runId: string): Promise<{ dispatched: Set<number>; done: Set<number> }> {
   const dispatched = new Set<number>();
   const done = new Set<number>();
-  let text: string;
-  try {
-    const file = await openNoFollow(path, NO_FOLLOW.read);
-    try {
-      text = await file.readFile('utf8');
-    } finally {
-      await file.close();
-    }
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) return { dispatched, done };
-    throw error;
-  }
+  const text = await readText(path);
   let inRun = false;
   for (const line of text.split('\n')) {
     if (line === '') continue;
