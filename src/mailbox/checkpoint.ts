@@ -4,7 +4,8 @@
  * replaying every message the mailbox ever held.
  *
  * ```text
- * <mailbox>/checkpoint     one JSON document, replaced whole (temporary file + rename)
+ * <mailbox>/checkpoint.<journal>.<claims>   one JSON document, written whole (temporary file +
+ *                                           rename), named by the records it covers (base 36)
  *
  * {"format":1,"tag":"2bk.0f3a1c.1","journal":100000,"claims":200000,"settled":99998,
  *  "deliveries":[[99999,"2bk.0f3a1c.1hsj","6400000",97],[100000,"2bk.0f3a1c.1hsk","6400097",97]],
@@ -27,23 +28,22 @@
  * and their writer had exited: the checkpoint is how readers remember dead senders without
  * asking the system about each of them again.
  *
- * The logs are never rewritten: senders and receivers append to them without a lock, and a
- * record appended to a log that is being replaced would be lost. A checkpoint is therefore a
- * summary of a prefix of the logs that every reader computes the same way, a cache that any
- * reader may write: one that is missing, unreadable, from another incarnation of the mailbox
- * or ahead of the logs is ignored and the reader replays the logs instead, and an older one
- * that replaced a newer one only means a longer tail to read. A writer killed at any moment
- * leaves the previous checkpoint and, at worst, its temporary file
- * (`.checkpoint.<pid>.<n>.tmp`, removed by the next writer once that pid is dead); no message
- * is lost or delivered twice either way.
+ * Any reader may write a checkpoint; each is a new file, so that none replaces a newer one.
+ * Readers start from the newest that describes the mailbox's current journal and that the logs
+ * reach (a damaged one, or one of a mailbox since removed and created again, is passed over).
+ * The two newest are kept, and log segments (see `segments.ts`) whose records the older of
+ * the two covers are deleted: one damaged checkpoint leaves another to start from. A writer
+ * killed at any moment leaves, at worst, its temporary file (`.checkpoint.<pid>.<n>.tmp`,
+ * removed by the next writer once that pid is dead); no message is lost or delivered twice.
+ * A `checkpoint` file without numbers, from an earlier version, is read like the others.
  */
-import { closeSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isErrno } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import { NO_FOLLOW, openNoFollowSync } from '../fs/guard.js';
 import { decodeDelivery, type Delivery } from './journal.js';
-import { isProcessAlive } from './liveness.js';
+import { removeIfThere, sweepTemporaries, temporaryPath } from './temporaries.js';
 
 /** A reader's state after reading `journal` journal records and `claims` claims records. */
 export interface Checkpoint {
@@ -143,14 +143,44 @@ export function decodeCheckpoint(text: string): Checkpoint | string {
   return { tag, journal, claims, settled, deliveries, held, acked, files };
 }
 
+/** A checkpoint file, named by what it covers; a positive sum: a newer checkpoint. */
+interface CheckpointFile {
+  readonly path: string;
+  readonly covered: number;
+}
+
+/** The checkpoint files of a mailbox, newest first; `base` is `<mailbox>/checkpoint`. */
+function listCheckpoints(base: string): CheckpointFile[] {
+  const prefix = `${basename(base)}.`;
+  let entries: string[];
+  try {
+    entries = readdirSync(dirname(base));
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return [];
+    throw error;
+  }
+  const files: CheckpointFile[] = [];
+  for (const entry of entries) {
+    if (entry === basename(base)) files.push({ path: base, covered: -1 });
+    const match = entry.startsWith(prefix) ? /^([0-9a-z]+)\.([0-9a-z]+)$/.exec(entry.slice(prefix.length)) : null;
+    if (match) {
+      files.push({
+        path: join(dirname(base), entry),
+        covered: parseInt(match[1] ?? '', 36) + parseInt(match[2] ?? '', 36),
+      });
+    }
+  }
+  return files.sort((a, b) => b.covered - a.covered);
+}
+
 /**
- * Reads a mailbox's checkpoint.
+ * Reads one checkpoint file.
  *
- * @returns the checkpoint, or undefined if there is none or it is damaged.
+ * @returns the checkpoint, or undefined if it is gone or damaged.
  * @throws {UnsafePathError} if it is a symbolic link (never followed).
  * @throws the `fs` error for anything but a missing file.
  */
-export function readCheckpoint(path: string): Checkpoint | undefined {
+function readCheckpointFile(path: string): Checkpoint | undefined {
   let text: string;
   try {
     const fd = openNoFollowSync(path, NO_FOLLOW.read);
@@ -168,52 +198,41 @@ export function readCheckpoint(path: string): Checkpoint | undefined {
 }
 
 /**
+ * Reads a mailbox's checkpoints, newest first, passing over damaged ones, until `accept`
+ * takes one.
+ *
+ * @param base - `<mailbox>/checkpoint` (see `MailboxPaths`).
+ * @returns the checkpoint taken, or undefined.
+ * @throws {UnsafePathError} if a checkpoint file is a symbolic link (never followed).
+ */
+export function readCheckpoint(base: string, accept: (checkpoint: Checkpoint) => boolean): Checkpoint | undefined {
+  for (const { path } of listCheckpoints(base)) {
+    const checkpoint = readCheckpointFile(path);
+    if (checkpoint !== undefined && accept(checkpoint)) return checkpoint;
+  }
+  return undefined;
+}
+
+/**
  * Errors that leave a checkpoint unwritten without harm: the mailbox was removed meanwhile, or
  * the planspace is read-only or full (a `mailbox check` must still answer there).
  */
 const HARMLESS = ['ENOENT', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT'];
 
-let temporaries = 0;
-
-/** Deletes a file; one already gone is fine. */
-function removeIfThere(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (error) {
-    if (!isErrno(error, 'ENOENT')) throw error;
-  }
-}
-
-/** Removes the temporary files of checkpoint writers killed before their rename. */
-function sweepTemporaries(path: string): void {
-  const folder = dirname(path);
-  const prefix = `.${basename(path)}.`;
-  let entries: string[];
-  try {
-    entries = readdirSync(folder);
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) return;
-    throw error;
-  }
-  for (const entry of entries) {
-    if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
-    const pid = Number(entry.slice(prefix.length, entry.indexOf('.', prefix.length)));
-    if (Number.isSafeInteger(pid) && pid !== process.pid && !isProcessAlive(pid)) removeIfThere(join(folder, entry));
-  }
-}
-
 /**
- * Replaces a mailbox's checkpoint atomically: a temporary file in the same folder, then a
- * rename over the checkpoint; then removes temporary files of writers that died. Fault points (see `fault.ts`): `mailbox-checkpoint-before-rename`
- * (the temporary file is written) and `mailbox-checkpoint-after-rename`.
+ * Writes a new checkpoint file, `<base>.<journal>.<claims>`, atomically (a temporary file in
+ * the same folder, then a rename); then removes temporary files of writers that died. Fault
+ * points (see `fault.ts`): `mailbox-checkpoint-before-rename` (the temporary file is written)
+ * and `mailbox-checkpoint-after-rename`.
  *
+ * @param base - `<mailbox>/checkpoint` (see `MailboxPaths`).
  * @returns true if written, false if a harmless error (see `HARMLESS`) prevented it; the
  *   temporary file is removed then.
  * @throws any other `fs` error.
  */
-export function writeCheckpoint(path: string, checkpoint: Checkpoint): boolean {
-  temporaries += 1;
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${temporaries}.tmp`);
+export function writeCheckpoint(base: string, checkpoint: Checkpoint): boolean {
+  const temporary = temporaryPath(base);
+  const path = `${base}.${checkpoint.journal.toString(36)}.${checkpoint.claims.toString(36)}`;
   try {
     const bytes = Buffer.from(encodeCheckpoint(checkpoint), 'latin1');
     const fd = openSync(temporary, 'wx', 0o600);
@@ -230,6 +249,35 @@ export function writeCheckpoint(path: string, checkpoint: Checkpoint): boolean {
     return false;
   }
   faultPoint('mailbox-checkpoint-after-rename');
-  sweepTemporaries(path);
+  sweepTemporaries(base);
   return true;
+}
+
+/** How many checkpoints are kept. */
+const KEPT = 2;
+
+/**
+ * Deletes every checkpoint of a mailbox but the `KEPT` newest of the journal tagged `tag`
+ * (older ones, damaged ones, and those of an earlier incarnation of the mailbox).
+ *
+ * @param base - `<mailbox>/checkpoint` (see `MailboxPaths`).
+ * @returns if `KEPT` were found, the records of each log that all of them cover: no reader
+ *   needs those any more; otherwise undefined.
+ * @throws the `fs` error for anything but files deleted meanwhile.
+ */
+export function collectCheckpoints(
+  base: string,
+  tag: string,
+): { readonly journal: number; readonly claims: number } | undefined {
+  const kept: Checkpoint[] = [];
+  for (const { path } of listCheckpoints(base)) {
+    const checkpoint = kept.length < KEPT ? readCheckpointFile(path) : undefined;
+    if (checkpoint?.tag === tag) kept.push(checkpoint);
+    else removeIfThere(path);
+  }
+  if (kept.length < KEPT) return undefined;
+  return {
+    journal: Math.min(...kept.map(({ journal }) => journal)),
+    claims: Math.min(...kept.map(({ claims }) => claims)),
+  };
 }

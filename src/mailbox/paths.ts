@@ -7,16 +7,20 @@ import { planspacePaths } from '../planspace/paths.js';
  *
  * ```text
  * journal     one 64-byte record per delivered message, in delivery order (the sequence):
- *             the message's id and where its envelope is stored
- * claims      one 64-byte record per claim and per acknowledgement, in the order they were made
- * checkpoint  what readers know after a prefix of the journal and claims log, so that the next
- *             reader starts there (may be missing)
+ *             the message's id and where its envelope is stored; a link to the newest of its
+ *             segments `journal.<g>` (see `segments.ts`)
+ * claims      one 64-byte record per claim and per acknowledgement, in the order they were
+ *             made; segments `claims.<g>` likewise
+ * checkpoint.<n>.<m>  what readers know after n journal and m claims records, so that the next
+ *             reader starts there (the two newest are kept; none at first). `checkpoint` is the
+ *             prefix of their paths
  * data/       the envelopes: one append-only file per sending process, named by its process
  *             key, and a file of its own, named by message id, for each message over 64 KiB
  * agent.json  the registration of the agent that owns the mailbox, if any
  * ```
  *
- * See `journal.ts`, `reader.ts`, `checkpoint.ts` and `send.ts` for the formats and protocols.
+ * See `journal.ts`, `segments.ts`, `reader.ts`, `checkpoint.ts` and `send.ts` for the formats and
+ * protocols.
  */
 export interface MailboxPaths {
   readonly name: string;

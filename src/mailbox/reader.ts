@@ -31,7 +31,7 @@
  */
 import { isErrno } from '../errors.js';
 import { faultPoint } from '../fault.js';
-import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { collectCheckpoints, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { deleteDataFile, holdsOneMessage, readDelivered } from './data.js';
 import { MessageCorruptError, type Message } from './envelope.js';
 import { assertMailboxFolders } from './folders.js';
@@ -40,7 +40,8 @@ import { decodeDelivery, type Delivery } from './journal.js';
 import { isProcessAlive } from './liveness.js';
 import { Ownership } from './ownership.js';
 import type { MailboxPaths } from './paths.js';
-import { appendAndRead, encodeRecord, readRecords, type RecordWindow } from './records.js';
+import { encodeRecord } from './records.js';
+import { appendToLog, collectSegments, GONE, readLog, type LogWindow } from './segments.js';
 
 /** A claimed message: acknowledge it once handled, or it is delivered again after this process dies. */
 export interface ClaimedMessage extends Message {
@@ -100,7 +101,7 @@ export class MailboxReader {
   /** Reads what the journal and the claims log gained since the last call. */
   refresh(): void {
     this.#readJournal();
-    this.#applyClaims(readRecords(this.#paths.claims, this.#claimsRead));
+    this.#applyClaims(this.#readFrom(this.#paths.claims, () => this.#claimsRead));
     this.#reclaim();
     this.#checkpointIfDue(CHECKPOINT_RECORDS);
   }
@@ -170,19 +171,14 @@ export class MailboxReader {
   }
 
   /**
-   * Starts from the mailbox's checkpoint, if it describes the mailbox's current journal and
-   * both logs hold at least the records it covers; otherwise changes nothing (the logs are
-   * replayed from the start).
+   * Starts from the mailbox's newest checkpoint that describes its current journal and that
+   * both logs reach (they hold the records it covers, and those after it); with none, changes
+   * nothing (the logs are replayed from the start).
    */
   #restore(): void {
     this.#restored = true;
-    const checkpoint = readCheckpoint(this.#paths.checkpoint);
+    const checkpoint = readCheckpoint(this.#paths.checkpoint, (candidate) => this.#reaches(candidate));
     if (checkpoint === undefined) return;
-    // Reads only each log's first record and length.
-    const journal = readRecords(this.#paths.journal, Number.MAX_SAFE_INTEGER);
-    const claims = readRecords(this.#paths.claims, Number.MAX_SAFE_INTEGER);
-    if (journal.first?.[0] !== checkpoint.tag || journal.total < checkpoint.journal) return;
-    if (claims.total < checkpoint.claims) return;
     this.#tag = checkpoint.tag;
     this.#total = checkpoint.journal;
     this.#claimsRead = checkpoint.claims;
@@ -191,6 +187,31 @@ export class MailboxReader {
     this.#deliveries = new Map(checkpoint.deliveries);
     this.#files = new Map([...checkpoint.files].map(([file, { frames, acked }]) => [file, { frames, acked }]));
     this.#checkpointed = checkpoint.journal + checkpoint.claims;
+  }
+
+  /** Whether both logs reach a checkpoint: see `#restore`. */
+  #reaches(checkpoint: Checkpoint): boolean {
+    const journal = readLog(this.#paths.journal, checkpoint.journal);
+    if (journal === GONE || journal.tag !== checkpoint.tag || journal.total < checkpoint.journal) return false;
+    const claims = readLog(this.#paths.claims, checkpoint.claims);
+    return claims !== GONE && claims.total >= checkpoint.claims;
+  }
+
+  /**
+   * Reads a log after record `from()`. A reader that lags behind records deleted since (see
+   * `collectSegments`) starts again from the newest checkpoint, which covers them.
+   *
+   * @throws {MessageCorruptError} if records were deleted that no checkpoint covers.
+   */
+  #readFrom(log: string, from: () => number): LogWindow {
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      const window = readLog(log, from());
+      if (window !== GONE) return window;
+      this.#reset(this.#tag);
+      this.#restore();
+      if (log !== this.#paths.journal) this.#readJournal();
+    }
+    throw new MessageCorruptError(`${log}:${from() + 1}`, 'records were deleted that no checkpoint covers');
   }
 
   /**
@@ -206,7 +227,7 @@ export class MailboxReader {
     const entries = this.#deliveries.size + this.#ownership.entries + this.#files.size;
     if (covered - this.#checkpointed < Math.max(threshold, entries)) return;
     this.#checkpointed = covered;
-    writeCheckpoint(this.#paths.checkpoint, {
+    const written = writeCheckpoint(this.#paths.checkpoint, {
       tag: this.#tag,
       journal: this.#total,
       claims: this.#claimsRead,
@@ -216,15 +237,21 @@ export class MailboxReader {
       acked: this.#ownership.acked.runs(),
       files: this.#files,
     });
+    if (!written) return;
+    // Segments of the logs that every kept checkpoint covers are no longer needed by anyone.
+    const needless = collectCheckpoints(this.#paths.checkpoint, this.#tag);
+    if (needless === undefined) return;
+    collectSegments(this.#paths.journal, needless.journal);
+    collectSegments(this.#paths.claims, needless.claims);
   }
 
   #readJournal(): void {
     if (!this.#restored) this.#restore();
-    let window = readRecords(this.#paths.journal, this.#total);
-    while (window.first?.[0] !== this.#tag) {
-      this.#reset(window.first?.[0]);
+    let window = this.#readFrom(this.#paths.journal, () => this.#total);
+    while (window.tag !== this.#tag) {
+      this.#reset(window.tag);
       this.#restore();
-      window = readRecords(this.#paths.journal, this.#total);
+      window = this.#readFrom(this.#paths.journal, () => this.#total);
     }
     for (const fields of window.records) {
       const seq = this.#total + 1;
@@ -243,7 +270,7 @@ export class MailboxReader {
   }
 
   /** Applies claims log records; returns the outcome of record `index` (1-based), if among them. */
-  #applyClaims(window: RecordWindow, index?: number): boolean {
+  #applyClaims(window: LogWindow, index?: number): boolean {
     let outcome = false;
     const first = window.total - window.records.length + 1;
     window.records.forEach((fields, i) => {
@@ -298,16 +325,19 @@ export class MailboxReader {
    * mailbox was removed meanwhile.
    */
   #claim(seq: number, previous: string): 'won' | 'lost' | 'stale' {
-    const record = encodeRecord(['c', seq.toString(36), PROCESS_KEY, previous, this.#tag ?? '-']);
-    let window: ReturnType<typeof appendAndRead>;
+    const fields = ['c', seq.toString(36), PROCESS_KEY, previous, this.#tag ?? '-'];
+    let index: number;
     try {
-      window = appendAndRead(this.#paths.claims, record, this.#claimsRead);
+      index = appendToLog(this.#paths.claims, encodeRecord(fields));
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return 'stale';
       throw error;
     }
-    if (window.index === undefined) return 'stale';
-    const won = this.#applyClaims(window, window.index);
+    const window = this.#readFrom(this.#paths.claims, () => this.#claimsRead);
+    // Another record in its place: the mailbox was removed and created again meanwhile.
+    const landed = window.records[index - (window.total - window.records.length) - 1];
+    if (landed?.join(' ') !== fields.join(' ')) return 'stale';
+    const won = this.#applyClaims(window, index);
     this.#reclaim();
     return won ? 'won' : 'lost';
   }
@@ -349,7 +379,8 @@ export class MailboxReader {
   #ack(seq: number, tag: string): void {
     const record = encodeRecord(['a', seq.toString(36), PROCESS_KEY, tag]);
     try {
-      this.#applyClaims(appendAndRead(this.#paths.claims, record, this.#claimsRead));
+      appendToLog(this.#paths.claims, record);
+      this.#applyClaims(this.#readFrom(this.#paths.claims, () => this.#claimsRead));
     } catch (error) {
       // A mailbox removed meanwhile has nothing left to acknowledge.
       if (isErrno(error, 'ENOENT')) return;

@@ -9,7 +9,7 @@ import { assertMailboxFolders, ensureMailbox } from './folders.js';
 import { PROCESS_KEY } from './identity.js';
 import { encodeDelivery } from './journal.js';
 import { mailboxPaths, type MailboxPaths } from './paths.js';
-import { appendAndLocate } from './records.js';
+import { appendToLog } from './segments.js';
 
 /** Options of `send`. */
 export interface SendOptions {
@@ -117,7 +117,7 @@ export async function send(
     record = store(paths, id, envelope);
   }
   try {
-    return { id, seq: appendAndLocate(paths.journal, record) };
+    return { id, seq: appendToLog(paths.journal, record) };
   } catch (error) {
     throw namePath(error, paths.journal);
   }

@@ -7,10 +7,13 @@
  * none unknown, a second delivery only of a message whose receiver died with it in hand, fresh
  * claims in delivery order, nothing left pending or stored.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { linkSync, mkdirSync, readdirSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { isErrno } from '../../src/errors.js';
+import { GONE, readLog } from '../../src/mailbox/segments.js';
 import { makeTree, readJsonLines, runMailbox } from '../helpers.js';
 import { killWorker, startWorker, type Worker } from './workers.js';
 
@@ -53,11 +56,36 @@ function readRecords(path: string): Promise<Received[]> {
  * The claims of the claims log, in log order (`c <seq base 36> <owner> <previous owner or -> <tag>`,
  * see src/mailbox/reader.ts): the one record of who claimed what, taken over from whom.
  */
-async function readClaims(plan: string): Promise<{ seq: number; owner: string; previous: string }[]> {
-  const log = await readFile(join(plan, 'mailboxes', 'hub', 'claims'), 'latin1');
-  return log
-    .split('\n')
-    .map((line) => line.trimEnd().split(' '))
+/**
+ * Keeps every segment of the hub's claims log: links each, as it appears, into `keep` (the
+ * mailbox deletes segments once checkpoints cover them; this test reads the whole log).
+ */
+function keepClaims(plan: string, keep: string): () => void {
+  const dir = join(plan, 'mailboxes', 'hub');
+  mkdirSync(keep, { recursive: true });
+  const link = (name: string, as = name): void => {
+    try {
+      linkSync(join(dir, name), join(keep, as));
+    } catch (error) {
+      if (!isErrno(error, 'EEXIST') && !isErrno(error, 'ENOENT')) throw error;
+    }
+  };
+  const timer = setInterval(() => {
+    for (const name of readdirSync(dir)) if (/^claims\.[0-9a-z]+$/.test(name)) link(name);
+  }, 10);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    for (const name of readdirSync(dir)) if (/^claims\.[0-9a-z]+$/.test(name)) link(name);
+    link('claims');
+  };
+}
+
+/** Claims in the kept claims log, in log order. */
+function readClaims(keep: string): { seq: number; owner: string; previous: string }[] {
+  const window = readLog(join(keep, 'claims'), 0);
+  if (window === GONE) throw new Error('a claims log segment was not kept');
+  return window.records
     .filter(([kind]) => kind === 'c')
     .map(([, seq = '', owner = '', previous = '']) => ({ seq: parseInt(seq, 36), owner, previous }));
 }
@@ -88,6 +116,8 @@ describe('mailbox chaos', () => {
     };
     for (let n = 0; n < RECEIVERS; n += 1) startReceiver(false);
     await Promise.all([...receivers].map((worker) => worker.ready));
+    const keep = join(records, 'kept');
+    const stopKeeping = keepClaims(plan, keep);
 
     const senders = Array.from({ length: SENDERS }, (_, id) =>
       startWorker('chaos-sender.js', [plan, 'hub', String(id), String(MESSAGES), String(MAX_PAUSE_MS)], 'ready'),
@@ -187,7 +217,8 @@ describe('mailbox chaos', () => {
     }
 
     // Redeliveries: claims taken over from a previous owner, who must be a receiver that died.
-    const claims = await readClaims(plan);
+    stopKeeping();
+    const claims = readClaims(keep);
     const takeovers = new Set<string>();
     for (const claim of claims.filter(({ previous }) => previous !== '-')) {
       expect(killed.has(pidOfKey(claim.previous)), `seq ${claim.seq} taken over from ${claim.previous}`).toBe(true);

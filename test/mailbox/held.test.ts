@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openInbox, send } from '../../src/index.js';
 import { makeTree, runMailbox } from '../helpers.js';
-import { scribble } from './history.js';
+import { scribbleCovered } from './history.js';
 
 describe('a message held while many more pass', () => {
   it('check and recv after 1,000 messages consumed behind a held one read none of them again', async () => {
@@ -24,8 +24,7 @@ describe('a message held while many more pass', () => {
       expect(await inbox.poll()).toBeUndefined();
 
       const dir = join(plan, 'mailboxes', 'orch');
-      await scribble(join(dir, 'journal'), 2, 500);
-      await scribble(join(dir, 'claims'), 2, 1000);
+      expect(await scribbleCovered(dir)).toBeGreaterThan(0);
       // The held message belongs to this live process: nothing waits.
       expect(await runMailbox(['check', plan, 'orch'])).toMatchObject({ code: 0, stdout: '0\n' });
       await send(plan, 'orch', 'after\n');

@@ -3,12 +3,12 @@
  * cost does not grow with the number of messages consumed before, nor with the number of
  * sender processes that sent them and exited.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { countPending, openInbox, send } from '../../src/index.js';
 import { makeTree, runMailbox } from '../helpers.js';
-import { scribble, sendFromDeadSenders } from './history.js';
+import { checkpointFiles, scribbleCovered, sendFromDeadSenders } from './history.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -31,16 +31,21 @@ async function consume(plan: string, name: string, count: number, drained = true
 }
 
 describe('mailbox history', () => {
-  it('check and recv after 1,000 consumed messages never read those messages again', async () => {
+  it('after 1,000 consumed messages, the logs shrink and check and recv never read those messages again', async () => {
     const plan = await makeTree({ 'schedule.md': '# Schedule: history\n' });
     for (let n = 0; n < 1000; n += 1) await send(plan, 'orch', `m${n}\n`);
     expect(await consume(plan, 'orch', 1000)).toEqual(Array.from({ length: 1000 }, (_, n) => `m${n}\n`));
 
-    // What a reader would have to replay: the first half of the journal (its first record names
-    // the mailbox and stays) and of the claims log. Made unreadable, it shows nobody reads it.
+    // 1,000 journal records and 2,000 claims records were written (64 bytes each): the
+    // segments that checkpoints cover are deleted.
     const dir = join(plan, 'mailboxes', 'orch');
-    await scribble(join(dir, 'journal'), 2, 500);
-    await scribble(join(dir, 'claims'), 1, 1000);
+    const logs = (await readdir(dir)).filter((name) => /^(journal|claims)\.[0-9a-z]+$/.test(name));
+    expect(logs).not.toContain('journal.0');
+    expect(logs).not.toContain('claims.0');
+    const sizes = await Promise.all(logs.map(async (name) => (await stat(join(dir, name))).size));
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBeLessThan((3000 * 64) / 2);
+    // What is left of the logs before the checkpoints, made unreadable, shows nobody reads it.
+    expect(await scribbleCovered(dir)).toBeGreaterThan(0);
 
     expect(await runMailbox(['check', plan, 'orch'])).toMatchObject({ code: 0, stdout: '0\n' });
     await send(plan, 'orch', 'after the history\n');
@@ -64,13 +69,13 @@ describe('mailbox history', () => {
     expect(kill.mock.calls.length).toBeLessThan(10);
   });
 
-  it('a damaged checkpoint is ignored: readers rebuild what they know from the logs', async () => {
+  it('a damaged checkpoint is passed over: readers start from the one before it', async () => {
     const plan = await makeTree({ 'schedule.md': '# Schedule: history\n' });
     for (let n = 0; n < 400; n += 1) await send(plan, 'orch', `m${n}\n`);
     expect(await consume(plan, 'orch', 300, false)).toHaveLength(300);
-    const checkpoint = join(plan, 'mailboxes', 'orch', 'checkpoint');
+    const [newest] = await checkpointFiles(join(plan, 'mailboxes', 'orch'));
     for (const damage of ['', '{"format":1', 'null\n', '{"format":1,"tag":"x","journal":-1}\n']) {
-      await writeFile(checkpoint, damage);
+      await writeFile(newest ?? '', damage);
       expect(await runMailbox(['check', plan, 'orch'])).toMatchObject({ code: 0, stdout: '100\n' });
     }
     expect(await runMailbox(['recv', plan, 'orch', '10'])).toMatchObject({ code: 0, stdout: 'm300\n' });
@@ -80,13 +85,36 @@ describe('mailbox history', () => {
     const plan = await makeTree({ 'schedule.md': '# Schedule: history\n' });
     for (let n = 0; n < 400; n += 1) await send(plan, 'orch', `old ${n}\n`);
     expect(await consume(plan, 'orch', 400)).toHaveLength(400);
-    const checkpoint = join(plan, 'mailboxes', 'orch', 'checkpoint');
-    const old = await readFile(checkpoint);
+    const dir = join(plan, 'mailboxes', 'orch');
+    const kept = join(plan, 'kept');
+    const [old] = await checkpointFiles(dir);
+    await copyFile(old ?? '', kept);
     expect(await runMailbox(['cleanup', plan, 'orch'])).toMatchObject({ code: 0 });
     // As long as the old one: only the journal's first message tells the two apart.
     for (let n = 0; n < 450; n += 1) await send(plan, 'orch', `new ${n}\n`);
-    await writeFile(checkpoint, old);
+    await copyFile(kept, `${dir}/checkpoint.zzzz.zzzz`);
     expect(await runMailbox(['check', plan, 'orch'])).toMatchObject({ code: 0, stdout: '450\n' });
     expect(await runMailbox(['recv', plan, 'orch', '10'])).toMatchObject({ code: 0, stdout: 'new 0\n' });
+  });
+
+  it('a long-lived reader left behind by deleted segments starts again from the newest checkpoint', async () => {
+    const plan = await makeTree({ 'schedule.md': '# Schedule: history\n' });
+    for (let n = 0; n < 10; n += 1) await send(plan, 'orch', `early ${n}\n`);
+    const behind = await openInbox(plan, 'orch');
+    try {
+      expect((await behind.poll())?.body.toString()).toBe('early 0\n');
+      for (let n = 0; n < 2000; n += 1) await send(plan, 'orch', `m${n}\n`);
+      const bodies = await consume(plan, 'orch', 2009);
+      expect(bodies.slice(0, 10)).toEqual([...Array.from({ length: 9 }, (_, n) => `early ${n + 1}\n`), 'm0\n']);
+      const files = await readdir(join(plan, 'mailboxes', 'orch'));
+      expect(files).not.toContain('journal.0');
+      expect(files).not.toContain('claims.0');
+
+      await send(plan, 'orch', 'last\n');
+      expect((await behind.poll())?.body.toString()).toBe('last\n');
+      expect(await behind.poll()).toBeUndefined();
+    } finally {
+      await behind.close();
+    }
   });
 });

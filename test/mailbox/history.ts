@@ -6,10 +6,11 @@
  * so no such process can be alive.
  */
 import { appendFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { encodeMessage, ensureMailbox, mailboxPaths, RECORD_BYTES } from '../../src/index.js';
 import { encodeDelivery } from '../../src/mailbox/journal.js';
-import { appendRecord } from '../../src/mailbox/records.js';
+import { appendRecord, decodeRecord } from '../../src/mailbox/records.js';
 
 /** The first pid given to a simulated sender: above any pid Linux hands out. */
 export const DEAD_PID = 2 ** 22 + 1;
@@ -57,4 +58,50 @@ export async function scribble(log: string, from: number, to: number): Promise<v
   } finally {
     await handle.close();
   }
+}
+
+/** The checkpoint files of a mailbox folder, newest first. */
+export async function checkpointFiles(dir: string): Promise<string[]> {
+  const covered = (name: string): number =>
+    name
+      .split('.')
+      .slice(1)
+      .reduce((sum, part) => sum + parseInt(part, 36), 0);
+  return (await readdir(dir))
+    .filter((name) => /^checkpoint\.[0-9a-z]+\.[0-9a-z]+$/.test(name))
+    .sort((a, b) => covered(b) - covered(a))
+    .map((name) => join(dir, name));
+}
+
+/**
+ * Overwrites, in every segment of the journal and the claims log of a mailbox folder, the
+ * records that the oldest checkpoint covers (see src/mailbox/segments.ts): a reader that still
+ * read one would fail, which shows that none does. Headers, and segment 0's first record
+ * (which names the mailbox), stay.
+ *
+ * @returns how many records were overwritten.
+ */
+export async function scribbleCovered(dir: string): Promise<number> {
+  const oldest = (await checkpointFiles(dir)).at(-1);
+  if (oldest === undefined) return 0;
+  const [, journal = '', claims = ''] = oldest.slice(oldest.lastIndexOf('checkpoint')).split('.');
+  let scribbled = 0;
+  for (const [log, covered] of [
+    ['journal', parseInt(journal, 36)],
+    ['claims', parseInt(claims, 36)],
+  ] as const) {
+    for (const name of await readdir(dir)) {
+      if (!new RegExp(`^${log}\\.[0-9a-z]+$`).test(name)) continue;
+      const bytes = await readFile(join(dir, name));
+      const [kind = '', , base = '0'] = decodeRecord(bytes);
+      const header = kind === 'h' ? 1 : 0;
+      const last = Math.min(bytes.length / RECORD_BYTES, header + covered - parseInt(base, 36) * header);
+      // Record 1 is the header, or segment 0's first record.
+      if (last >= 2) {
+        await scribble(join(dir, name), 2, last);
+        scribbled += last - 1;
+      }
+    }
+  }
+  return scribbled;
 }
