@@ -145,6 +145,20 @@ function refuseLink(error: unknown, path: string): unknown {
  * @throws the `fs` error otherwise (`ENOENT` for a missing file opened without `O_CREAT`).
  */
 export function openNoFollowSync(path: string, flags: number, mode: number = FILE_MODE): number {
+  return openNoFollowSizeSync(path, flags, mode).fd;
+}
+
+/**
+ * `openNoFollowSync` that also returns the file's size in bytes when opened (from the `fstat`
+ * that checks its type, which a caller would otherwise repeat).
+ *
+ * @throws as `openNoFollowSync`.
+ */
+export function openNoFollowSizeSync(
+  path: string,
+  flags: number,
+  mode: number = FILE_MODE,
+): { readonly fd: number; readonly size: number } {
   let fd: number;
   try {
     fd = openSync(path, flags | O_NONBLOCK, mode);
@@ -152,8 +166,9 @@ export function openNoFollowSync(path: string, flags: number, mode: number = FIL
     throw refuseOpen(error, path);
   }
   try {
-    assertRegular(path, fstatSync(fd));
-    return fd;
+    const stats = fstatSync(fd);
+    assertRegular(path, stats);
+    return { fd, size: stats.size };
   } catch (error) {
     closeSync(fd);
     throw error;

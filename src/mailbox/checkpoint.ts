@@ -4,8 +4,8 @@
  * replaying every message the mailbox ever held.
  *
  * ```text
- * <mailbox>/checkpoint.<journal>.<claims>   one JSON document, written whole (temporary file +
- *                                           rename), named by the records it covers (base 36)
+ * <mailbox>/checkpoint.<journal>.<claims>.<tag>   one JSON document, written whole (temporary
+ *                      file + rename), named by the records it covers (base 36) and the tag
  *
  * {"format":1,"tag":"2bk.0f3a1c.1","journal":100000,"claims":200000,"settled":99998,
  *  "deliveries":[[99999,"2bk.0f3a1c.1hsj","6400000",97],[100000,"2bk.0f3a1c.1hsk","6400097",97]],
@@ -31,8 +31,8 @@
  * Any reader may write a checkpoint; each is a new file, so that none replaces a newer one.
  * Readers start from the newest that describes the mailbox's current journal and that the logs
  * reach (a damaged one, or one of a mailbox since removed and created again, is passed over).
- * The two newest are kept, and log segments (see `segments.ts`) whose records the older of
- * the two covers are deleted: one damaged checkpoint leaves another to start from. A writer
+ * The two newest are kept, and log segments (see `segments.ts`) whose records both cover are
+ * deleted: one damaged checkpoint leaves another to start from. A writer
  * killed at any moment leaves, at worst, its temporary file (`.checkpoint.<pid>.<n>.tmp`,
  * removed by the next writer once that pid is dead); no message is lost or delivered twice.
  * A `checkpoint` file without numbers, from an earlier version, is read like the others.
@@ -143,10 +143,19 @@ export function decodeCheckpoint(text: string): Checkpoint | string {
   return { tag, journal, claims, settled, deliveries, held, acked, files };
 }
 
-/** A checkpoint file, named by what it covers; a positive sum: a newer checkpoint. */
+/** A checkpoint file, named by what it covers and the journal it describes. */
 interface CheckpointFile {
   readonly path: string;
-  readonly covered: number;
+  /** Journal and claims records it covers; -1 for an unnamed one of an earlier version. */
+  readonly journal: number;
+  readonly claims: number;
+  /** The journal's tag, or undefined for an unnamed one. */
+  readonly tag: string | undefined;
+}
+
+/** The name of a checkpoint file: `checkpoint.<journal>.<claims>.<tag>` (numbers in base 36). */
+function checkpointName(base: string, { journal, claims, tag }: Checkpoint): string {
+  return `${base}.${journal.toString(36)}.${claims.toString(36)}.${tag}`;
 }
 
 /** The checkpoint files of a mailbox, newest first; `base` is `<mailbox>/checkpoint`. */
@@ -161,16 +170,20 @@ function listCheckpoints(base: string): CheckpointFile[] {
   }
   const files: CheckpointFile[] = [];
   for (const entry of entries) {
-    if (entry === basename(base)) files.push({ path: base, covered: -1 });
-    const match = entry.startsWith(prefix) ? /^([0-9a-z]+)\.([0-9a-z]+)$/.exec(entry.slice(prefix.length)) : null;
+    if (entry === basename(base)) files.push({ path: base, journal: -1, claims: -1, tag: undefined });
+    if (!entry.startsWith(prefix)) continue;
+    const match = /^([0-9a-z]+)\.([0-9a-z]+)\.([0-9a-z]+\.[0-9a-z]+\.[0-9a-z]+)$/.exec(entry.slice(prefix.length));
     if (match) {
+      const [, journal = '', claims = '', tag] = match;
       files.push({
         path: join(dirname(base), entry),
-        covered: parseInt(match[1] ?? '', 36) + parseInt(match[2] ?? '', 36),
+        journal: parseInt(journal, 36),
+        claims: parseInt(claims, 36),
+        tag,
       });
     }
   }
-  return files.sort((a, b) => b.covered - a.covered);
+  return files.sort((a, b) => b.journal + b.claims - (a.journal + a.claims));
 }
 
 /**
@@ -232,7 +245,7 @@ const HARMLESS = ['ENOENT', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT'];
  */
 export function writeCheckpoint(base: string, checkpoint: Checkpoint): boolean {
   const temporary = temporaryPath(base);
-  const path = `${base}.${checkpoint.journal.toString(36)}.${checkpoint.claims.toString(36)}`;
+  const path = checkpointName(base, checkpoint);
   try {
     const bytes = Buffer.from(encodeCheckpoint(checkpoint), 'latin1');
     const fd = openSync(temporary, 'wx', 0o600);
@@ -258,7 +271,8 @@ const KEPT = 2;
 
 /**
  * Deletes every checkpoint of a mailbox but the `KEPT` newest of the journal tagged `tag`
- * (older ones, damaged ones, and those of an earlier incarnation of the mailbox).
+ * (older ones, those of an earlier incarnation of the mailbox, and one from an earlier
+ * version), from their names alone.
  *
  * @param base - `<mailbox>/checkpoint` (see `MailboxPaths`).
  * @returns if `KEPT` were found, the records of each log that all of them cover: no reader
@@ -269,13 +283,11 @@ export function collectCheckpoints(
   base: string,
   tag: string,
 ): { readonly journal: number; readonly claims: number } | undefined {
-  const kept: Checkpoint[] = [];
-  for (const { path } of listCheckpoints(base)) {
-    const checkpoint = kept.length < KEPT ? readCheckpointFile(path) : undefined;
-    if (checkpoint?.tag === tag) kept.push(checkpoint);
-    else removeIfThere(path);
-  }
+  const kept: CheckpointFile[] = [];
+  const files = listCheckpoints(base);
+  for (const file of files) if (file.tag === tag && kept.length < KEPT) kept.push(file);
   if (kept.length < KEPT) return undefined;
+  for (const file of files) if (!kept.includes(file)) removeIfThere(file.path);
   return {
     journal: Math.min(...kept.map(({ journal }) => journal)),
     claims: Math.min(...kept.map(({ claims }) => claims)),

@@ -11,9 +11,9 @@ import { planspacePaths } from '../planspace/paths.js';
  *             segments `journal.<g>` (see `segments.ts`)
  * claims      one 64-byte record per claim and per acknowledgement, in the order they were
  *             made; segments `claims.<g>` likewise
- * checkpoint.<n>.<m>  what readers know after n journal and m claims records, so that the next
- *             reader starts there (the two newest are kept; none at first). `checkpoint` is the
- *             prefix of their paths
+ * checkpoint.<n>.<m>.<tag>  what readers know after n journal and m claims records of the
+ *             journal named tag, so that the next reader starts there (the two newest are kept;
+ *             none at first). `checkpoint` is the prefix of their paths
  * data/       the envelopes: one append-only file per sending process, named by its process
  *             key, and a file of its own, named by message id, for each message over 64 KiB
  * agent.json  the registration of the agent that owns the mailbox, if any

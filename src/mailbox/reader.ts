@@ -27,7 +27,9 @@
  * grow with the history of the mailbox. Readers write the checkpoint as they go: once they have
  * read `CHECKPOINT_RECORDS` records past the last one (or as many records as the state has
  * entries, whichever is more, so that writing it costs O(1) per record), and, with a smaller
- * threshold, when they find nothing waiting.
+ * threshold, when they find nothing waiting. Having written one, a reader deletes the older
+ * checkpoints and the log segments that the two it keeps both cover (see `segments.ts`); a
+ * reader left behind by deleted segments starts again from the newest checkpoint.
  */
 import { isErrno } from '../errors.js';
 import { faultPoint } from '../fault.js';
@@ -41,7 +43,7 @@ import { isProcessAlive } from './liveness.js';
 import { Ownership } from './ownership.js';
 import type { MailboxPaths } from './paths.js';
 import { encodeRecord } from './records.js';
-import { appendToLog, collectSegments, GONE, readLog, type LogWindow } from './segments.js';
+import { appendAndRead, collectSegments, GONE, readLog, type LogWindow } from './segments.js';
 
 /** A claimed message: acknowledge it once handled, or it is delivered again after this process dies. */
 export interface ClaimedMessage extends Message {
@@ -326,14 +328,16 @@ export class MailboxReader {
    */
   #claim(seq: number, previous: string): 'won' | 'lost' | 'stale' {
     const fields = ['c', seq.toString(36), PROCESS_KEY, previous, this.#tag ?? '-'];
-    let index: number;
+    let appended: ReturnType<typeof appendAndRead>;
     try {
-      index = appendToLog(this.#paths.claims, encodeRecord(fields));
+      appended = appendAndRead(this.#paths.claims, encodeRecord(fields), this.#claimsRead);
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return 'stale';
       throw error;
     }
-    const window = this.#readFrom(this.#paths.claims, () => this.#claimsRead);
+    const index = appended.number;
+    const window =
+      appended.window === GONE ? this.#readFrom(this.#paths.claims, () => this.#claimsRead) : appended.window;
     // Another record in its place: the mailbox was removed and created again meanwhile.
     const landed = window.records[index - (window.total - window.records.length) - 1];
     if (landed?.join(' ') !== fields.join(' ')) return 'stale';
@@ -379,8 +383,8 @@ export class MailboxReader {
   #ack(seq: number, tag: string): void {
     const record = encodeRecord(['a', seq.toString(36), PROCESS_KEY, tag]);
     try {
-      appendToLog(this.#paths.claims, record);
-      this.#applyClaims(this.#readFrom(this.#paths.claims, () => this.#claimsRead));
+      const { window } = appendAndRead(this.#paths.claims, record, this.#claimsRead);
+      this.#applyClaims(window === GONE ? this.#readFrom(this.#paths.claims, () => this.#claimsRead) : window);
     } catch (error) {
       // A mailbox removed meanwhile has nothing left to acknowledge.
       if (isErrno(error, 'ENOENT')) return;

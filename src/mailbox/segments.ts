@@ -47,7 +47,7 @@ import {
 import { basename, dirname } from 'node:path';
 import { isErrno } from '../errors.js';
 import { faultPoint } from '../fault.js';
-import { NO_FOLLOW, openNoFollowSync } from '../fs/guard.js';
+import { NO_FOLLOW, openNoFollowSizeSync } from '../fs/guard.js';
 import { decodeRecord, encodeRecord, RECORD_BYTES } from './records.js';
 import { removeIfThere, sweepTemporaries, temporaryPath } from './temporaries.js';
 
@@ -111,31 +111,41 @@ function readAt(fd: number, length: number, position: number): Buffer {
   return buffer.subarray(0, read);
 }
 
+/** What a segment's first record says: its number, first record's number, header and tag. */
+type Head = Pick<Segment, 'gen' | 'base' | 'header' | 'tag'>;
+
+/** Parses a segment's first record (segment 0 has no header: its first is a log record). */
+function parseHead(first: Buffer | undefined): Head {
+  if (first === undefined || first.length < RECORD_BYTES) return { gen: 0, base: 0, header: 0, tag: undefined };
+  const [kind = '', gen = '', base = '', tag = '-'] = decodeRecord(first);
+  if (kind === 'h')
+    return { gen: parseInt(gen, 36), base: parseInt(base, 36), header: 1, tag: tag === '-' ? undefined : tag };
+  // The journal's first delivery names it; a claims record has no dot.
+  return { gen: 0, base: 0, header: 0, tag: kind.includes('.') ? kind : undefined };
+}
+
 /**
- * Reads an open segment's header and its records from `from` (0-based, in the file) to its
- * end, and finds the first seal among them. A caller that has read the records before `from`
- * and found no seal there knows the first seal of the segment.
+ * Reads an open segment of `size` bytes: its header and its records from `from` (0-based, in
+ * the file, or computed from the header) to its end, and finds the first seal among them. A caller that has
+ * read the records before `from` and found no seal there knows the first seal of the segment.
  */
-function readSegment(fd: number, from = 0): Segment {
-  const count = Math.floor(fstatSync(fd).size / RECORD_BYTES);
-  const first = Math.min(from, count);
-  const bytes = readAt(fd, (count - first) * RECORD_BYTES, first * RECORD_BYTES);
-  let gen = 0;
-  let base = 0;
-  let header: 0 | 1 = 0;
-  let tag: string | undefined;
-  if (count > 0) {
-    const [kind = '', g = '', b = '', t = '-'] = decodeRecord(first === 0 ? bytes : readAt(fd, RECORD_BYTES, 0));
-    if (kind === 'h') [gen, base, header, tag] = [parseInt(g, 36), parseInt(b, 36), 1, t === '-' ? undefined : t];
-    // Segment 0 has no header: its first record is the journal's first delivery.
-    else if (kind.includes('.')) tag = kind;
+function readSegment(fd: number, size: number, from: number | ((head: Head) => number) = 0): Segment {
+  const count = Math.floor(size / RECORD_BYTES);
+  let head: Head | undefined;
+  let start = typeof from === 'number' ? from : 0;
+  if (typeof from === 'function') {
+    head = parseHead(count > 0 ? readAt(fd, RECORD_BYTES, 0) : undefined);
+    start = from(head);
   }
+  const first = Math.min(start, count);
+  const bytes = readAt(fd, (count - first) * RECORD_BYTES, first * RECORD_BYTES);
+  head ??= parseHead(count === 0 ? undefined : first === 0 ? bytes : readAt(fd, RECORD_BYTES, 0));
   const whole = Math.floor(bytes.length / RECORD_BYTES);
   let seal: number | undefined;
-  for (let i = Math.max(header - first, 0); i < whole && seal === undefined; i += 1) {
+  for (let i = Math.max(head.header - first, 0); i < whole && seal === undefined; i += 1) {
     if (isSeal(bytes, i * RECORD_BYTES)) seal = first + i + 1;
   }
-  return { gen, base, header, tag, count: first + whole, bytes, first, seal };
+  return { ...head, count: first + whole, bytes, first, seal };
 }
 
 /** The fields of record `index` (0-based, in the file) of a segment read from before it. */
@@ -144,23 +154,24 @@ function recordAt(segment: Segment, index: number): string[] {
 }
 
 /** Opens and reads a segment file from record `from`; undefined if it does not exist. */
-function openSegment(path: string, from = 0): Segment | undefined {
-  let fd: number;
+function openSegment(path: string, from: Parameters<typeof readSegment>[2] = 0): Segment | undefined {
+  let opened: { fd: number; size: number };
   try {
-    fd = openNoFollowSync(path, NO_FOLLOW.read);
+    opened = openNoFollowSizeSync(path, NO_FOLLOW.read);
   } catch (error) {
     if (isErrno(error, 'ENOENT')) return undefined;
     throw error;
   }
+  const { fd, size } = opened;
   try {
-    return readSegment(fd, from);
+    return readSegment(fd, size, from);
   } finally {
     closeSync(fd);
   }
 }
 
 /** Segment `gen` of a log read from record `from`: `log.<gen>`, or `log` if it is that segment. */
-function findSegment(log: string, gen: number, from = 0): Segment | undefined {
+function findSegment(log: string, gen: number, from: Parameters<typeof readSegment>[2] = 0): Segment | undefined {
   const named = openSegment(segmentPath(log, gen), from);
   if (named?.gen === gen) return named;
   const current = openSegment(log, from);
@@ -169,6 +180,16 @@ function findSegment(log: string, gen: number, from = 0): Segment | undefined {
 
 /** The number of the last record of the log in a segment (the record before its first seal). */
 const endOf = (segment: Segment): number => segment.base + (segment.seal ?? segment.count + 1) - 1 - segment.header;
+
+/** The records of an unsealed segment after record `from`, read from before it. */
+function windowOf(segment: Segment, from: number): LogWindow {
+  const end = endOf(segment);
+  const records: string[][] = [];
+  for (let number = Math.max(from, segment.base) + 1; number <= end; number += 1) {
+    records.push(recordAt(segment, segment.header + number - segment.base - 1));
+  }
+  return { tag: segment.tag, total: end, records };
+}
 
 /**
  * Reads a log's records after record `from` to its end, following the chain of segments. A
@@ -180,19 +201,23 @@ const endOf = (segment: Segment): number => segment.base + (segment.seal ?? segm
  *   missing file.
  */
 export function readLog(log: string, from: number): LogWindow | typeof GONE {
-  let segment = openSegment(log, HEADER_ONLY);
+  // Usually the current segment holds record `from + 1`: read from there on the same handle.
+  const at = (head: Head): number => (head.base <= from ? head.header + from - head.base : HEADER_ONLY);
+  let segment = openSegment(log, at);
   if (segment === undefined) return { tag: undefined, total: 0, records: [] };
   const tag = segment.tag;
-  // Back to the segment holding record `from + 1`: usually the current one.
-  while (segment.base > from) {
-    const previous: Segment | undefined =
-      segment.gen === 0 ? undefined : findSegment(log, segment.gen - 1, HEADER_ONLY);
-    if (previous === undefined) return GONE;
-    segment = previous;
+  if (segment.base > from) {
+    // Back to the segment that holds it.
+    while (segment.base > from) {
+      const previous: Segment | undefined =
+        segment.gen === 0 ? undefined : findSegment(log, segment.gen - 1, HEADER_ONLY);
+      if (previous === undefined) return GONE;
+      segment = previous;
+    }
+    const start = findSegment(log, segment.gen, at(segment));
+    if (start === undefined) return GONE;
+    segment = start;
   }
-  const start = findSegment(log, segment.gen, segment.header + from - segment.base);
-  if (start === undefined) return GONE;
-  segment = start;
   const records: string[][] = [];
   for (;;) {
     const end = endOf(segment);
@@ -274,27 +299,38 @@ function linkCurrent(log: string, gen: number): void {
   }
 }
 
-/** Gives segment 0 its name, `log.0`, unless it has one: once rotated, `log` no longer reaches it. */
+/**
+ * Gives segment 0 its name, `log.0`, unless it has one: once rotated, `log` no longer reaches
+ * it. A segment 0 already rotated and deleted (its records read and covered) needs none.
+ */
 function nameSegmentZero(log: string, fd: number): void {
   const zero = segmentPath(log, 0);
   try {
     linkSync(log, zero);
   } catch (error) {
-    if (isErrno(error, 'EEXIST')) return;
+    // EEXIST: named before. ENOENT: `log` was rotated and segment 0 deleted meanwhile (link
+    // fails so for a file whose last name went while the call waited on the folder).
+    if (isErrno(error, 'EEXIST') || isErrno(error, 'ENOENT')) return;
     throw error;
   }
   // `log` may have been rotated since this writer opened it: then the link names another
   // segment (segment 0 was named before that rotation, and deleted since).
-  if (lstatSync(zero).ino !== fstatSync(fd).ino) removeIfThere(zero);
+  let named: number | undefined;
+  try {
+    named = lstatSync(zero).ino;
+  } catch (error) {
+    if (!isErrno(error, 'ENOENT')) throw error;
+  }
+  if (named !== undefined && named !== fstatSync(fd).ino) removeIfThere(zero);
 }
 
-/** Seals a full segment, open as `fd` and read whole, and starts the next one. */
+/** Seals a full segment, open as `fd` and read to its end, and starts the next one. */
 function rotate(log: string, fd: number, segment: Segment): void {
   if (segment.gen === 0) nameSegmentZero(log, fd);
   writeSync(fd, encodeRecord(['s', segment.gen.toString(36)]));
   faultPoint('mailbox-rotate-after-seal');
   // The first seal after the records read before counts: another writer's may have come first.
-  const seal = readSegment(fd, segment.count).seal;
+  const seal = readSegment(fd, fstatSync(fd).size, segment.count).seal;
   if (seal === undefined) throw new Error(`${log}: a seal just appended is missing`);
   advance(log, segment, seal);
 }
@@ -313,26 +349,69 @@ const MAX_ATTEMPTS = 64;
 
 /**
  * Appends one record to a log, creating it (0600) if its folder exists, and returns the
- * record's number in the log (1-based). Reads the whole segment back: a record that fills it
- * starts a new segment; one that landed after a seal is appended again to the newer segment
- * (see the file's header). Fault points (see `fault.ts`): `mailbox-rotate-after-seal`,
- * `mailbox-rotate-after-create`.
+ * record's number in the log (1-based). A record that fills the segment starts a new one; one
+ * that landed after a seal is appended again to the newer segment (see the file's header).
+ * Only a record that fills a segment writes a seal, after itself, so the first
+ * `SEGMENT_RECORDS` records of a segment have no seal before them: a writer among them reads
+ * from where it appended, the others read the segment from there on. Fault
+ * points (see `fault.ts`): `mailbox-rotate-after-seal`, `mailbox-rotate-after-create`.
  *
  * @throws {UnsafePathError} if the log or a segment is a symbolic link; the `fs` error, ENOENT
  *   if the folder is gone. Once this returns, the record is in the log, once; a writer killed
  *   after its write may have left it there too.
  */
 export function appendToLog(log: string, record: Buffer): number {
+  return append(log, record, undefined).number;
+}
+
+/**
+ * Appends one record, as `appendToLog`, then reads the log after record `from` to its end (as
+ * `readLog`), on the same file handle when its segment holds them: a receiver's claim learns
+ * what came before it in one open.
+ *
+ * @returns the record's number, and the records after `from` (the record among them).
+ * @throws as `appendToLog`.
+ */
+export function appendAndRead(
+  log: string,
+  record: Buffer,
+  from: number,
+): { readonly number: number; readonly window: LogWindow | typeof GONE } {
+  const { number, window } = append(log, record, from);
+  return { number, window: window ?? readLog(log, from) };
+}
+
+function append(
+  log: string,
+  record: Buffer,
+  from: number | undefined,
+): { number: number; window: LogWindow | undefined } {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    const fd = openNoFollowSync(log, NO_FOLLOW.appendRead);
+    const { fd, size: before } = openNoFollowSizeSync(log, NO_FOLLOW.appendRead);
     try {
       writeSync(fd, record);
-      const segment = readSegment(fd);
+      // From where the record can be (others may have appended before and after it), from the
+      // record that fills the segment (a seal can only come after it), and from `from`.
+      const segment = readSegment(fd, fstatSync(fd).size, (head) =>
+        Math.min(
+          Math.floor(before / RECORD_BYTES),
+          head.header + SEGMENT_RECORDS - 1,
+          from !== undefined && head.base <= from ? head.header + from - head.base : HEADER_ONLY,
+        ),
+      );
       const index = lastIndexOf(segment, record);
       if (index === 0) throw new Error(`${log}: a record just appended is missing`);
       if (segment.seal === undefined || index < segment.seal) {
-        if (segment.seal === undefined && index - segment.header >= SEGMENT_RECORDS) rotate(log, fd, segment);
-        return segment.base + index - segment.header;
+        const number = segment.base + index - segment.header;
+        if (segment.seal === undefined && index - segment.header >= SEGMENT_RECORDS) {
+          rotate(log, fd, segment);
+          return { number, window: undefined };
+        }
+        const window =
+          from !== undefined && segment.base <= from && segment.seal === undefined
+            ? windowOf(segment, from)
+            : undefined;
+        return { number, window };
       }
       advance(log, segment, segment.seal);
     } finally {

@@ -4,7 +4,7 @@
  * sender processes that sent them and exited.
  */
 import { copyFile, readdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { countPending, openInbox, send } from '../../src/index.js';
 import { makeTree, runMailbox } from '../helpers.js';
@@ -92,7 +92,15 @@ describe('mailbox history', () => {
     expect(await runMailbox(['cleanup', plan, 'orch'])).toMatchObject({ code: 0 });
     // As long as the old one: only the journal's first message tells the two apart.
     for (let n = 0; n < 450; n += 1) await send(plan, 'orch', `new ${n}\n`);
-    await copyFile(kept, `${dir}/checkpoint.zzzz.zzzz`);
+    // As a slow reader of the old mailbox would leave it, and as if it were the newest.
+    await copyFile(kept, old ?? '');
+    await copyFile(
+      kept,
+      `${dir}/checkpoint.zzzz.zzzz.${basename(old ?? '')
+        .split('.')
+        .slice(3)
+        .join('.')}`,
+    );
     expect(await runMailbox(['check', plan, 'orch'])).toMatchObject({ code: 0, stdout: '450\n' });
     expect(await runMailbox(['recv', plan, 'orch', '10'])).toMatchObject({ code: 0, stdout: 'new 0\n' });
   });

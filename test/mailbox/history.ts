@@ -65,10 +65,10 @@ export async function checkpointFiles(dir: string): Promise<string[]> {
   const covered = (name: string): number =>
     name
       .split('.')
-      .slice(1)
+      .slice(1, 3)
       .reduce((sum, part) => sum + parseInt(part, 36), 0);
   return (await readdir(dir))
-    .filter((name) => /^checkpoint\.[0-9a-z]+\.[0-9a-z]+$/.test(name))
+    .filter((name) => /^checkpoint\.[0-9a-z]+\.[0-9a-z]+\.[0-9a-z.]+$/.test(name))
     .sort((a, b) => covered(b) - covered(a))
     .map((name) => join(dir, name));
 }

@@ -55,18 +55,18 @@ describe('segmented logs', () => {
 
   it('a record that lands after a seal is appended again to the next segment, and counted once', async () => {
     const log = await newLog();
-    appendRange(log, 1, 10);
-    // A rotation killed just after its seal: the segment is sealed, no next one exists yet.
+    // A rotation killed just after its seal: segment 0 is full and sealed, no next one exists.
+    for (let n = 1; n <= SEGMENT_RECORDS; n += 1) appendRecord(log, record(n));
     linkSync(log, segmentPath(log, 0));
     appendRecord(log, encodeRecord(['s', '0']));
-    expect(appendToLog(log, record(11))).toBe(11);
-    expect(readNumbers(log)).toEqual(range(1, 11));
-    expect(readNumbers(log, 10)).toEqual([11]);
+    expect(appendToLog(log, record(SEGMENT_RECORDS + 1))).toBe(SEGMENT_RECORDS + 1);
+    expect(readNumbers(log)).toEqual(range(1, SEGMENT_RECORDS + 1));
+    expect(readNumbers(log, SEGMENT_RECORDS)).toEqual([SEGMENT_RECORDS + 1]);
     // The late copy stays in segment 0, after its seal, where no reader looks.
-    expect(lstatSync(segmentPath(log, 0)).size).toBe(12 * 64);
+    expect(lstatSync(segmentPath(log, 0)).size).toBe((SEGMENT_RECORDS + 2) * 64);
     expect(lstatSync(log).ino).toBe(lstatSync(segmentPath(log, 1)).ino);
-    appendRange(log, 12, 20);
-    expect(readNumbers(log)).toEqual(range(1, 20));
+    appendRange(log, SEGMENT_RECORDS + 2, SEGMENT_RECORDS + 20);
+    expect(readNumbers(log)).toEqual(range(1, SEGMENT_RECORDS + 20));
   });
 
   it('a writer still finds the newest segment when `journal` links an old, sealed one', async () => {
