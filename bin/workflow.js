@@ -1,4 +1,3 @@
 #!/usr/bin/env node
-import { main } from '../dist/bin/workflow.js';
-
-await main();
+// CommonJS (bin/package.json): the schedule verbs start without Node's ES module loader.
+require('../dist/bin/hot.cjs').main();
