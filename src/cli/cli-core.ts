@@ -24,32 +24,48 @@ export interface CliStreams {
 }
 
 /**
- * Set by `main`: the process's streams watched for EPIPE. Writes to a stream whose reader is
- * gone are dropped, and `flush` rejects with `OutputClosedError`.
+ * Set by `main`: the process's streams are watched for EPIPE. Writes to a stream whose reader
+ * is gone are dropped, and `flush` rejects with `OutputClosedError`.
  */
-let guards: { readonly stdout: GuardedStream; readonly stderr: GuardedStream } | undefined;
+let guarding = false;
+
+/**
+ * The watch of each process stream, made just before the first write to it: a stream never
+ * written to (standard error, mostly) is never even opened, which costs a few ms of start-up.
+ */
+const guards: { stdout?: GuardedStream; stderr?: GuardedStream } = {};
+
+/** The watch of process stream `name`, made on first use; undefined unless `main` runs. */
+function guardOf(name: 'stdout' | 'stderr'): GuardedStream | undefined {
+  if (!guarding) return undefined;
+  return (guards[name] ??= guardStream(process[name]));
+}
 
 const processStreams: CliStreams = {
   stdout: (chunk) => {
-    if (guards?.stdout.closed !== true) process.stdout.write(chunk);
+    if (guardOf('stdout')?.closed !== true) process.stdout.write(chunk);
   },
   stderr: (text) => {
-    if (guards?.stderr.closed !== true) process.stderr.write(text);
+    if (guardOf('stderr')?.closed !== true) process.stderr.write(text);
   },
-  flush: () =>
-    guards === undefined
+  flush: () => {
+    const guard = guardOf('stdout');
+    return guard === undefined
       ? new Promise((resolve) =>
           process.stdout.write('', () => {
             resolve();
           }),
         )
-      : flushStream(process.stdout, guards.stdout, 'standard output'),
+      : flushStream(process.stdout, guard, 'standard output');
+  },
   readStdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
   },
-  isTTY: process.stdout.isTTY,
+  get isTTY() {
+    return process.stdout.isTTY;
+  },
   get terminalInput() {
     return process.stdin.isTTY ? process.stdin : undefined;
   },
@@ -214,7 +230,7 @@ export async function mainWith(dispatch: Dispatch, program: ProgramName = 'workf
   };
   for (const signal of signals) process.on(signal, onSignal);
   // Kept to the end: a write's EPIPE may be reported after the verb has returned.
-  guards ??= { stdout: guardStream(process.stdout), stderr: guardStream(process.stderr) };
+  guarding = true;
   try {
     process.exitCode = await runCliWith(dispatch, process.argv.slice(2), {
       program,
