@@ -181,7 +181,10 @@ export async function runCliWith(
       streams.stderr(text);
     },
     isTTY: streams.isTTY === true,
-    terminalInput: streams.terminalInput,
+    // Read when a verb asks: looking at standard input opens it, a few ms of every verb's start-up.
+    get terminalInput() {
+      return streams.terminalInput;
+    },
   };
   const program = options.program ?? 'workflow';
   try {
