@@ -5,7 +5,8 @@
  * `hot.ts` (the schedule verbs alone, in a bundle that starts without the ES module loader).
  */
 import { formatProblem, PlanspaceError, ScheduleSyntaxError } from '../errors.js';
-import { flushStream, guardStream, type GuardedStream } from './broken-pipe.js';
+import { flushStream, guardStream, OutputClosedError, type GuardedStream } from './broken-pipe.js';
+import { directStdout, type DirectStdout } from './direct-stdout.js';
 import { EXIT, exitCodeFor, isSystemError } from './exit-codes.js';
 import { parseVerbArgs } from './fast-argv.js';
 import type { CommonOptions, VerbDefinition, VerbIO, VerbOptions, VerbOutput } from './verb.js';
@@ -41,22 +42,43 @@ function guardOf(name: 'stdout' | 'stderr'): GuardedStream | undefined {
   return (guards[name] ??= guardStream(process[name]));
 }
 
+/**
+ * Standard output while `main` runs: written directly (`writeSync`), so that a verb's line of
+ * output does not make `process.stdout`; through it, watched, once a write would block.
+ */
+let stdoutWriter: DirectStdout | undefined;
+
+/** The direct writer of standard output, made on first use; undefined unless `main` runs. */
+function directOut(): DirectStdout | undefined {
+  if (!guarding) return undefined;
+  return (stdoutWriter ??= directStdout(1, (chunk) => {
+    if (guardOf('stdout')?.closed !== true) process.stdout.write(chunk);
+  }));
+}
+
 const processStreams: CliStreams = {
   stdout: (chunk) => {
-    if (guardOf('stdout')?.closed !== true) process.stdout.write(chunk);
+    const direct = directOut();
+    if (direct) direct.write(chunk);
+    else process.stdout.write(chunk);
   },
   stderr: (text) => {
     if (guardOf('stderr')?.closed !== true) process.stderr.write(text);
   },
   flush: () => {
+    const direct = directOut();
+    if (direct === undefined) {
+      return new Promise((resolve) =>
+        process.stdout.write('', () => {
+          resolve();
+        }),
+      );
+    }
+    if (direct.closed) return Promise.reject(new OutputClosedError('standard output'));
+    // Direct writes have all reached the operating system already.
+    if (direct.direct) return Promise.resolve();
     const guard = guardOf('stdout');
-    return guard === undefined
-      ? new Promise((resolve) =>
-          process.stdout.write('', () => {
-            resolve();
-          }),
-        )
-      : flushStream(process.stdout, guard, 'standard output');
+    return guard === undefined ? Promise.resolve() : flushStream(process.stdout, guard, 'standard output');
   },
   readStdin: async () => {
     const chunks: Buffer[] = [];
@@ -180,7 +202,10 @@ export async function runCliWith(
     note: (text) => {
       streams.stderr(text);
     },
-    isTTY: streams.isTTY === true,
+    // Read when a verb asks: looking at standard output makes `process.stdout` (see `directOut`).
+    get isTTY() {
+      return streams.isTTY === true;
+    },
     // Read when a verb asks: looking at standard input opens it, a few ms of every verb's start-up.
     get terminalInput() {
       return streams.terminalInput;
