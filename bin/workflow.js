@@ -1,3 +1,5 @@
 #!/usr/bin/env node
 // CommonJS (bin/package.json): the schedule verbs start without Node's ES module loader.
-require('../dist/bin/hot.cjs').main();
+const { loadHot } = require('./hot-loader.js');
+
+loadHot().hot.main(() => import('../dist/bin/workflow.js'));

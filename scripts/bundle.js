@@ -2,12 +2,16 @@
 // Node resolves and compiles one file far faster than the ~40 it is built from:
 // - dist/bin/hot.cjs (src/cli/hot.ts), what bin/workflow.js loads: the schedule verbs in one
 //   CommonJS file, which Node runs without starting its ES module loader (resolving, loading
-//   and linking ES modules was a third of what `workflow next` added to bare node's start-up);
+//   and linking ES modules was a third of what `workflow next` added to bare node's start-up),
+//   and its V8 code cache, dist/bin/hot.cjs.cache (see bin/hot-loader.js);
 // - dist/bin/workflow.js (src/cli/main.ts), the whole CLI as ES modules, loaded for every
 //   other call and by bin/mailbox.js.
 // The markdown parser stays outside both: it loads on demand, only for schedules with fenced
 // code, and later verbs that need it pay for it then.
-import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
 /**
@@ -46,6 +50,9 @@ const common = {
 
 // Chunk names carry a hash of their content: without this, every build left its old chunks behind.
 rmSync('dist/bin/chunks', { recursive: true, force: true });
+// The code cache of the bundle being rewritten: V8 checks a cache against its source's length
+// only, so a stale one must never stay beside a new bundle.
+rmSync('dist/bin/hot.cjs.cache', { force: true });
 
 await build({
   ...common,
@@ -67,16 +74,6 @@ await build({
   plugins: [signalExitAssert],
 });
 
-/** hot.ts hands every other call to the whole CLI: `./main.js` is the ES module bundle beside it. */
-const wholeCli = {
-  name: 'whole-cli',
-  setup(build) {
-    build.onResolve({ filter: /^\.\/main\.js$/ }, (args) =>
-      args.importer.endsWith('hot.ts') ? { path: './workflow.js', external: true } : undefined,
-    );
-  },
-};
-
 await build({
   ...common,
   entryPoints: ['src/cli/hot.ts'],
@@ -85,5 +82,28 @@ await build({
   // The modules that read import.meta.url (package-root.ts, markdown.ts) get this file's URL.
   define: { 'import.meta.url': '__importMetaUrl' },
   banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [signalExitAssert, wholeCli],
+  plugins: [signalExitAssert],
 });
+
+// The V8 code cache of hot.cjs, which bin/hot-loader.js compiles it with: made by a real
+// `workflow next` on a throwaway planspace, so that it also holds the functions a verb runs
+// (V8 compiles those only when first called). A cache that cannot be made is no error: the
+// bundle is then compiled as usual.
+const scratch = mkdtempSync(join(tmpdir(), 'planspace-code-cache-'));
+try {
+  writeFileSync(
+    join(scratch, 'schedule.md'),
+    '# Schedule: cache\n\n[wait] 1. one | m -- first\n[wait] 2. two | m -- second\n',
+  );
+  const make = [
+    "const { writeFileSync } = require('node:fs');",
+    "const { loadHot, cacheFile } = require('./bin/hot-loader.js');",
+    'const { hot, script } = loadHot({ cache: false });',
+    `process.argv = [process.argv[0], 'workflow', 'next', ${JSON.stringify(scratch)}];`,
+    "hot.main(() => import('./dist/bin/workflow.js')).then(() => writeFileSync(cacheFile, script.createCachedData()));",
+  ].join('\n');
+  const made = spawnSync(process.execPath, ['-e', make], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (made.status !== 0) console.warn(`bundle: no code cache for dist/bin/hot.cjs (exit ${made.status})`);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

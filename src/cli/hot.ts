@@ -8,22 +8,24 @@
  * this process's signal handling and output streams.
  */
 import { mainWith, type Dispatch } from './cli-core.js';
+import type { runCli } from './main.js';
 import { SCHEDULE_VERBS } from './schedule-verbs.js';
 
-const DISPATCH: Dispatch = {
-  hot: { workflow: SCHEDULE_VERBS, mailbox: {} },
-  fallback: async (program, io, streams, argv) => {
-    // The build points this at the ES module bundle, `./workflow.js`. Its `runCli` handles
-    // every error itself: this bundle's error classes are not the ones it throws.
-    const { runCli } = await import('./main.js');
-    return runCli(argv, { program, streams, signal: io.signal, forceSignal: io.forceSignal, env: io.env });
-  },
-};
+/** Loads the whole CLI (`bin/workflow.js` imports `dist/bin/workflow.js`). */
+export type WholeCliLoader = () => Promise<{ readonly runCli: typeof runCli }>;
 
 /**
  * Runs `workflow` on the process's argv (see `mainWith`): the schedule verbs here, everything
- * else through the whole CLI; sets the exit code.
+ * else through the whole CLI, which `loadWholeCli` loads; sets the exit code.
  */
-export function main(): Promise<void> {
-  return mainWith(DISPATCH, 'workflow');
+export function main(loadWholeCli: WholeCliLoader): Promise<void> {
+  const dispatch: Dispatch = {
+    hot: { workflow: SCHEDULE_VERBS, mailbox: {} },
+    fallback: async (program, io, streams, argv) => {
+      // Its `runCli` handles every error itself: this bundle's error classes are not the ones it throws.
+      const whole = await loadWholeCli();
+      return whole.runCli(argv, { program, streams, signal: io.signal, forceSignal: io.forceSignal, env: io.env });
+    },
+  };
+  return mainWith(dispatch, 'workflow');
 }
