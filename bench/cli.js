@@ -1,4 +1,4 @@
-// Whole-process time of `workflow next` and `workflow status` on a 7-step and a 10,000-step
+// Whole-process time of `workflow next`, `done` and `status` on a 7-step and a 10,000-step
 // schedule, as a ratio to bare `node -e ''` measured in the same run, interleaved so that
 // machine noise hits baseline and candidate alike. Prints medians and the spread (p10-p90).
 //
@@ -14,12 +14,12 @@ import { fileURLToPath } from 'node:url';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const workflow = join(root, 'bin', 'workflow.js');
 
-/** A planspace whose schedule has `count` steps, all [done] but the last `waiting`. */
-function planspace(count, waiting) {
+/** A planspace whose schedule has `count` steps, all [done] but the last, which is [`last`]. */
+function planspace(count, last) {
   const dir = mkdtempSync(join(tmpdir(), 'planspace-bench-'));
   const lines = ['# Schedule: bench', ''];
   for (let n = 1; n <= count; n += 1) {
-    const status = n > count - waiting ? 'wait' : 'done';
+    const status = n === count ? last : 'done';
     lines.push(`[${status}] ${n}. step-${n} | glm -- benchmark step ${n} (implement.md Stage ${(n % 7) + 1})`);
   }
   writeFileSync(join(dir, 'schedule.md'), `${lines.join('\n')}\n`);
@@ -49,7 +49,7 @@ const summary = (times) => {
 export function measureCli({ runs }) {
   const cases = [];
   for (const steps of [7, 10_000]) {
-    for (const verb of ['next', 'status']) cases.push({ steps, verb });
+    for (const verb of ['next', 'done', 'status']) cases.push({ steps, verb });
   }
   const goals = { 7: 1.3, 10000: 1.6 };
   const rows = [];
@@ -57,12 +57,13 @@ export function measureCli({ runs }) {
     const baseline = [];
     const candidate = [];
     for (let i = 0; i < runs; i += 1) {
-      // `next` turns a [wait] into [run]; a fresh schedule per run keeps every run the same work.
-      const dir = planspace(steps, 1);
+      // `next` turns a [wait] into [run], `done` a [run] into [done]; a fresh schedule per run
+      // keeps every run the same work.
+      const dir = planspace(steps, verb === 'done' ? 'run' : 'wait');
       const schedule = readFileSync(join(dir, 'schedule.md'));
       baseline.push(timeOnce(['-e', '']));
       candidate.push(timeOnce([workflow, verb, dir]));
-      if (readFileSync(join(dir, 'schedule.md')).equals(schedule) === (verb === 'next')) {
+      if (readFileSync(join(dir, 'schedule.md')).equals(schedule) === (verb !== 'status')) {
         throw new Error(`workflow ${verb} did not behave as expected on ${dir}`);
       }
       rmSync(dir, { recursive: true, force: true });
@@ -78,7 +79,8 @@ export function measureCli({ runs }) {
     '',
     `\`node bench/cli.js --runs ${runs}\`: ${runs} runs of each command, interleaved with bare \`node -e ''\` as the ` +
       `baseline; median (p10-p90). \`next\` turns the last [wait] step of a fresh schedule into [run] (lock, parse, ` +
-      `plan, atomic write); \`status\` parses and counts.`,
+      `plan, atomic write); \`done\` turns the last [run] step of a fresh schedule into [done] (lock, scan, atomic ` +
+      `write); \`status\` parses and counts.`,
     '',
     '| command | steps | bare node | workflow | ratio | goal |',
     '|---|---:|---:|---:|---:|---:|',

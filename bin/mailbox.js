@@ -1,4 +1,3 @@
 #!/usr/bin/env node
-import { main } from '../dist/bin/workflow.js';
-
-await main('mailbox');
+// CommonJS, as every file here (bin/package.json); the mailbox verbs live in the ES module bundle.
+import('../dist/bin/workflow.js').then(({ main }) => main('mailbox'));

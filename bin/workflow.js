@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/bin/workflow.js';
+// CommonJS (bin/package.json): the schedule verbs start without Node's ES module loader.
+const { loadHot } = require('./hot-loader.js');
 
-await main();
+loadHot().hot.main(() => import('../dist/bin/workflow.js'));

@@ -1,29 +1,68 @@
-// Bundles each CLI into one file under dist/bin/. Start-up time is most of what a schedule verb
-// costs, and Node resolves and compiles one file far faster than the ~40 it is built from.
-// The markdown parser stays outside the bundle: it loads on demand, only for schedules with
-// fenced code, and later verbs that need it pay for it then.
-import { rmSync } from 'node:fs';
+// Bundles the CLI under dist/bin/. Start-up time is most of what a schedule verb costs, and
+// Node resolves and compiles one file far faster than the ~40 it is built from:
+// - dist/bin/hot.cjs (src/cli/hot.ts), what bin/workflow.js loads: the schedule verbs in one
+//   CommonJS file, which Node runs without starting its ES module loader (resolving, loading
+//   and linking ES modules was a third of what `workflow next` added to bare node's start-up),
+//   and its V8 code cache, dist/bin/hot.cjs.cache (see bin/hot-loader.js);
+// - dist/bin/workflow.js (src/cli/main.ts), the whole CLI as ES modules, loaded for every
+//   other call and by bin/mailbox.js.
+// The markdown parser stays outside both: it loads on demand, only for schedules with fenced
+// code, and later verbs that need it pay for it then.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
-// Chunk names carry a hash of their content: without this, every build left its old chunks behind.
-rmSync('dist/bin/chunks', { recursive: true, force: true });
+/**
+ * signal-exit (which proper-lockfile loads to remove its locks at exit) requires node:assert
+ * only to check that its callback is a function. Loading node:assert costs every locking verb
+ * about 4 ms of its start-up (its error class, diff and colour code); this plugin gives
+ * signal-exit an `equal` of its own (the same loose `!=` check, throwing an `ERR_ASSERTION` error).
+ */
+const signalExitAssert = {
+  name: 'signal-exit-assert',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?assert$/ }, (args) =>
+      /[\\/]signal-exit[\\/]/.test(args.importer) ? { path: 'assert', namespace: 'signal-exit-assert' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'signal-exit-assert' }, () => ({
+      loader: 'js',
+      contents: `exports.equal = (actual, expected, message) => {
+        if (actual != expected) throw Object.assign(new Error(message), { code: 'ERR_ASSERTION' });
+      };`,
+    }));
+  },
+};
 
-await build({
-  entryPoints: { workflow: 'src/cli/main.ts' },
-  outdir: 'dist/bin',
+/** Options both bundles share. */
+const common = {
   bundle: true,
-  // Verbs load their heavy dependencies (chokidar, the engine) with import(); as separate
-  // chunks, those and the Node built-ins they need load only when such a verb runs.
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
   platform: 'node',
-  format: 'esm',
   target: 'node20.19',
   external: ['unified', 'remark-parse'],
   // proper-lockfile calls only mkdir, stat, rmdir, utimes and realpath through graceful-fs, which
   // changes none of them on Node 20 (it queues opens and reads when files run out, EMFILE).
   // Loading it patched fs.close for the whole process and was a third of the lock's start-up.
   alias: { 'graceful-fs': 'node:fs' },
+  logLevel: 'warning',
+};
+
+// Chunk names carry a hash of their content: without this, every build left its old chunks behind.
+rmSync('dist/bin/chunks', { recursive: true, force: true });
+// The code cache of the bundle being rewritten: V8 checks a cache against its source's length
+// only, so a stale one must never stay beside a new bundle.
+rmSync('dist/bin/hot.cjs.cache', { force: true });
+
+await build({
+  ...common,
+  entryPoints: { workflow: 'src/cli/main.ts' },
+  outdir: 'dist/bin',
+  // Verbs load their heavy dependencies (chokidar, the engine) with import(); as separate
+  // chunks, those and the Node built-ins they need load only when such a verb runs.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  format: 'esm',
   // Bundled CommonJS dependencies (commander, proper-lockfile) call require(). The banner goes
   // into every chunk, and most never call it: the real require is made on first use, not at
   // load, where createRequire cost each of the hot verbs' chunks a CommonJS module object.
@@ -32,5 +71,39 @@ await build({
       "import { createRequire as __createRequire } from 'node:module'; let __cjsRequire; " +
       'const require = (id) => (__cjsRequire ??= __createRequire(import.meta.url))(id);',
   },
-  logLevel: 'warning',
+  plugins: [signalExitAssert],
 });
+
+await build({
+  ...common,
+  entryPoints: ['src/cli/hot.ts'],
+  outfile: 'dist/bin/hot.cjs',
+  format: 'cjs',
+  // The modules that read import.meta.url (package-root.ts, markdown.ts) get this file's URL.
+  define: { 'import.meta.url': '__importMetaUrl' },
+  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [signalExitAssert],
+});
+
+// The V8 code cache of hot.cjs, which bin/hot-loader.js compiles it with: made by a real
+// `workflow next` on a throwaway planspace, so that it also holds the functions a verb runs
+// (V8 compiles those only when first called). A cache that cannot be made is no error: the
+// bundle is then compiled as usual.
+const scratch = mkdtempSync(join(tmpdir(), 'planspace-code-cache-'));
+try {
+  writeFileSync(
+    join(scratch, 'schedule.md'),
+    '# Schedule: cache\n\n[wait] 1. one | m -- first\n[wait] 2. two | m -- second\n',
+  );
+  const make = [
+    "const { writeFileSync } = require('node:fs');",
+    "const { loadHot, cacheFile } = require('./bin/hot-loader.js');",
+    'const { hot, script } = loadHot({ cache: false });',
+    `process.argv = [process.argv[0], 'workflow', 'next', ${JSON.stringify(scratch)}];`,
+    "hot.main(() => import('./dist/bin/workflow.js')).then(() => writeFileSync(cacheFile, script.createCachedData()));",
+  ].join('\n');
+  const made = spawnSync(process.execPath, ['-e', make], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (made.status !== 0) console.warn(`bundle: no code cache for dist/bin/hot.cjs (exit ${made.status})`);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

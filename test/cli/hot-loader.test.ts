@@ -1,0 +1,54 @@
+/**
+ * `bin/workflow.js` runs the schedule verbs from `dist/bin/hot.cjs`, compiled with the V8 code
+ * cache the build made for it: the cache is one V8 accepts, and without it (a build that could
+ * not make one) every verb works just the same.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makePlanspace, ROOT, runWorkflow, type RunResult } from '../helpers.js';
+
+const SCHEDULE = '# Schedule: t\n\n[done] 1. one | m -- first\n[wait] 2. two | m -- second\n';
+
+/** Runs `bin/workflow.js` of the package copy at `root`. */
+function runCopy(root: string, args: readonly string[]): Promise<RunResult> {
+  return new Promise((resolvePromise) => {
+    execFile(process.execPath, [join(root, 'bin', 'workflow.js'), ...args], (error, stdout, stderr) => {
+      resolvePromise({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('the start-up bundle and its code cache', () => {
+  it('the build made a code cache that V8 accepts for the bundle', () => {
+    const rejected = execFileSync(
+      process.execPath,
+      ['-e', "process.stdout.write(String(require('./bin/hot-loader.js').loadHot().script.cachedDataRejected))"],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    expect(rejected).toBe('false');
+  });
+
+  it('without the code cache, next, done, status and a commander verb work just the same', async () => {
+    const copy = await mkdtemp(join(tmpdir(), 'planspace-nocache-'));
+    try {
+      await cp(join(ROOT, 'bin'), join(copy, 'bin'), { recursive: true });
+      await cp(join(ROOT, 'dist', 'bin'), join(copy, 'dist', 'bin'), { recursive: true });
+      await cp(join(ROOT, 'package.json'), join(copy, 'package.json'));
+      await rm(join(copy, 'dist', 'bin', 'hot.cjs.cache'));
+      const [withCache, without] = [await makePlanspace(SCHEDULE), await makePlanspace(SCHEDULE)];
+      for (const args of [['next'], ['done'], ['status', '--json']]) {
+        const expected = await runWorkflow([args[0] ?? '', withCache, ...args.slice(1)]);
+        expect(await runCopy(copy, [args[0] ?? '', without, ...args.slice(1)])).toEqual(expected);
+      }
+      expect(await readFile(join(without, 'schedule.md'), 'utf8')).toBe(
+        await readFile(join(withCache, 'schedule.md'), 'utf8'),
+      );
+      expect(await runCopy(copy, ['--version'])).toEqual(await runWorkflow(['--version']));
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  });
+});
