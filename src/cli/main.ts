@@ -87,6 +87,8 @@ const HOT_VERBS: Readonly<Record<ProgramName, Readonly<Record<string, (io: VerbI
     fail: (io) => Promise.resolve(markCommand(io, 'fail')),
     skip: (io) => Promise.resolve(markCommand(io, 'skip')),
     retry: (io) => Promise.resolve(retryCommand(io)),
+    // Not for start-up alone: loading commander was about 30 ms before the first agent of a run.
+    run: async (io) => (await import('./run.js')).runCommand(io),
   },
   mailbox: {
     send: (io) => mailboxVerb(io, 'send'),
