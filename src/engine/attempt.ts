@@ -103,6 +103,7 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
       block,
     },
     ctx.commands,
+    ctx.environment,
   );
   ctx.mailbox.expect(runId, step.number);
   try {
