@@ -23,7 +23,11 @@ async function mailboxVerb(io: VerbIO, name: string): Promise<VerbDefinition> {
  */
 const DISPATCH: Dispatch = {
   hot: {
-    workflow: SCHEDULE_VERBS,
+    workflow: {
+      ...SCHEDULE_VERBS,
+      // Not for start-up alone: loading commander was about 30 ms before the first agent of a run.
+      run: async (io) => (await import('./run.js')).runCommand(io),
+    },
     mailbox: {
       send: (io) => mailboxVerb(io, 'send'),
       recv: (io) => mailboxVerb(io, 'recv'),

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { agentEnvironment, buildAgentCommand } from '../dispatch/command.js';
 import { startAgent, type AgentExit, type RunningAgent } from '../dispatch/spawn.js';
 import { isErrno } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { writeFileAtomicSync } from '../fs/atomic.js';
 import { UnsafePathError } from '../fs/guard.js';
 import { renderStepPrompt } from '../prompt/render.js';
 import { unitLabel, unitStem, type EngineContext, type Unit } from './context.js';
@@ -87,9 +87,11 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
     guidance: ctx.guidance.get(step.number),
   });
   // Atomic: the file is the agent's standard input, and an earlier attempt's agent may still
-  // be reading the file it was given.
+  // be reading the file it was given. Synchronous: agents starting together (64 blocks) each
+  // write, spawn and log in one go, with no round trips to the thread pool in between, which
+  // on a busy machine competes with the spawns for the processor.
   const promptFile = join(ctx.paths.artifacts, `${unitStem(unit)}-prompt.md`);
-  await writeFileAtomic(promptFile, prompt);
+  writeFileAtomicSync(promptFile, prompt);
   const env = agentEnvironment(
     {
       planspace: ctx.paths.root,
@@ -101,6 +103,7 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
       block,
     },
     ctx.commands,
+    ctx.environment,
   );
   ctx.mailbox.expect(runId, step.number);
   try {

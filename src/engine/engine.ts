@@ -61,6 +61,7 @@ export class Engine implements EngineContext {
   readonly resolved: Resolved;
   readonly runBase: string;
   readonly commands = AGENT_COMMANDS;
+  readonly environment: Readonly<NodeJS.ProcessEnv> = { ...process.env };
   readonly trees: ProcessTrees;
   readonly timings: EngineTimings;
   readonly mailbox: EngineMailbox;

@@ -79,6 +79,7 @@ export async function runExceptionHandler(
       models: [handlerModel.name],
     },
     ctx.commands,
+    ctx.environment,
   );
   const handlerOutput = join(ctx.paths.artifacts, `exception-${step.number}-output.md`);
   await ctx.log(

@@ -3,10 +3,14 @@
  * claims. `<pid base 36>.<6 random base-36 characters>` (at most 12 characters): the random
  * part tells apart two processes that had the same pid at different times.
  */
-import { randomInt } from 'node:crypto';
 
-/** This process's key, fixed for its lifetime. */
-export const PROCESS_KEY = `${process.pid.toString(36)}.${randomInt(36 ** 6)
+/**
+ * This process's key, fixed for its lifetime. The random part only tells processes apart (it
+ * guards nothing), so `Math.random` does, which V8 seeds from the system's entropy:
+ * `node:crypto` cost every process that loads this module 4-5 ms of start-up, before a run's
+ * first agent too (issue 11).
+ */
+export const PROCESS_KEY = `${process.pid.toString(36)}.${Math.floor(Math.random() * 36 ** 6)
   .toString(36)
   .padStart(6, '0')}`;
 

@@ -12,6 +12,7 @@ import { mailboxCommands } from '../../src/cli/mailbox.js';
 import { markCommand, retryCommand } from '../../src/cli/mark.js';
 import { nextCommand } from '../../src/cli/next.js';
 import { parseCommand } from '../../src/cli/parse.js';
+import { runCommand } from '../../src/cli/run.js';
 import { statusCommand } from '../../src/cli/status.js';
 import type { VerbDefinition, VerbIO, VerbOptions, VerbSpec } from '../../src/cli/verb.js';
 
@@ -22,6 +23,7 @@ const HOT: VerbDefinition[] = [
   parseCommand(io),
   markCommand(io, 'done'),
   retryCommand(io),
+  runCommand(io),
   ...mailboxCommands(io).filter((verb) => /^(send|recv|check) /.test(verb.spec.usage)),
 ];
 
@@ -65,6 +67,15 @@ const token = fc.constantFrom(
   '-5',
   '--nope',
   '-j',
+  '--concurrency',
+  '--concurrency=64',
+  '64',
+  '--dry-run',
+  '--dry-run=1',
+  '--only=2,5',
+  '--codespace',
+  '--models=./models',
+  '-c',
 );
 
 describe('parseVerbArgs', () => {
@@ -96,6 +107,14 @@ describe('parseVerbArgs', () => {
       expect(parseVerbArgs(markCommand(io, 'done').spec, args)).toBeUndefined();
     },
   );
+
+  it('takes a typical workflow run call itself', () => {
+    const args = ['./plan', '--concurrency', '64', '--models=./models', '--codespace', './code', '--dry-run'];
+    expect(parseVerbArgs(runCommand(io).spec, args)).toEqual({
+      positional: ['./plan'],
+      options: { concurrency: '64', models: './models', codespace: './code', dryRun: true },
+    });
+  });
 
   it('parses send with words and --from in any order', () => {
     const send = HOT.find((verb) => verb.spec.usage.startsWith('send '));

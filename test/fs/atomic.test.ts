@@ -1,0 +1,67 @@
+/**
+ * Atomic replacement, as the engine writes prompts, the schedule and its hold: the target holds
+ * the old content or the new, keeps its permission bits, a link in its place is replaced rather
+ * than followed, and a failed write leaves no temporary file behind.
+ */
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeFileAtomic, writeFileAtomicSync } from '../../src/fs/atomic.js';
+
+const writers = [
+  ['writeFileAtomic', writeFileAtomic],
+  [
+    'writeFileAtomicSync',
+    (path: string, data: string) =>
+      new Promise<void>((resolve) => {
+        // A throw in the executor rejects, as the async writer's errors do.
+        writeFileAtomicSync(path, data);
+        resolve();
+      }),
+  ],
+] as const;
+
+describe.each(writers)('%s', (_, write) => {
+  const folder = (): string => mkdtempSync(join(tmpdir(), 'planspace-atomic-'));
+
+  it('creates a new file with mode 0600 and replaces an existing one keeping its mode', async () => {
+    const dir = folder();
+    const file = join(dir, 'prompt.md');
+    await write(file, 'first\n');
+    expect(readFileSync(file, 'utf8')).toBe('first\n');
+    expect(lstatSync(file).mode & 0o777).toBe(0o600);
+    chmodSync(file, 0o640);
+    await write(file, 'second\n');
+    expect(readFileSync(file, 'utf8')).toBe('second\n');
+    expect(lstatSync(file).mode & 0o777).toBe(0o640);
+    expect(readdirSync(dir)).toEqual(['prompt.md']);
+  });
+
+  it('replaces a link in place of the file and leaves what it pointed to alone', async () => {
+    const dir = folder();
+    writeFileSync(join(dir, 'outside.md'), 'keep\n');
+    symlinkSync(join(dir, 'outside.md'), join(dir, 'prompt.md'));
+    await write(join(dir, 'prompt.md'), 'new\n');
+    expect(lstatSync(join(dir, 'prompt.md')).isSymbolicLink()).toBe(false);
+    expect(readFileSync(join(dir, 'prompt.md'), 'utf8')).toBe('new\n');
+    expect(readFileSync(join(dir, 'outside.md'), 'utf8')).toBe('keep\n');
+  });
+
+  it('fails naming the file, leaving the target as it was and no temporary file', async () => {
+    const dir = folder();
+    mkdirSync(join(dir, 'prompt.md'));
+    await expect(write(join(dir, 'prompt.md'), 'text\n')).rejects.toThrow(join(dir, 'prompt.md'));
+    expect(lstatSync(join(dir, 'prompt.md')).isDirectory()).toBe(true);
+    expect(readdirSync(dir)).toEqual(['prompt.md']);
+  });
+});
