@@ -328,16 +328,14 @@ export class MailboxReader {
    */
   #claim(seq: number, previous: string): 'won' | 'lost' | 'stale' {
     const fields = ['c', seq.toString(36), PROCESS_KEY, previous, this.#tag ?? '-'];
-    let appended: ReturnType<typeof appendAndRead>;
+    let appended: { index: number; window: LogWindow };
     try {
-      appended = appendAndRead(this.#paths.claims, encodeRecord(fields), this.#claimsRead);
+      appended = this.#appendClaim(encodeRecord(fields));
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return 'stale';
       throw error;
     }
-    const index = appended.number;
-    const window =
-      appended.window === GONE ? this.#readFrom(this.#paths.claims, () => this.#claimsRead) : appended.window;
+    const { index, window } = appended;
     // Another record in its place: the mailbox was removed and created again meanwhile.
     const landed = window.records[index - (window.total - window.records.length) - 1];
     if (landed?.join(' ') !== fields.join(' ')) return 'stale';
@@ -380,11 +378,19 @@ export class MailboxReader {
     };
   }
 
+  /** Appends a claims log record; returns its number and the log read from this reader's place. */
+  #appendClaim(record: Buffer): { index: number; window: LogWindow } {
+    const { number, window } = appendAndRead(this.#paths.claims, record, this.#claimsRead);
+    return {
+      index: number,
+      window: window === GONE ? this.#readFrom(this.#paths.claims, () => this.#claimsRead) : window,
+    };
+  }
+
   #ack(seq: number, tag: string): void {
     const record = encodeRecord(['a', seq.toString(36), PROCESS_KEY, tag]);
     try {
-      const { window } = appendAndRead(this.#paths.claims, record, this.#claimsRead);
-      this.#applyClaims(window === GONE ? this.#readFrom(this.#paths.claims, () => this.#claimsRead) : window);
+      this.#applyClaims(this.#appendClaim(record).window);
     } catch (error) {
       // A mailbox removed meanwhile has nothing left to acknowledge.
       if (isErrno(error, 'ENOENT')) return;
