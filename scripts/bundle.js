@@ -74,16 +74,23 @@ await build({
   plugins: [signalExitAssert],
 });
 
-await build({
-  ...common,
-  entryPoints: ['src/cli/hot.ts'],
-  outfile: 'dist/bin/hot.cjs',
-  format: 'cjs',
-  // The modules that read import.meta.url (package-root.ts, markdown.ts) get this file's URL.
-  define: { 'import.meta.url': '__importMetaUrl' },
-  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [signalExitAssert],
-});
+// The start-up bundles: the schedule verbs, and `workflow run` (the engine, chokidar and the
+// rest of the run path in one file), both CommonJS.
+for (const [entry, outfile] of [
+  ['src/cli/hot.ts', 'dist/bin/hot.cjs'],
+  ['src/cli/run-entry.ts', 'dist/bin/run.cjs'],
+]) {
+  await build({
+    ...common,
+    entryPoints: [entry],
+    outfile,
+    format: 'cjs',
+    // The modules that read import.meta.url (package-root.ts, markdown.ts) get this file's URL.
+    define: { 'import.meta.url': '__importMetaUrl' },
+    banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    plugins: [signalExitAssert],
+  });
+}
 
 // The V8 code cache of hot.cjs, which bin/hot-loader.js compiles it with: made by a real
 // `workflow next` on a throwaway planspace, so that it also holds the functions a verb runs

@@ -7,7 +7,7 @@
  * whole CLI, the ES module bundle `dist/bin/workflow.js`, loaded only then; it runs under
  * this process's signal handling and output streams.
  */
-import { mainWith, type Dispatch } from './cli-core.js';
+import { mainWith, type Dispatch, type VerbLoader } from './cli-core.js';
 import type { runCli } from './main.js';
 import { SCHEDULE_VERBS } from './schedule-verbs.js';
 
@@ -19,8 +19,17 @@ export type WholeCliLoader = () => Promise<{ readonly runCli: typeof runCli }>;
  * else through the whole CLI, which `loadWholeCli` loads; sets the exit code.
  */
 export function main(loadWholeCli: WholeCliLoader): Promise<void> {
+  return mainOf(SCHEDULE_VERBS, loadWholeCli);
+}
+
+/**
+ * Runs `workflow` on the process's argv with the verbs `verbs` here, everything else through
+ * the whole CLI, which `loadWholeCli` loads; sets the exit code. Shared by the start-up
+ * bundles (this one, and `run-entry.ts` for `workflow run`).
+ */
+export function mainOf(verbs: Readonly<Record<string, VerbLoader>>, loadWholeCli: WholeCliLoader): Promise<void> {
   const dispatch: Dispatch = {
-    hot: { workflow: SCHEDULE_VERBS, mailbox: {} },
+    hot: { workflow: verbs, mailbox: {} },
     fallback: async (program, io, streams, argv) => {
       // Its `runCli` handles every error itself: this bundle's error classes are not the ones it throws.
       const whole = await loadWholeCli();
