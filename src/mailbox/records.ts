@@ -12,8 +12,6 @@
  * Every operation is a handful of small system calls, made synchronously: on a busy mailbox,
  * a thread-pool round trip per call costs more than the calls themselves.
  */
-import { closeSync, writeSync } from 'node:fs';
-import { NO_FOLLOW, openNoFollowSync } from '../fs/guard.js';
 
 /** Size of one record in bytes, newline included. */
 export const RECORD_BYTES = 64;
@@ -39,19 +37,4 @@ export function decodeRecord(buffer: Buffer, at = 0): string[] {
     .toString('latin1', at, at + RECORD_BYTES - 1)
     .trimEnd()
     .split(' ');
-}
-
-/**
- * Appends one record to a log, creating the file (0600) if its folder exists.
- *
- * @throws {UnsafePathError} if the log is a symbolic link; the `fs` error, ENOENT if the folder
- *   is gone; nothing is appended then.
- */
-export function appendRecord(log: string, record: Buffer): void {
-  const fd = openNoFollowSync(log, NO_FOLLOW.append);
-  try {
-    writeSync(fd, record);
-  } finally {
-    closeSync(fd);
-  }
 }

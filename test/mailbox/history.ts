@@ -10,7 +10,15 @@ import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeMessage, ensureMailbox, mailboxPaths, RECORD_BYTES } from '../../src/index.js';
 import { encodeDelivery } from '../../src/mailbox/journal.js';
-import { appendRecord, decodeRecord } from '../../src/mailbox/records.js';
+import { decodeRecord } from '../../src/mailbox/records.js';
+
+/**
+ * Appends one record to a log file as it is, in one write: no segments, as an earlier version
+ * of planspace wrote its logs, or as a writer killed half-way through a rotation leaves one.
+ */
+export function appendRecord(log: string, record: Buffer): void {
+  appendFileSync(log, record, { mode: 0o600 });
+}
 
 /** The first pid given to a simulated sender: above any pid Linux hands out. */
 export const DEAD_PID = 2 ** 22 + 1;

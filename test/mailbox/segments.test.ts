@@ -6,7 +6,7 @@
 import { linkSync, lstatSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appendRecord, encodeRecord } from '../../src/mailbox/records.js';
+import { encodeRecord } from '../../src/mailbox/records.js';
 import {
   appendToLog,
   collectSegments,
@@ -16,6 +16,7 @@ import {
   segmentPath,
 } from '../../src/mailbox/segments.js';
 import { makeTree } from '../helpers.js';
+import { appendRecord } from './history.js';
 
 const record = (n: number): Buffer => encodeRecord(['r', n]);
 
