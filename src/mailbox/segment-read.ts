@@ -164,8 +164,11 @@ export function windowOf(segment: Segment, from: number): LogWindow {
  *   missing file.
  */
 export function readLog(log: string, from: number): LogWindow | typeof GONE {
-  // Usually the current segment holds record `from + 1`: read from there on the same handle.
-  const at = (head: Head): number => (head.base <= from ? head.header + from - head.base : HEADER_ONLY);
+  // Usually the current segment holds record `from + 1`: read from there on the same handle,
+  // and from its record that fills it on (where a seal can be). `log` may still link a sealed
+  // segment whose successor the reader is already in: records after that seal are no records.
+  const at = (head: Head): number =>
+    head.base <= from ? Math.min(head.header + from - head.base, head.header + SEGMENT_RECORDS - 1) : HEADER_ONLY;
   let segment = openSegment(log, at);
   if (segment === undefined) return { tag: undefined, total: 0, records: [] };
   const tag = segment.tag;

@@ -77,6 +77,11 @@ describe('segmented logs', () => {
     const stale = join(log, '..', 'stale');
     linkSync(segmentPath(log, 0), stale);
     renameSync(stale, log);
+    // Records that landed after segment 0's seal are no records of the log, for a reader
+    // anywhere in it: one in segment 2 must not take them for segment 2's.
+    for (let n = 0; n < 5; n += 1) appendRecord(log, record(-1));
+    expect(readNumbers(log, 2 * SEGMENT_RECORDS + 1)).toEqual(range(2 * SEGMENT_RECORDS + 2, 2 * SEGMENT_RECORDS + 5));
+    expect(readNumbers(log, SEGMENT_RECORDS + 3)).toEqual(range(SEGMENT_RECORDS + 4, 2 * SEGMENT_RECORDS + 5));
     appendRange(log, 2 * SEGMENT_RECORDS + 6, 2 * SEGMENT_RECORDS + 8);
     expect(readNumbers(log)).toEqual(range(1, 2 * SEGMENT_RECORDS + 8));
     expect(lstatSync(log).ino).toBe(lstatSync(segmentPath(log, 2)).ino);
