@@ -336,9 +336,16 @@ export class MailboxReader {
       throw error;
     }
     const { index, window } = appended;
+    const first = window.total - window.records.length + 1;
+    if (index < first) {
+      // This reader fell behind deleted segments and started again from a checkpoint, which
+      // covers the claim already: the ownership it restored tells the outcome.
+      this.#applyClaims(window);
+      this.#reclaim();
+      return this.#ownership.held.get(seq) === PROCESS_KEY ? 'won' : 'lost';
+    }
     // Another record in its place: the mailbox was removed and created again meanwhile.
-    const landed = window.records[index - (window.total - window.records.length) - 1];
-    if (landed?.join(' ') !== fields.join(' ')) return 'stale';
+    if (window.records[index - first]?.join(' ') !== fields.join(' ')) return 'stale';
     const won = this.#applyClaims(window, index);
     this.#reclaim();
     return won ? 'won' : 'lost';
