@@ -9,7 +9,7 @@
 // The markdown parser stays outside both: it loads on demand, only for schedules with fenced
 // code, and later verbs that need it pay for it then.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -52,7 +52,7 @@ const common = {
 rmSync('dist/bin/chunks', { recursive: true, force: true });
 // The code cache of the bundle being rewritten: V8 checks a cache against its source's length
 // only, so a stale one must never stay beside a new bundle.
-rmSync('dist/bin/hot.cjs.cache', { force: true });
+for (const name of ['hot', 'run']) rmSync(`dist/bin/${name}.cjs.cache`, { force: true });
 
 await build({
   ...common,
@@ -92,25 +92,42 @@ for (const [entry, outfile] of [
   });
 }
 
-// The V8 code cache of hot.cjs, which bin/hot-loader.js compiles it with: made by a real
-// `workflow next` on a throwaway planspace, so that it also holds the functions a verb runs
-// (V8 compiles those only when first called). A cache that cannot be made is no error: the
-// bundle is then compiled as usual.
+// The V8 code caches of the start-up bundles, which bin/hot-loader.js compiles them with: each
+// made by a real call on a throwaway planspace (`workflow next`; `workflow run --dry-run`,
+// which renders prompts and checks models and agents but starts nothing), so that it also
+// holds the functions a call runs (V8 compiles those only when first called). A cache that
+// cannot be made is no error: the bundle is then compiled as usual.
 const scratch = mkdtempSync(join(tmpdir(), 'planspace-code-cache-'));
 try {
+  const plan = join(scratch, 'plan');
+  for (const folder of [plan, join(scratch, 'models'), join(scratch, 'agents'), join(scratch, 'code')]) {
+    mkdirSync(folder);
+  }
   writeFileSync(
-    join(scratch, 'schedule.md'),
+    join(plan, 'schedule.md'),
     '# Schedule: cache\n\n[wait] 1. one | m -- first\n[wait] 2. two | m -- second\n',
   );
-  const make = [
-    "const { writeFileSync } = require('node:fs');",
-    "const { loadHot, cacheFile } = require('./bin/hot-loader.js');",
-    'const { hot, script } = loadHot({ cache: false });',
-    `process.argv = [process.argv[0], 'workflow', 'next', ${JSON.stringify(scratch)}];`,
-    "hot.main(() => import('./dist/bin/workflow.js')).then(() => writeFileSync(cacheFile, script.createCachedData()));",
-  ].join('\n');
-  const made = spawnSync(process.execPath, ['-e', make], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (made.status !== 0) console.warn(`bundle: no code cache for dist/bin/hot.cjs (exit ${made.status})`);
+  writeFileSync(join(scratch, 'models', 'm.toml'), 'command = "/bin/true"\n');
+  writeFileSync(join(scratch, 'agents', 'exception-handler.md'), '---\nmodel: m\n---\n\nNever started.\n');
+  const calls = {
+    hot: ['next', plan],
+    run: ['run', plan, '--dry-run', '--models', join(scratch, 'models'), '--agents', join(scratch, 'agents')].concat([
+      '--codespace',
+      join(scratch, 'code'),
+    ]),
+  };
+  for (const [name, args] of Object.entries(calls)) {
+    const make = [
+      "const { writeFileSync } = require('node:fs');",
+      "const { loadBundle, cacheFileOf } = require('./bin/hot-loader.js');",
+      `const { exports, script } = loadBundle(${JSON.stringify(name)}, { cache: false });`,
+      `process.argv = [process.argv[0], 'workflow', ...${JSON.stringify(args)}];`,
+      "exports.main(() => import('./dist/bin/workflow.js')).then(() =>",
+      `  writeFileSync(cacheFileOf(${JSON.stringify(name)}), script.createCachedData()));`,
+    ].join('\n');
+    const made = spawnSync(process.execPath, ['-e', make], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (made.status !== 0) console.warn(`bundle: no code cache for dist/bin/${name}.cjs (exit ${made.status})`);
+  }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -1,7 +1,8 @@
 /**
- * `bin/workflow.js` runs the schedule verbs from `dist/bin/hot.cjs`, compiled with the V8 code
- * cache the build made for it: the cache is one V8 accepts, and without it (a build that could
- * not make one) every verb works just the same.
+ * `bin/workflow.js` runs the schedule verbs from `dist/bin/hot.cjs` and `workflow run` from
+ * `dist/bin/run.cjs`, each compiled with the V8 code cache the build made for it: the caches
+ * are ones V8 accepts, and without them (a build that could not make one) every verb works
+ * just the same.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -21,11 +22,12 @@ function runCopy(root: string, args: readonly string[]): Promise<RunResult> {
   });
 }
 
-describe('the start-up bundle and its code cache', () => {
-  it('the build made a code cache that V8 accepts for the bundle', () => {
+describe('the start-up bundles and their code caches', () => {
+  it.each(['hot', 'run'])('the build made a code cache that V8 accepts for %s.cjs', (name) => {
+    const script = `require('./bin/hot-loader.js').loadBundle('${name}').script`;
     const rejected = execFileSync(
       process.execPath,
-      ['-e', "process.stdout.write(String(require('./bin/hot-loader.js').loadHot().script.cachedDataRejected))"],
+      ['-e', `const s = ${script}; process.stdout.write(String(s.cachedDataRejected))`],
       { cwd: ROOT, encoding: 'utf8' },
     );
     expect(rejected).toBe('false');
@@ -37,7 +39,7 @@ describe('the start-up bundle and its code cache', () => {
       await cp(join(ROOT, 'bin'), join(copy, 'bin'), { recursive: true });
       await cp(join(ROOT, 'dist', 'bin'), join(copy, 'dist', 'bin'), { recursive: true });
       await cp(join(ROOT, 'package.json'), join(copy, 'package.json'));
-      await rm(join(copy, 'dist', 'bin', 'hot.cjs.cache'));
+      for (const name of ['hot', 'run']) await rm(join(copy, 'dist', 'bin', `${name}.cjs.cache`));
       const [withCache, without] = [await makePlanspace(SCHEDULE), await makePlanspace(SCHEDULE)];
       for (const args of [['next'], ['done'], ['status', '--json']]) {
         const expected = await runWorkflow([args[0] ?? '', withCache, ...args.slice(1)]);
@@ -47,6 +49,13 @@ describe('the start-up bundle and its code cache', () => {
         await readFile(join(withCache, 'schedule.md'), 'utf8'),
       );
       expect(await runCopy(copy, ['--version'])).toEqual(await runWorkflow(['--version']));
+      // A run: its usage error, as the whole CLI gives it.
+      expect(await runCopy(copy, ['run', '--concurrency', '0', without])).toEqual(
+        await runWorkflow(['run', '--concurrency', '0', withCache]).then((r) => ({
+          ...r,
+          stderr: r.stderr.replaceAll(withCache, without),
+        })),
+      );
     } finally {
       await rm(copy, { recursive: true, force: true });
     }
