@@ -16,8 +16,9 @@
  * claims, claims.<g>                      the same for the claims log
  * ```
  *
- * Appending (`appendToLog`): one write to `journal` opened with O_APPEND, then the whole
- * segment is read back on the same handle (at most about `SEGMENT_RECORDS` records). A record
+ * Appending (`appendToLog`): one write to `journal` opened with O_APPEND, then the segment is
+ * read back on the same handle from where the record can be, and from the record that fills
+ * the segment (only the writer of that one seals it, after it: no seal comes earlier). A record
  * before the segment's first seal, or in a segment with no seal, is in the log: a seal appended
  * later lands after it. A record after the seal came too late (its writer opened the segment
  * before the next one replaced it, or the rotation is not finished): the writer finishes the
@@ -30,7 +31,8 @@
  * between two leaves the next writer to finish.
  *
  * Readers (`readLog`) follow the chain by name: segment g up to its first seal, then
- * `journal.<g+1>`. Segments whose records a checkpoint covers are deleted (`collectSegments`);
+ * `journal.<g+1>`; they too read a segment from its filling record on, so that they see its
+ * seal even when `journal` still links it while they are in the next one. Segments whose records a checkpoint covers are deleted (`collectSegments`);
  * a reader that lags behind them starts again from the checkpoint.
  */
 import { closeSync, fstatSync, linkSync, lstatSync, openSync, renameSync, writeSync } from 'node:fs';
