@@ -2,10 +2,11 @@
  * Data files of a mailbox (`data/`, see `send.ts`): reading one envelope back, and deleting a
  * file once every message stored in it is acknowledged.
  */
-import { closeSync, readSync, unlinkSync } from 'node:fs';
+import { closeSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
 import { NO_FOLLOW, openNoFollowSync } from '../fs/guard.js';
+import { readAtSync } from '../fs/read-at.js';
 import { decodeMessage, MessageCorruptError, type Message } from './envelope.js';
 import type { Delivery } from './journal.js';
 
@@ -18,14 +19,7 @@ export function holdsOneMessage(file: string): boolean {
 function readRange(path: string, offset: number, length: number): Buffer {
   const fd = openNoFollowSync(path, NO_FOLLOW.read);
   try {
-    const buffer = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(fd, buffer, done, length - done, offset + done);
-      if (n === 0) break;
-      done += n;
-    }
-    return buffer.subarray(0, done);
+    return readAtSync(fd, length, offset);
   } finally {
     closeSync(fd);
   }

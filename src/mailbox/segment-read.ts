@@ -3,10 +3,11 @@
  * a segment's header and records, the chain from one segment to the next, and a log's
  * records after a given one.
  */
-import { closeSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, readdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { isErrno } from '../errors.js';
 import { NO_FOLLOW, openNoFollowSizeSync } from '../fs/guard.js';
+import { readAtSync } from '../fs/read-at.js';
 import { decodeRecord, RECORD_BYTES } from './records.js';
 
 /** Records (the header excluded) after which a segment is sealed and a new one started. */
@@ -57,18 +58,6 @@ export function segmentPath(log: string, gen: number): string {
   return `${log}.${gen.toString(36)}`;
 }
 
-/** Reads `length` bytes at `position` of an open file, fewer at its end. */
-function readAt(fd: number, length: number, position: number): Buffer {
-  const buffer = Buffer.allocUnsafe(length);
-  let read = 0;
-  while (read < length) {
-    const n = readSync(fd, buffer, read, length - read, position + read);
-    if (n === 0) break;
-    read += n;
-  }
-  return buffer.subarray(0, read);
-}
-
 /** What a segment's first record says: its number, first record's number, header and tag. */
 export type Head = Pick<Segment, 'gen' | 'base' | 'header' | 'tag'>;
 
@@ -92,12 +81,12 @@ export function readSegment(fd: number, size: number, from: number | ((head: Hea
   let head: Head | undefined;
   let start = typeof from === 'number' ? from : 0;
   if (typeof from === 'function') {
-    head = parseHead(count > 0 ? readAt(fd, RECORD_BYTES, 0) : undefined);
+    head = parseHead(count > 0 ? readAtSync(fd, RECORD_BYTES, 0) : undefined);
     start = from(head);
   }
   const first = Math.min(start, count);
-  const bytes = readAt(fd, (count - first) * RECORD_BYTES, first * RECORD_BYTES);
-  head ??= parseHead(count === 0 ? undefined : first === 0 ? bytes : readAt(fd, RECORD_BYTES, 0));
+  const bytes = readAtSync(fd, (count - first) * RECORD_BYTES, first * RECORD_BYTES);
+  head ??= parseHead(count === 0 ? undefined : first === 0 ? bytes : readAtSync(fd, RECORD_BYTES, 0));
   const whole = Math.floor(bytes.length / RECORD_BYTES);
   let seal: number | undefined;
   for (let i = Math.max(head.header - first, 0); i < whole && seal === undefined; i += 1) {
