@@ -96,7 +96,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   // a log, a mailbox and artifacts behind a run that never ran.
   await listQuestions(paths);
   assertRunPaths(paths, schedule.steps);
-  await assertRunFiles(paths);
+  assertRunFiles(paths);
   const runBase = `r${Date.now().toString(36)}`;
   let orphans: number[] = [];
   const { release, releaseNow, previous } = await takeHold(paths, runBase, (dead) => {

@@ -60,12 +60,9 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
   const temporary = temporaryFor(path);
-  let mode: number;
-  try {
-    mode = modeToKeep(lstatSync(path));
-  } catch (error) {
-    mode = missingIsNew(error);
-  }
+  // No exception for a missing target (each new prompt file): 64 of them cost a few ms.
+  const stats = lstatSync(path, { throwIfNoEntry: false });
+  const mode = stats === undefined ? FILE_MODE : modeToKeep(stats);
   try {
     writeFileSync(temporary, data, { mode, flag: 'wx' });
     renameSync(temporary, path);

@@ -7,12 +7,14 @@
  * {"pid":4711,"runId":"r-mwr7hpe6","since":"2026-11-22T02:30:00.000Z"}
  * ```
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { closeSync, readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, PlanspaceError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { writeFileAtomicSync } from '../fs/atomic.js';
+import { NO_FOLLOW, openNoFollowSizeSync } from '../fs/guard.js';
 import { withFileLock } from '../fs/lock.js';
+import { readAtSync } from '../fs/read-at.js';
 import { readRegularFile } from '../fs/regular-file.js';
 import { isProcessAlive } from '../mailbox/liveness.js';
 import type { PlanspacePaths } from './paths.js';
@@ -46,11 +48,41 @@ export function holdPath(paths: PlanspacePaths): string {
  */
 export async function readHold(paths: PlanspacePaths): Promise<EngineHold | undefined> {
   try {
-    return JSON.parse((await readRegularFile(holdPath(paths))).toString('utf8')) as EngineHold;
+    return parseHold((await readRegularFile(holdPath(paths))).toString('utf8'));
   } catch (error) {
     if (isErrno(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+}
+
+/** `engine.json`'s text as a hold; a damaged one names no live engine (pid 0). */
+function parseHold(text: string): EngineHold {
+  try {
+    return JSON.parse(text) as EngineHold;
+  } catch (error) {
     if (error instanceof SyntaxError) return { pid: 0, runId: '', since: '' };
     throw error;
+  }
+}
+
+/**
+ * `readHold` without yielding, for the critical section of `takeHold`: it holds a lock that
+ * every other engine starting waits for. A link at `engine.json` is refused.
+ *
+ * @throws as `readHold`, and {UnsafePathError} for a link.
+ */
+function readHoldSync(paths: PlanspacePaths): EngineHold | undefined {
+  let opened;
+  try {
+    opened = openNoFollowSizeSync(holdPath(paths), NO_FOLLOW.read);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+  try {
+    return parseHold(readAtSync(opened.fd, opened.size, 0).toString('utf8'));
+  } finally {
+    closeSync(opened.fd);
   }
 }
 
@@ -81,12 +113,12 @@ export async function takeHold(
   const mine: EngineHold = { pid: process.pid, runId, since: new Date().toISOString() };
   // Under the lock, checking the holder and replacing a dead one is one step: two engines
   // starting at once cannot both see the same dead holder and both take over.
-  const previous = await withFileLock(file, async () => {
-    const holder = await readHold(paths);
+  const previous = await withFileLock(file, () => {
+    const holder = readHoldSync(paths);
     if (holder && holder.pid !== 0 && isProcessAlive(holder.pid)) throw new PlanspaceBusyError(paths.root, holder);
     if (holder) onTakeover?.(holder);
-    await writeFileAtomic(file, `${JSON.stringify(mine)}\n`);
-    return holder;
+    writeFileAtomicSync(file, `${JSON.stringify(mine)}\n`);
+    return Promise.resolve(holder);
   });
   const release = async (): Promise<void> => {
     const holder = await readHold(paths);

@@ -10,6 +10,6 @@ import type { PlanspacePaths } from './paths.js';
  *
  * @throws {NotRegularFileError} naming the first that is a FIFO, socket, device or folder.
  */
-export async function assertRunFiles(paths: PlanspacePaths): Promise<void> {
-  for (const path of [paths.state, paths.log, paths.events, holdPath(paths)]) await assertRegularOrMissing(path);
+export function assertRunFiles(paths: PlanspacePaths): void {
+  for (const path of [paths.state, paths.log, paths.events, holdPath(paths)]) assertRegularOrMissing(path);
 }

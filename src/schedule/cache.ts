@@ -2,9 +2,8 @@
  * The engine's copy of its schedule: parsed once, re-read only when someone else changed the
  * file, so that settling a step and taking the next costs the same on 10 steps or 10,000.
  */
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, renameSync, rmSync, statSync, writeSync, type BigIntStats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { BigIntStats } from 'node:fs';
 import { isErrno, ScheduleNotFoundError } from '../errors.js';
 import { namePath } from '../fs/io-error.js';
 import { withFileLock } from '../fs/lock.js';
@@ -60,14 +59,14 @@ export class ScheduleCache {
    */
   async take(options: LiveTakeOptions = {}): Promise<TakeOutcome> {
     // As `updateScheduleFile`: a missing planspace is not worth a lock folder.
-    await this.#stat();
+    this.#stat();
     return withFileLock(this.#path, async (assertHeld) => {
       try {
         const plan = await this.#current();
         const outcome = plan.take(options);
         if (plan.changed) {
           assertHeld();
-          this.#version = await this.#write(plan.bytes);
+          this.#version = this.#write(plan.bytes);
           plan.written();
         }
         return outcome;
@@ -78,9 +77,13 @@ export class ScheduleCache {
     });
   }
 
-  async #stat(): Promise<BigIntStats> {
+  /**
+   * Synchronous, as the write below: a take holds the lock, and each thread-pool round trip
+   * (1-2 ms while the pool is busy, as at a run's start) is time the lock is held for nothing.
+   */
+  #stat(): BigIntStats {
     try {
-      return await stat(this.#path, { bigint: true });
+      return statSync(this.#path, { bigint: true });
     } catch (error) {
       if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) {
         throw new ScheduleNotFoundError(this.#path, { cause: error });
@@ -92,7 +95,7 @@ export class ScheduleCache {
   /** The plan of the file as it is now: the cached one, or a new one from the file. */
   async #current(): Promise<LivePlan> {
     // Taken before the read: a change in between makes the next take read again, never miss it.
-    const stats = await this.#stat();
+    const stats = this.#stat();
     const version = versionOf(stats);
     if (this.#plan !== undefined && version === this.#version) return this.#plan;
     this.#plan = new LivePlan(await readScheduleFile(this.#path), this.#only);
@@ -106,22 +109,22 @@ export class ScheduleCache {
    * `writeFileAtomic` does, and returns the version written: the temporary file's own, taken
    * before the rename, so that no other write can slip in between.
    */
-  async #write(bytes: Uint8Array): Promise<string> {
+  #write(bytes: Uint8Array): string {
     temporaries += 1;
     const temporary = join(dirname(this.#path), `.${basename(this.#path)}.${process.pid}.c${temporaries}.tmp`);
     try {
-      const handle = await open(temporary, 'wx', this.#mode);
+      const fd = openSync(temporary, 'wx', this.#mode);
       let version: string;
       try {
-        await handle.writeFile(bytes);
-        version = versionOf(await handle.stat({ bigint: true }));
+        for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written);
+        version = versionOf(fstatSync(fd, { bigint: true }));
       } finally {
-        await handle.close();
+        closeSync(fd);
       }
-      await rename(temporary, this.#path);
+      renameSync(temporary, this.#path);
       return version;
     } catch (error) {
-      await rm(temporary, { force: true });
+      rmSync(temporary, { force: true });
       throw namePath(error, this.#path);
     }
   }

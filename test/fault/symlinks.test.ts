@@ -34,6 +34,7 @@ describe('workflow run with planted links', () => {
     { what: 'log.md', link: 'log.md', to: 'file' },
     { what: 'events.jsonl', link: 'events.jsonl', to: 'file' },
     { what: 'state.md', link: 'state.md', to: 'file' },
+    { what: "the engine's hold (engine.json)", link: 'engine.json', to: 'file' },
     { what: 'the artifacts folder', link: 'artifacts', to: 'folder' },
     { what: 'the mailboxes folder', link: 'mailboxes', to: 'folder' },
     { what: "the engine's mailbox folder", link: 'mailboxes/orchestrator', to: 'folder' },
