@@ -58,11 +58,9 @@ export async function openInbox(planspace: string, name: string): Promise<Inbox>
   const paths = mailboxPaths(planspace, name);
   await ensureMailbox(planspace, paths);
   const { watch } = await import('chokidar');
+  // Not waiting for the watcher to be ready (its first scan took a few ms of a run's start):
+  // the inbox looks at the journal when it is, for what came before.
   const watcher = watch(paths.journal, { ignoreInitial: true, persistent: true });
-  await new Promise<void>((resolve, reject) => {
-    watcher.once('ready', resolve);
-    watcher.once('error', reject);
-  });
   return new JournalInbox(paths, watcher);
 }
 
@@ -79,6 +77,9 @@ class JournalInbox implements Inbox {
     this.#reader = new MailboxReader(paths);
     this.#watcher = watcher;
     watcher.on('raw', () => {
+      this.#wake();
+    });
+    watcher.once('ready', () => {
       this.#wake();
     });
     watcher.on('error', (error) => {
