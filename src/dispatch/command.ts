@@ -38,10 +38,48 @@ export interface DispatchContext {
 }
 
 /**
- * The environment of a dispatched agent: the engine's own, the `WORKFLOW_*` variables,
- * `WORKFLOW_NODE` (the `node` its `workflow` and `mailbox` commands run with), and a `PATH`
- * that starts with `commands` (`AGENT_COMMANDS`: `workflow` and `mailbox`, the same CLI the
- * user runs), the package's `bin/` and the folder of the running `node`.
+ * What every agent of a run inherits before its dispatch's own variables: `base` without its
+ * unset variables, `WORKFLOW_NODE` (the `node` its `workflow` and `mailbox` commands run with),
+ * and a `PATH` that starts with `commands` (`AGENT_COMMANDS`: `workflow` and `mailbox`, the
+ * same CLI the user runs), the package's `bin/` and the folder of the running `node`. The
+ * engine builds it once per run: built again for each of 64 agents starting at once, it cost
+ * several ms before the last of them.
+ */
+export function agentBaseEnvironment(
+  commands: string,
+  base: NodeJS.ProcessEnv = process.env,
+  nodePath: string = process.execPath,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
+  env.PATH = agentPath(commands, base.PATH, nodePath);
+  env.WORKFLOW_NODE = nodePath;
+  return env;
+}
+
+/**
+ * The environment of one dispatch: `base` (see `agentBaseEnvironment`) with the `WORKFLOW_*`
+ * variables of `context` (DESIGN.md §5.3).
+ */
+export function dispatchEnvironment(
+  context: DispatchContext,
+  base: Readonly<Record<string, string>>,
+): Record<string, string> {
+  return {
+    ...base,
+    WORKFLOW_PLANSPACE: context.planspace,
+    WORKFLOW_CODESPACE: context.codespace,
+    WORKFLOW_STEP: String(context.step),
+    WORKFLOW_RUN_ID: context.runId,
+    WORKFLOW_AGENT: context.agent,
+    WORKFLOW_MODELS: context.models.join(','),
+    ...(context.block === undefined ? {} : { WORKFLOW_BLOCK: context.block }),
+  };
+}
+
+/**
+ * The environment of a dispatched agent: `dispatchEnvironment` over
+ * `agentBaseEnvironment(commands, base, nodePath)`.
  */
 export function agentEnvironment(
   context: DispatchContext,
@@ -49,20 +87,7 @@ export function agentEnvironment(
   base: NodeJS.ProcessEnv = process.env,
   nodePath: string = process.execPath,
 ): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
-  return {
-    ...env,
-    PATH: agentPath(commands, base.PATH, nodePath),
-    WORKFLOW_PLANSPACE: context.planspace,
-    WORKFLOW_CODESPACE: context.codespace,
-    WORKFLOW_STEP: String(context.step),
-    WORKFLOW_RUN_ID: context.runId,
-    WORKFLOW_AGENT: context.agent,
-    WORKFLOW_MODELS: context.models.join(','),
-    WORKFLOW_NODE: nodePath,
-    ...(context.block === undefined ? {} : { WORKFLOW_BLOCK: context.block }),
-  };
+  return dispatchEnvironment(context, agentBaseEnvironment(commands, base, nodePath));
 }
 
 /**

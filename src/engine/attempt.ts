@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { agentEnvironment, buildAgentCommand } from '../dispatch/command.js';
+import { buildAgentCommand, dispatchEnvironment } from '../dispatch/command.js';
 import { startAgent, type AgentExit, type RunningAgent } from '../dispatch/spawn.js';
 import { isErrno } from '../errors.js';
 import { writeFileAtomicSync } from '../fs/atomic.js';
@@ -92,7 +92,7 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   // on a busy machine competes with the spawns for the processor.
   const promptFile = join(ctx.paths.artifacts, `${unitStem(unit)}-prompt.md`);
   writeFileAtomicSync(promptFile, prompt);
-  const env = agentEnvironment(
+  const env = dispatchEnvironment(
     {
       planspace: ctx.paths.root,
       codespace: ctx.sources.codespace,
@@ -102,7 +102,6 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
       models: step.models,
       block,
     },
-    ctx.commands,
     ctx.environment,
   );
   ctx.mailbox.expect(runId, step.number);

@@ -31,14 +31,11 @@ export interface EngineContext {
   readonly resolved: Resolved;
   /** The run id of the whole run; each dispatch's run id starts with it. */
   readonly runBase: string;
-  /** The folder with the `workflow` and `mailbox` commands, first on agents' PATH. */
-  readonly commands: string;
   /**
-   * The environment agents inherit, under their `WORKFLOW_*` variables: the engine's own as the
-   * run started, copied once. Reading `process.env` key by key cost ~0.1 ms per agent, before
-   * each of 64 agents starting at once.
+   * What every agent inherits under its `WORKFLOW_*` variables (see `agentBaseEnvironment`):
+   * the engine's environment as the run started, with `PATH` and `WORKFLOW_NODE`, built once.
    */
-  readonly environment: Readonly<NodeJS.ProcessEnv>;
+  readonly environment: Readonly<Record<string, string>>;
   /** Where every process of every agent is tracked, to be killed with it. */
   readonly trees: ProcessTrees;
   readonly timings: EngineTimings;

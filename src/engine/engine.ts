@@ -33,6 +33,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
+import { agentBaseEnvironment } from '../dispatch/command.js';
 import type { ProcessTrees } from '../dispatch/trees.js';
 import { AGENT_COMMANDS } from '../dispatch/shims.js';
 import type { Inbox } from '../mailbox/receive.js';
@@ -60,8 +61,7 @@ export class Engine implements EngineContext {
   readonly sources: Sources;
   readonly resolved: Resolved;
   readonly runBase: string;
-  readonly commands = AGENT_COMMANDS;
-  readonly environment: Readonly<NodeJS.ProcessEnv> = { ...process.env };
+  readonly environment: Readonly<Record<string, string>> = agentBaseEnvironment(AGENT_COMMANDS);
   readonly trees: ProcessTrees;
   readonly timings: EngineTimings;
   readonly mailbox: EngineMailbox;

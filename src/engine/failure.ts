@@ -6,7 +6,7 @@
  * failure goes to a human with the reason.
  */
 import { join } from 'node:path';
-import { agentEnvironment, buildAgentCommand } from '../dispatch/command.js';
+import { buildAgentCommand, dispatchEnvironment } from '../dispatch/command.js';
 import { startAgent } from '../dispatch/spawn.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { readTail } from '../fs/tail.js';
@@ -69,7 +69,7 @@ export async function runExceptionHandler(
   const promptFile = join(ctx.paths.artifacts, `exception-${step.number}-prompt.md`);
   await writeFileAtomic(promptFile, prompt);
   const runId = ctx.newRunId(step.number, 'x');
-  const env = agentEnvironment(
+  const env = dispatchEnvironment(
     {
       planspace: ctx.paths.root,
       codespace: ctx.sources.codespace,
@@ -78,7 +78,6 @@ export async function runExceptionHandler(
       agent: 'exception-handler',
       models: [handlerModel.name],
     },
-    ctx.commands,
     ctx.environment,
   );
   const handlerOutput = join(ctx.paths.artifacts, `exception-${step.number}-output.md`);
