@@ -57,6 +57,13 @@ export interface ProcessTrees {
    */
   open(name: string): Promise<AgentTree>;
   /**
+   * Tells that no agent is expected to start for a while (the run's last agents have all
+   * started): in `cgroup` mode the engine leaves the run's cgroup now, off this thread, rather
+   * than when the run ends, where the move (5-10 ms of waiting for the kernel) held up the
+   * exit. The agents stay inside. An `open` after it enters again before it resolves.
+   */
+  quiet(): void;
+  /**
    * SIGKILLs every process of every tree of the run without yielding, for a process that is
    * about to end (a second Ctrl-C); blocks up to half a second for the run's cgroup to empty.
    */
@@ -140,6 +147,18 @@ export async function openProcessTrees(options: TreesOptions): Promise<ProcessTr
   entering.catch((error: unknown) => {
     failure = error instanceof Error ? error : new Error(String(error));
   });
+  /** Where this process is, or is on its way to (see `quiet`); and the last move, in order. */
+  let inside = true;
+  let moves: Promise<void> = entering.catch(() => undefined);
+  /** Chains a move of this process into (true) or out of the run's cgroup, after the last one. */
+  const move = (into: boolean): void => {
+    inside = into;
+    moves = moves
+      .catch(() => undefined)
+      .then(async () => {
+        if (parent !== undefined && folder !== undefined) await moveIntoLater(into ? folder : parent, process.pid);
+      });
+  };
   const runToken = `${process.pid}.${options.runId}`;
   const base = (options.env ?? process.env)[AGENT_MARKER];
   const leaders = new Set<number>();
@@ -163,7 +182,8 @@ export async function openProcessTrees(options: TreesOptions): Promise<ProcessTr
       return folder === undefined ? 'environment' : 'cgroup';
     },
     open: async (name) => {
-      await entering.catch(() => undefined);
+      if (!inside) move(true);
+      await moves;
       if (failure) throw failure;
       const token = `${runToken}/${name}`;
       let leader: number | undefined;
@@ -186,6 +206,13 @@ export async function openProcessTrees(options: TreesOptions): Promise<ProcessTr
         },
       };
     },
+    quiet: () => {
+      if (inside && folder !== undefined) {
+        move(false);
+        // Reported by the next `open` or by `close`.
+        moves.catch(() => undefined);
+      }
+    },
     killAllNow: () => {
       for (const leader of leaders) signalGroup(leader, 'SIGKILL');
       if (folder !== undefined) {
@@ -196,9 +223,13 @@ export async function openProcessTrees(options: TreesOptions): Promise<ProcessTr
       }
     },
     close: async () => {
-      await entering.catch(() => undefined);
+      // Out already if `quiet` moved this process out and nothing moved it back.
+      const outside = await moves.then(
+        () => !inside,
+        () => false,
+      );
       if (folder !== undefined) {
-        await leaveLater();
+        if (!outside) await leaveLater();
         await removeCgroup(folder);
       } else {
         signalMarked(inRun, 'SIGKILL');

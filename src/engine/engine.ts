@@ -89,6 +89,12 @@ export class Engine implements EngineContext {
   #replan = true;
   /** Ready steps the last take left `[wait]` for want of a slot. */
   #held = 0;
+  /**
+   * The last take left no step to start later but those this run's tasks run: once all their
+   * agents have started, none is expected (then `trees.quiet()`). A hint only: wrong, it costs
+   * the next agent's start a few ms (`ProcessTrees.quiet`).
+   */
+  #lastWave = false;
   /** The `## Position` write in flight, and whether another must follow it. */
   #positionWrite: Promise<void> | undefined;
   #positionStale = false;
@@ -160,8 +166,14 @@ export class Engine implements EngineContext {
   }
 
   running(unit: Unit, runId: string, started: boolean): void {
-    if (started) this.#running.set(runId, unit);
-    else this.#running.delete(runId);
+    if (!started) {
+      this.#running.delete(runId);
+      return;
+    }
+    this.#running.set(runId, unit);
+    // Every slot taken holds a started agent, and no unit waits for one.
+    const limit = this.#limit;
+    if (this.#lastWave && limit.pendingCount === 0 && this.#running.size === limit.activeCount) this.trees.quiet();
   }
 
   /**
@@ -257,6 +269,8 @@ export class Engine implements EngineContext {
   /** Logs what a take skipped and resumed, and starts a task for each step it took. */
   async #absorb(take: TakeOutcome): Promise<void> {
     this.#held = take.held;
+    // Counted with the tasks this take starts below: each runs one of the remaining steps.
+    this.#lastWave = take.held === 0 && take.remaining <= this.#tasks.size + take.started.length + take.resumed.length;
     for (const { step, reason } of take.skipped) {
       await this.log(
         { event: 'skipped', step: step.number, reason },

@@ -133,6 +133,7 @@ export class LivePlan {
     return {
       started: started.map((i) => this.#step(i)),
       held: ready.length - started.length,
+      remaining: this.#remaining,
       resumed: resumed.map((i) => this.#step(i)),
       skipped: skips,
       state,

@@ -140,11 +140,13 @@ export interface TakeOptions {
  * steps turned to `[skip]` because their `when:` can no longer hold. `state` is `complete`
  * when every (selected) step is `[done]` or `[skip]`, `blocked` when nothing runs or can
  * start and `stuck` (the first `[fail]`, else `[wait]`, step) remains, else `open`. `held`:
- * ready steps left `[wait]` because of the limit.
+ * ready steps left `[wait]` because of the limit. `remaining`: (selected) steps neither
+ * `[done]` nor `[skip]` after the take, `[run]` ones included.
  */
 export interface TakeOutcome {
   readonly started: readonly Step[];
   readonly held: number;
+  readonly remaining: number;
   readonly resumed: readonly Step[];
   readonly skipped: readonly PlannedSkip[];
   readonly state: 'open' | 'complete' | 'blocked';
@@ -200,6 +202,7 @@ export function takeFromSchedule(schedule: Schedule, options: TakeOptions = {}):
   const result: TakeOutcome = {
     started: started.map((step) => withStatus(step, 'run')),
     held: ready.length - started.length,
+    remaining: remaining.length,
     resumed,
     skipped: plan.skips,
     state,

@@ -106,4 +106,55 @@ describe.skipIf(!CGROUPS)('the run cgroup', () => {
     expect(existsSync(runFolder)).toBe(false);
     expect(ownCgroupFolder()).toBe(ownBefore);
   });
+
+  it('quiet() takes the engine out and leaves the agents in; the next open() takes it back first', async () => {
+    const ownBefore = ownCgroupFolder() ?? '';
+    const { trees, running, pids } = await startEscaping('cgroup');
+    const runFolder = join(
+      ownBefore,
+      readdirSync(ownBefore).find((name) => name.startsWith(`planspace-${String(process.pid)}-`)) ?? '',
+    );
+    const members = async (): Promise<number[]> =>
+      (await readFile(join(runFolder, 'cgroup.procs'), 'utf8')).trim().split('\n').map(Number).sort();
+
+    trees.quiet();
+    await waitFor('the engine to leave the run cgroup', () =>
+      Promise.resolve(ownCgroupFolder() === ownBefore || undefined),
+    );
+    expect(await members()).toEqual([pids.agent, pids.setsid, pids.orphan].sort());
+
+    // An agent started after quiet() is born inside, and is killed with the rest.
+    const later = await makeTree({});
+    const second = startAgent(
+      { file: AGENT_ESCAPE, args: [later], inputFile: undefined, env: { PATH: process.env.PATH ?? '' } },
+      { cwd: later, outputFile: join(later, 'out.md'), killGraceMs: 300, tree: await trees.open('r-1-2') },
+    );
+    expect(ownCgroupFolder()).toBe(runFolder);
+    const laterPids = await escapedPids(later);
+    expect(await members()).toEqual(
+      [process.pid, pids.agent, pids.setsid, pids.orphan, laterPids.agent, laterPids.setsid, laterPids.orphan].sort(),
+    );
+    await running.stop();
+    await second.stop();
+    await trees.close();
+    expect(allGone(pids) && allGone(laterPids)).toBe(true);
+    expect(existsSync(runFolder)).toBe(false);
+    expect(ownCgroupFolder()).toBe(ownBefore);
+  });
+
+  it('close() after quiet() removes the run cgroup without moving the engine again', async () => {
+    const ownBefore = ownCgroupFolder() ?? '';
+    const { trees, running, pids } = await startEscaping('cgroup');
+    const runFolder = join(
+      ownBefore,
+      readdirSync(ownBefore).find((name) => name.startsWith(`planspace-${String(process.pid)}-`)) ?? '',
+    );
+    trees.quiet();
+    // The escaped processes still run: close() kills them, as at the end of a run.
+    await trees.close();
+    await running.exit;
+    expect(allGone(pids)).toBe(true);
+    expect(existsSync(runFolder)).toBe(false);
+    expect(ownCgroupFolder()).toBe(ownBefore);
+  });
 });

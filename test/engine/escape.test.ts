@@ -88,6 +88,28 @@ describe.each(MODES)('escaping agents, %s tracking', (mode, available) => {
     await expectNoHold(setup);
   });
 
+  it.skipIf(!available)('a retry after the last step started is tracked as the first attempt was', async () => {
+    // Step 2 is the run's last: once its agent starts, the engine leaves the run's cgroup
+    // (ProcessTrees.quiet); the retry must take it back in before it starts the next agent.
+    const { setup, pidsDir } = await makeEscapeRun(mode, ['timeout: 2s', 'retries: 1', 'backoff: 10ms'], {
+      VERDICT: 'ESCALATE: look at it',
+    });
+    const engine = setup.start();
+    const first = await escapedPids(setup, pidsDir);
+    await treeGone(first);
+    const second = await waitFor('the retry to record new pids', async () => {
+      const pids = await escapedPids(setup, pidsDir);
+      return pids.every((pid) => !first.includes(pid)) ? pids : undefined;
+    });
+    await waitFor('step 2 to fail on its second timeout', async () =>
+      (await setup.events()).some((event) => event.event === 'failed' && event.step === 2),
+    );
+    await treeGone(second);
+    expect(await setup.workflow(['abort', setup.planspace])).toMatchObject({ code: 0 });
+    expect((await engine.ended).code).toBe(4);
+    await expectNoHold(setup);
+  });
+
   it.skipIf(!available)('workflow abort kills the whole tree and releases the hold', async () => {
     const { setup, pidsDir } = await makeEscapeRun(mode);
     const engine = setup.start();
