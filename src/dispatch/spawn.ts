@@ -96,7 +96,8 @@ export function startAgent(command: AgentCommand, options: StartOptions): Runnin
     if (input !== undefined) closeSync(input);
     throw error;
   }
-  const started = performance.now();
+  // hrtime: monotonic, and no lazy load of Node's performance timer (~1 ms) before a first agent.
+  const started = process.hrtime.bigint();
   const child = spawn(command.file, [...command.args], {
     cwd: options.cwd,
     env: tree ? { ...command.env, ...tree.env } : command.env,
@@ -162,7 +163,7 @@ export function startAgent(command: AgentCommand, options: StartOptions): Runnin
       timedOut: state.timedOut,
       stopped: state.stopped,
       failedToStart: pid === undefined ? (result.error?.message ?? 'no process was started') : undefined,
-      durationMs: performance.now() - started,
+      durationMs: Number(process.hrtime.bigint() - started) / 1e6,
     };
   });
   return {

@@ -58,6 +58,9 @@ function seconds(ms: number): string {
 /** Runs a unit's attempts until one succeeds or its retries are spent; returns the last attempt. */
 async function runUnit(ctx: EngineContext, unit: Unit): Promise<AttemptResult> {
   const { retries = 0, backoffMs = DEFAULT_BACKOFF_MS } = unit.step.attributes;
+  // One attempt, nothing to retry: as p-retry would end, without its set-up (its first call
+  // loaded Node's performance timer, ~1 ms before the first agent of a run).
+  if (retries === 0) return ctx.slots(() => runAttempt(ctx, unit, 1));
   let attempt = 0;
   let last: AttemptResult | undefined;
   try {
