@@ -14,6 +14,8 @@
  *   nothing they start can leave it. Sweeps read the run's `cgroup.procs`, not all of `/proc`;
  *   and when the run ends, or on a second Ctrl-C, whatever is left in it but the engine (also a
  *   process that cleared its environment) is killed, the engine moves back and the folder goes.
+ *   The engine moves back earlier when told no agent is expected (`quiet`: the run's last
+ *   agents all started), and in again before any agent that comes after all.
  *   One cgroup per run, not per agent: making and removing a cgroup costs the kernel 1-3 ms,
  *   and moving a process into one more (issue 11: 64 agents starting at once).
  * - `environment`, where this process may not create cgroups (or `cgroups: false`): sweeps scan
