@@ -7,15 +7,13 @@
  * {"pid":4711,"runId":"r-mwr7hpe6","since":"2026-11-22T02:30:00.000Z"}
  * ```
  */
-import { closeSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, PlanspaceError } from '../errors.js';
 import { writeFileAtomicSync } from '../fs/atomic.js';
-import { NO_FOLLOW, openNoFollowSizeSync } from '../fs/guard.js';
 import { withFileLock } from '../fs/lock.js';
-import { readAtSync } from '../fs/read-at.js';
-import { readRegularFile } from '../fs/regular-file.js';
+import { readRegularFileSync } from '../fs/regular-file.js';
 import { isProcessAlive } from '../mailbox/liveness.js';
 import type { PlanspacePaths } from './paths.js';
 
@@ -42,47 +40,36 @@ export function holdPath(paths: PlanspacePaths): string {
 }
 
 /**
- * Reads the current hold, or undefined if there is none.
+ * Reads the current hold, or undefined if there is none. The read itself is synchronous (see
+ * `readHoldSync`); errors reject the promise.
  *
  * @throws {NotRegularFileError} if `engine.json` is a FIFO, socket, device or folder.
  */
-export async function readHold(paths: PlanspacePaths): Promise<EngineHold | undefined> {
+export function readHold(paths: PlanspacePaths): Promise<EngineHold | undefined> {
+  return new Promise((resolve) => {
+    resolve(readHoldSync(paths));
+  });
+}
+
+/**
+ * `readHold` without yielding: in the critical section of `takeHold` (a lock every other engine
+ * starting waits for) and in `releaseNow`. A damaged file names no live engine (pid 0).
+ *
+ * @throws as `readHold`.
+ */
+function readHoldSync(paths: PlanspacePaths): EngineHold | undefined {
+  let text: string;
   try {
-    return parseHold((await readRegularFile(holdPath(paths))).toString('utf8'));
+    text = readRegularFileSync(holdPath(paths)).toString('utf8');
   } catch (error) {
     if (isErrno(error, 'ENOENT')) return undefined;
     throw error;
   }
-}
-
-/** `engine.json`'s text as a hold; a damaged one names no live engine (pid 0). */
-function parseHold(text: string): EngineHold {
   try {
     return JSON.parse(text) as EngineHold;
   } catch (error) {
     if (error instanceof SyntaxError) return { pid: 0, runId: '', since: '' };
     throw error;
-  }
-}
-
-/**
- * `readHold` without yielding, for the critical section of `takeHold`: it holds a lock that
- * every other engine starting waits for. A link at `engine.json` is refused.
- *
- * @throws as `readHold`, and {UnsafePathError} for a link.
- */
-function readHoldSync(paths: PlanspacePaths): EngineHold | undefined {
-  let opened;
-  try {
-    opened = openNoFollowSizeSync(holdPath(paths), NO_FOLLOW.read);
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) return undefined;
-    throw error;
-  }
-  try {
-    return parseHold(readAtSync(opened.fd, opened.size, 0).toString('utf8'));
-  } finally {
-    closeSync(opened.fd);
   }
 }
 
@@ -125,14 +112,8 @@ export async function takeHold(
     if (holder?.pid === process.pid && holder.runId === runId) await rm(file, { force: true });
   };
   const releaseNow = (): void => {
-    let holder: EngineHold | undefined;
-    try {
-      holder = JSON.parse(readFileSync(file, 'utf8')) as EngineHold;
-    } catch (error) {
-      if (isErrno(error, 'ENOENT') || error instanceof SyntaxError) return;
-      throw error;
-    }
-    if (holder.pid === process.pid && holder.runId === runId) rmSync(file, { force: true });
+    const holder = readHoldSync(paths);
+    if (holder?.pid === process.pid && holder.runId === runId) rmSync(file, { force: true });
   };
   return { release, releaseNow, previous };
 }

@@ -91,37 +91,38 @@ describe.each([
   });
 });
 
+/** The run cgroup `startEscaping` made under `parent` (exactly one of this process's), and its member pids. */
+function runCgroupOf(parent: string): { folder: string; members: () => Promise<number[]> } {
+  const ours = readdirSync(parent).filter((name) => name.startsWith(`planspace-${String(process.pid)}-`));
+  expect(ours).toHaveLength(1);
+  const folder = join(parent, ours[0] ?? '');
+  const members = async (): Promise<number[]> =>
+    (await readFile(join(folder, 'cgroup.procs'), 'utf8')).trim().split('\n').map(Number).sort();
+  return { folder, members };
+}
+
 describe.skipIf(!CGROUPS)('the run cgroup', () => {
   it('holds the engine and every process of its agents, and goes when the run ends', async () => {
-    const ownBefore = ownCgroupFolder();
+    const ownBefore = ownCgroupFolder() ?? '';
     const { trees, running, pids } = await startEscaping('cgroup');
-    const parent = ownBefore ?? '';
-    const ours = readdirSync(parent).filter((name) => name.startsWith(`planspace-${String(process.pid)}-`));
-    expect(ours).toHaveLength(1);
-    const runFolder = join(parent, ours[0] ?? '');
-    const procs = (await readFile(join(runFolder, 'cgroup.procs'), 'utf8')).trim().split('\n').map(Number);
-    expect(procs.sort()).toEqual([process.pid, pids.agent, pids.setsid, pids.orphan].sort());
+    const run = runCgroupOf(ownBefore);
+    expect(await run.members()).toEqual([process.pid, pids.agent, pids.setsid, pids.orphan].sort());
     await running.stop();
     await trees.close();
-    expect(existsSync(runFolder)).toBe(false);
+    expect(existsSync(run.folder)).toBe(false);
     expect(ownCgroupFolder()).toBe(ownBefore);
   });
 
   it('quiet() takes the engine out and leaves the agents in; the next open() takes it back first', async () => {
     const ownBefore = ownCgroupFolder() ?? '';
     const { trees, running, pids } = await startEscaping('cgroup');
-    const runFolder = join(
-      ownBefore,
-      readdirSync(ownBefore).find((name) => name.startsWith(`planspace-${String(process.pid)}-`)) ?? '',
-    );
-    const members = async (): Promise<number[]> =>
-      (await readFile(join(runFolder, 'cgroup.procs'), 'utf8')).trim().split('\n').map(Number).sort();
+    const run = runCgroupOf(ownBefore);
 
     trees.quiet();
     await waitFor('the engine to leave the run cgroup', () =>
       Promise.resolve(ownCgroupFolder() === ownBefore || undefined),
     );
-    expect(await members()).toEqual([pids.agent, pids.setsid, pids.orphan].sort());
+    expect(await run.members()).toEqual([pids.agent, pids.setsid, pids.orphan].sort());
 
     // An agent started after quiet() is born inside, and is killed with the rest.
     const later = await makeTree({});
@@ -129,32 +130,29 @@ describe.skipIf(!CGROUPS)('the run cgroup', () => {
       { file: AGENT_ESCAPE, args: [later], inputFile: undefined, env: { PATH: process.env.PATH ?? '' } },
       { cwd: later, outputFile: join(later, 'out.md'), killGraceMs: 300, tree: await trees.open('r-1-2') },
     );
-    expect(ownCgroupFolder()).toBe(runFolder);
+    expect(ownCgroupFolder()).toBe(run.folder);
     const laterPids = await escapedPids(later);
-    expect(await members()).toEqual(
+    expect(await run.members()).toEqual(
       [process.pid, pids.agent, pids.setsid, pids.orphan, laterPids.agent, laterPids.setsid, laterPids.orphan].sort(),
     );
     await running.stop();
     await second.stop();
     await trees.close();
     expect(allGone(pids) && allGone(laterPids)).toBe(true);
-    expect(existsSync(runFolder)).toBe(false);
+    expect(existsSync(run.folder)).toBe(false);
     expect(ownCgroupFolder()).toBe(ownBefore);
   });
 
-  it('close() after quiet() removes the run cgroup without moving the engine again', async () => {
+  it('close() after quiet() kills what is left and removes the run cgroup', async () => {
     const ownBefore = ownCgroupFolder() ?? '';
     const { trees, running, pids } = await startEscaping('cgroup');
-    const runFolder = join(
-      ownBefore,
-      readdirSync(ownBefore).find((name) => name.startsWith(`planspace-${String(process.pid)}-`)) ?? '',
-    );
+    const run = runCgroupOf(ownBefore);
     trees.quiet();
     // The escaped processes still run: close() kills them, as at the end of a run.
     await trees.close();
     await running.exit;
     expect(allGone(pids)).toBe(true);
-    expect(existsSync(runFolder)).toBe(false);
+    expect(existsSync(run.folder)).toBe(false);
     expect(ownCgroupFolder()).toBe(ownBefore);
   });
 });
