@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { isErrno } from '../errors.js';
 import { dirname } from 'node:path';
+import { isErrno } from '../errors.js';
 import { assertOwnFolder, FOLDER_MODE, NO_FOLLOW, openNoFollowSync } from '../fs/guard.js';
 import { planspacePaths } from '../planspace/paths.js';
 import { mailboxPaths, type MailboxPaths } from './paths.js';

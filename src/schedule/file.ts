@@ -45,7 +45,7 @@ export function readScheduleText(path: string): Promise<string> {
  *
  * @throws as `readScheduleText`.
  */
-export function readScheduleTextSync(path: string): string {
+function readScheduleTextSync(path: string): string {
   let bytes: Buffer;
   try {
     bytes = readRegularFileSync(path);
