@@ -2,10 +2,10 @@
  * The schedule file layer: read and parse `schedule.md`, and change it under an
  * inter-process lock with an atomic write.
  */
-import { access } from 'node:fs/promises';
+import { accessSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isErrno, PlanspaceError, ScheduleNotFoundError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { writeFileAtomicSync } from '../fs/atomic.js';
 import { assertOwnFolder } from '../fs/guard.js';
 import { NotRegularFileError, readRegularFileSync } from '../fs/regular-file.js';
 import { withFileLock } from '../fs/lock.js';
@@ -93,8 +93,10 @@ export async function updateScheduleFile<T>(
  * @throws as `updateScheduleFile`.
  */
 export async function updateScheduleText<T>(path: string, change: (text: string) => ScheduleChange<T>): Promise<T> {
+  // Synchronous checks, read and write (see `readScheduleTextSync`): a verb that changes the
+  // schedule does nothing else meanwhile, and holds the lock for less time.
   try {
-    await access(path);
+    accessSync(path);
   } catch (error) {
     if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) throw new ScheduleNotFoundError(path, { cause: error });
     throw error;
@@ -102,13 +104,13 @@ export async function updateScheduleText<T>(path: string, change: (text: string)
   // The schedule is replaced by rename, which never follows a link; but a planspace that others
   // may write to lets them change the steps, and plant links where the engine writes.
   assertOwnFolder(dirname(path), 'planspace', { link: true });
-  return withFileLock(path, async (assertHeld) => {
-    const before = await readScheduleText(path);
+  return withFileLock(path, (assertHeld) => {
+    const before = readScheduleTextSync(path);
     const { text, result } = change(before);
     if (text !== undefined && text !== before) {
       assertHeld();
-      await writeFileAtomic(path, text);
+      writeFileAtomicSync(path, text);
     }
-    return result;
+    return Promise.resolve(result);
   });
 }
