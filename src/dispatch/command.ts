@@ -78,19 +78,6 @@ export function dispatchEnvironment(
 }
 
 /**
- * The environment of a dispatched agent: `dispatchEnvironment` over
- * `agentBaseEnvironment(commands, base, nodePath)`.
- */
-export function agentEnvironment(
-  context: DispatchContext,
-  commands: string,
-  base: NodeJS.ProcessEnv = process.env,
-  nodePath: string = process.execPath,
-): Record<string, string> {
-  return dispatchEnvironment(context, agentBaseEnvironment(commands, base, nodePath));
-}
-
-/**
  * The `PATH` of a dispatched agent (before its model's `env` table): `commands`, the package's
  * `bin/`, the folder of the running `node`, then `basePath`, without empty or repeated folders.
  */

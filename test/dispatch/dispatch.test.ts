@@ -3,7 +3,12 @@ import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { findAgentFile, parseAgentFile, PACKAGE_AGENTS } from '../../src/dispatch/agent-file.js';
-import { agentEnvironment, buildAgentCommand, PACKAGE_BIN } from '../../src/dispatch/command.js';
+import {
+  agentBaseEnvironment,
+  buildAgentCommand,
+  dispatchEnvironment,
+  PACKAGE_BIN,
+} from '../../src/dispatch/command.js';
 import { findModel, ModelError, modelSearchPath, parseModelToml } from '../../src/dispatch/models.js';
 import { startAgent } from '../../src/dispatch/spawn.js';
 import { isProcessAlive } from '../../src/mailbox/liveness.js';
@@ -126,7 +131,8 @@ describe('agent command and environment', () => {
   });
 
   it('sets the WORKFLOW_* variables and puts the command folder and node first on PATH', () => {
-    const env = agentEnvironment(context, '/run/bin', { PATH: '/usr/bin', HOME: '/h' }, '/opt/node/bin/node');
+    const base = agentBaseEnvironment('/run/bin', { PATH: '/usr/bin', HOME: '/h' }, '/opt/node/bin/node');
+    const env = dispatchEnvironment(context, base);
     expect(env).toMatchObject({
       HOME: '/h',
       WORKFLOW_PLANSPACE: '/p',
@@ -145,7 +151,7 @@ describe('startAgent (real processes)', () => {
     const dir = await makeTree({ 'code/.keep': '' });
     const output = join(dir, 'out.md');
     const env = {
-      ...agentEnvironment(
+      ...dispatchEnvironment(
         {
           planspace: dir,
           codespace: join(dir, 'code'),
@@ -154,7 +160,7 @@ describe('startAgent (real processes)', () => {
           agent: 's1',
           models: ['m'],
         },
-        dir,
+        agentBaseEnvironment(dir),
       ),
       AGENT_EXIT: '3',
     };
