@@ -85,6 +85,10 @@ for (const [entry, outfile] of [
     entryPoints: [entry],
     outfile,
     format: 'cjs',
+    // bin/hot-loader.js runs these bundles as vm.Script code, where import() throws
+    // ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING (Node's way around that is still experimental and
+    // warns on Node 20): every import() in them becomes a require() on first use.
+    supported: { 'dynamic-import': false },
     // The modules that read import.meta.url (package-root.ts, markdown.ts) get this file's URL.
     define: { 'import.meta.url': '__importMetaUrl' },
     banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
