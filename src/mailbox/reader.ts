@@ -22,8 +22,9 @@
  * Data files are deleted once every message stored in them is acknowledged and their writer
  * is dead (a file of one message: once it is acknowledged).
  *
- * A reader starts from the mailbox's checkpoint (see `checkpoint.ts`), the state after a
- * prefix of both logs, and reads only what follows it: what `check` and `recv` cost does not
+ * What a reader knows is a `ReaderState` (see `reader-state.ts`), which the records change. A
+ * reader starts from the mailbox's checkpoint (see `checkpoint.ts`, `reader-checkpoint.ts`),
+ * the state after a prefix of both logs, and reads only what follows it: what `check` and `recv` cost does not
  * grow with the history of the mailbox. Readers write the checkpoint as they go: once they have
  * read `CHECKPOINT_RECORDS` records past the last one (or as many records as the state has
  * entries, whichever is more, so that writing it costs O(1) per record), and, with a smaller
@@ -33,28 +34,21 @@
  */
 import { isErrno } from '../errors.js';
 import { faultPoint } from '../fault.js';
-import { collectCheckpoints, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { deleteDataFile, holdsOneMessage, readDelivered } from './data.js';
 import { MessageCorruptError, type Message } from './envelope.js';
 import { assertMailboxFolders } from './folders.js';
 import { pidOfKey, PROCESS_KEY } from './identity.js';
-import { decodeDelivery, type Delivery } from './journal.js';
 import { isProcessAlive } from './liveness.js';
-import { Ownership } from './ownership.js';
 import type { MailboxPaths } from './paths.js';
+import { checkpointIfDue, restoreState } from './reader-checkpoint.js';
+import { ReaderState } from './reader-state.js';
 import { encodeRecord } from './records.js';
-import { appendAndRead, collectSegments, GONE, readLog, type LogWindow } from './segments.js';
+import { appendAndRead, GONE, readLog, type LogWindow } from './segments.js';
 
 /** A claimed message: acknowledge it once handled, or it is delivered again after this process dies. */
 export interface ClaimedMessage extends Message {
   /** Records that the message is consumed. Idempotent. */
   ack(): Promise<void>;
-}
-
-/** How many messages a data file holds, and how many of them are acknowledged. */
-interface FileUse {
-  frames: number;
-  acked: number;
 }
 
 /** How often a busy reader looks for claims left by dead receivers, in ms. */
@@ -73,28 +67,12 @@ const IDLE_CHECKPOINT_RECORDS = 16;
  */
 export class MailboxReader {
   readonly #paths: MailboxPaths;
-  /** The journal's tag: the id of its first message; undefined while it is empty. */
-  #tag: string | undefined;
-  /** Journal records read: the highest sequence number known. */
-  #total = 0;
-  /** Claims log records applied. */
-  #claimsRead = 0;
-  /** Deliveries of messages not yet acknowledged, by sequence number. */
-  #deliveries = new Map<number, Delivery>();
-  /** Who owns which message. */
-  #ownership = new Ownership();
-  /** No message below this one is unclaimed. */
-  #scanFrom = 1;
-  /** Data files seen in the journal, by name. */
-  #files = new Map<string, FileUse>();
-  /** Data files whose messages are all acknowledged, to delete if their writer is dead. */
-  #reclaimable = new Set<string>();
+  /** What the logs read so far say (see `reader-state.ts`). */
+  #state = new ReaderState();
   /** When claims of dead receivers were last looked for, in ms since the epoch. */
   #orphansCheckedAt = 0;
   /** Whether the checkpoint was looked for since the journal was last found new. */
   #restored = false;
-  /** Records (journal and claims log) covered by the last checkpoint read or written. */
-  #checkpointed = 0;
 
   constructor(paths: MailboxPaths) {
     this.#paths = paths;
@@ -103,7 +81,7 @@ export class MailboxReader {
   /** Reads what the journal and the claims log gained since the last call. */
   refresh(): void {
     this.#readJournal();
-    this.#applyClaims(this.#readFrom(this.#paths.claims, () => this.#claimsRead));
+    this.#state.applyClaims(this.#readFrom(this.#paths.claims, () => this.#state.claimsRead));
     this.#reclaim();
     this.#checkpointIfDue(CHECKPOINT_RECORDS);
   }
@@ -114,7 +92,7 @@ export class MailboxReader {
    */
   pending(): number {
     const alive = new Map<string, boolean>();
-    return this.#ownership.waiting(this.#total, (owner) => this.#isAlive(owner, alive));
+    return this.#state.ownership.waiting(this.#state.total, (owner) => this.#isAlive(owner, alive));
   }
 
   /**
@@ -135,9 +113,10 @@ export class MailboxReader {
       if (orphan) return orphan;
     }
     for (;;) {
-      this.#scanFrom = this.#ownership.firstUnclaimed(this.#scanFrom, this.#total);
-      const seq = this.#scanFrom;
-      if (seq > this.#total) break;
+      const state = this.#state;
+      state.scanFrom = state.ownership.firstUnclaimed(state.scanFrom, state.total);
+      const seq = state.scanFrom;
+      if (seq > state.total) break;
       const outcome = this.#claim(seq, '-');
       if (outcome === 'won') return this.#open(seq);
       // The mailbox was removed and created again: the next call starts over.
@@ -160,43 +139,14 @@ export class MailboxReader {
 
   /** Forgets everything: the journal is new (or gone). */
   #reset(tag: string | undefined): void {
-    this.#tag = tag;
-    this.#total = 0;
-    this.#claimsRead = 0;
-    this.#deliveries.clear();
-    this.#ownership = new Ownership();
-    this.#scanFrom = 1;
-    this.#files.clear();
-    this.#reclaimable.clear();
+    this.#state = new ReaderState(tag);
     this.#restored = false;
-    this.#checkpointed = 0;
   }
 
-  /**
-   * Starts from the mailbox's newest checkpoint that describes its current journal and that
-   * both logs reach (they hold the records it covers, and those after it); with none, changes
-   * nothing (the logs are replayed from the start).
-   */
+  /** Starts from the mailbox's newest usable checkpoint (see `restoreState`), if there is one. */
   #restore(): void {
     this.#restored = true;
-    const checkpoint = readCheckpoint(this.#paths.checkpoint, (candidate) => this.#reaches(candidate));
-    if (checkpoint === undefined) return;
-    this.#tag = checkpoint.tag;
-    this.#total = checkpoint.journal;
-    this.#claimsRead = checkpoint.claims;
-    this.#ownership = Ownership.from(checkpoint.settled, checkpoint.held, checkpoint.acked);
-    this.#scanFrom = checkpoint.settled + 1;
-    this.#deliveries = new Map(checkpoint.deliveries);
-    this.#files = new Map([...checkpoint.files].map(([file, { frames, acked }]) => [file, { frames, acked }]));
-    this.#checkpointed = checkpoint.journal + checkpoint.claims;
-  }
-
-  /** Whether both logs reach a checkpoint: see `#restore`. */
-  #reaches(checkpoint: Checkpoint): boolean {
-    const journal = readLog(this.#paths.journal, checkpoint.journal);
-    if (journal === GONE || journal.tag !== checkpoint.tag || journal.total < checkpoint.journal) return false;
-    const claims = readLog(this.#paths.claims, checkpoint.claims);
-    return claims !== GONE && claims.total >= checkpoint.claims;
+    this.#state = restoreState(this.#paths) ?? this.#state;
   }
 
   /**
@@ -209,96 +159,26 @@ export class MailboxReader {
     for (let attempt = 0; attempt < 8; attempt += 1) {
       const window = readLog(log, from());
       if (window !== GONE) return window;
-      this.#reset(this.#tag);
+      this.#reset(this.#state.tag);
       this.#restore();
       if (log !== this.#paths.journal) this.#readJournal();
     }
     throw new MessageCorruptError(`${log}:${from() + 1}`, 'records were deleted that no checkpoint covers');
   }
 
-  /**
-   * Writes the checkpoint if at least `threshold` records were read past the last one, and at
-   * least as many as the state has entries. Called only when both logs were just read to their
-   * end: a reader that lags behind (one that acknowledges a message it has held for long) would
-   * otherwise write a checkpoint far behind the one it replaces. A checkpoint that cannot be
-   * written (a read-only or full planspace) is not tried again before as many more records.
-   */
   #checkpointIfDue(threshold: number): void {
-    if (this.#tag === undefined) return;
-    const covered = this.#total + this.#claimsRead;
-    const entries = this.#deliveries.size + this.#ownership.entries + this.#files.size;
-    if (covered - this.#checkpointed < Math.max(threshold, entries)) return;
-    this.#checkpointed = covered;
-    const written = writeCheckpoint(this.#paths.checkpoint, {
-      tag: this.#tag,
-      journal: this.#total,
-      claims: this.#claimsRead,
-      settled: this.#ownership.settled,
-      deliveries: this.#deliveries,
-      held: this.#ownership.held,
-      acked: this.#ownership.acked.runs(),
-      files: this.#files,
-    });
-    if (!written) return;
-    // Segments of the logs that every kept checkpoint covers are no longer needed by anyone.
-    const needless = collectCheckpoints(this.#paths.checkpoint, this.#tag);
-    if (needless === undefined) return;
-    collectSegments(this.#paths.journal, needless.journal);
-    collectSegments(this.#paths.claims, needless.claims);
+    checkpointIfDue(this.#paths, this.#state, threshold);
   }
 
   #readJournal(): void {
     if (!this.#restored) this.#restore();
-    let window = this.#readFrom(this.#paths.journal, () => this.#total);
-    while (window.tag !== this.#tag) {
+    let window = this.#readFrom(this.#paths.journal, () => this.#state.total);
+    while (window.tag !== this.#state.tag) {
       this.#reset(window.tag);
       this.#restore();
-      window = this.#readFrom(this.#paths.journal, () => this.#total);
+      window = this.#readFrom(this.#paths.journal, () => this.#state.total);
     }
-    for (const fields of window.records) {
-      const seq = this.#total + 1;
-      const delivery = decodeDelivery(fields);
-      if (delivery === undefined) {
-        throw new MessageCorruptError(`${this.#paths.journal}:${seq}`, `not a delivery record: ${fields.join(' ')}`);
-      }
-      this.#total = seq;
-      const use = this.#files.get(delivery.file) ?? { frames: 0, acked: 0 };
-      use.frames += 1;
-      this.#files.set(delivery.file, use);
-      // The claims log may be ahead of this reader's journal: an acknowledgement already read.
-      if (this.#ownership.isAcknowledged(seq)) this.#consumed(delivery.file);
-      else this.#deliveries.set(seq, delivery);
-    }
-  }
-
-  /** Applies claims log records; returns the outcome of record `index` (1-based), if among them. */
-  #applyClaims(window: LogWindow, index?: number): boolean {
-    let outcome = false;
-    const first = window.total - window.records.length + 1;
-    window.records.forEach((fields, i) => {
-      const valid = this.#apply(fields);
-      if (first + i === index) outcome = valid;
-    });
-    this.#claimsRead = window.total;
-    return outcome;
-  }
-
-  /** Applies one claims log record (see `ownership.ts`); returns whether it was valid. */
-  #apply(fields: readonly string[]): boolean {
-    return this.#ownership.apply(fields, this.#tag, (seq) => {
-      const delivery = this.#deliveries.get(seq);
-      if (delivery === undefined) return;
-      this.#deliveries.delete(seq);
-      this.#consumed(delivery.file);
-    });
-  }
-
-  /** Counts an acknowledged message of a data file. */
-  #consumed(file: string): void {
-    const use = this.#files.get(file);
-    if (use === undefined) return;
-    use.acked += 1;
-    if (use.acked === use.frames) this.#reclaimable.add(file);
+    this.#state.applyJournal(window, this.#paths.journal);
   }
 
   /**
@@ -307,17 +187,18 @@ export class MailboxReader {
    * before dying would otherwise be missed.
    */
   #reclaim(): void {
-    if (this.#reclaimable.size === 0) return;
-    const files = [...this.#reclaimable];
-    this.#reclaimable.clear();
+    const { reclaimable } = this.#state;
+    if (reclaimable.size === 0) return;
+    const files = [...reclaimable];
+    reclaimable.clear();
     const dead = files.filter((file) => holdsOneMessage(file) || !isProcessAlive(pidOfKey(file)));
     if (dead.length === 0) return;
     this.#readJournal();
     for (const file of dead) {
-      const use = this.#files.get(file);
+      const use = this.#state.files.get(file);
       if (use === undefined || use.acked !== use.frames) continue;
       deleteDataFile(this.#paths.data, file);
-      this.#files.delete(file);
+      this.#state.files.delete(file);
     }
   }
 
@@ -327,7 +208,7 @@ export class MailboxReader {
    * mailbox was removed meanwhile.
    */
   #claim(seq: number, previous: string): 'won' | 'lost' | 'stale' {
-    const fields = ['c', seq.toString(36), PROCESS_KEY, previous, this.#tag ?? '-'];
+    const fields = ['c', seq.toString(36), PROCESS_KEY, previous, this.#state.tag ?? '-'];
     let appended: { index: number; window: LogWindow };
     try {
       appended = this.#appendClaim(encodeRecord(fields));
@@ -340,13 +221,13 @@ export class MailboxReader {
     if (index < first) {
       // This reader fell behind deleted segments and started again from a checkpoint, which
       // covers the claim already: the ownership it restored tells the outcome.
-      this.#applyClaims(window);
+      this.#state.applyClaims(window);
       this.#reclaim();
-      return this.#ownership.held.get(seq) === PROCESS_KEY ? 'won' : 'lost';
+      return this.#state.ownership.held.get(seq) === PROCESS_KEY ? 'won' : 'lost';
     }
     // Another record in its place: the mailbox was removed and created again meanwhile.
     if (window.records[index - first]?.join(' ') !== fields.join(' ')) return 'stale';
-    const won = this.#applyClaims(window, index);
+    const won = this.#state.applyClaims(window, index);
     this.#reclaim();
     return won ? 'won' : 'lost';
   }
@@ -354,10 +235,10 @@ export class MailboxReader {
   /** Takes over the oldest claim whose owner died, if there is one; reclaims dead writers' files. */
   #claimOrphan(now: number): ClaimedMessage | undefined {
     this.#orphansCheckedAt = now;
-    for (const [file, use] of this.#files) if (use.acked === use.frames) this.#reclaimable.add(file);
+    this.#state.markReclaimable();
     this.#reclaim();
     const alive = new Map<string, boolean>();
-    for (const [seq, owner] of this.#ownership.orphans((key) => this.#isAlive(key, alive))) {
+    for (const [seq, owner] of this.#state.ownership.orphans((key) => this.#isAlive(key, alive))) {
       const outcome = this.#claim(seq, owner);
       if (outcome === 'won') return this.#open(seq);
       if (outcome === 'stale') return undefined;
@@ -368,10 +249,10 @@ export class MailboxReader {
   /** Reads a message this reader has just claimed. */
   #open(seq: number): ClaimedMessage {
     faultPoint('mailbox-after-claim');
-    const delivery = this.#deliveries.get(seq);
+    const delivery = this.#state.deliveries.get(seq);
     if (delivery === undefined) throw new Error(`${this.#paths.journal}: no delivery for claimed message ${seq}`);
     const message = readDelivered(this.#paths.data, delivery, seq);
-    const tag = this.#tag ?? '-';
+    const tag = this.#state.tag ?? '-';
     let acked = false;
     return {
       ...message,
@@ -387,17 +268,17 @@ export class MailboxReader {
 
   /** Appends a claims log record; returns its number and the log read from this reader's place. */
   #appendClaim(record: Buffer): { index: number; window: LogWindow } {
-    const { number, window } = appendAndRead(this.#paths.claims, record, this.#claimsRead);
+    const { number, window } = appendAndRead(this.#paths.claims, record, this.#state.claimsRead);
     return {
       index: number,
-      window: window === GONE ? this.#readFrom(this.#paths.claims, () => this.#claimsRead) : window,
+      window: window === GONE ? this.#readFrom(this.#paths.claims, () => this.#state.claimsRead) : window,
     };
   }
 
   #ack(seq: number, tag: string): void {
     const record = encodeRecord(['a', seq.toString(36), PROCESS_KEY, tag]);
     try {
-      this.#applyClaims(this.#appendClaim(record).window);
+      this.#state.applyClaims(this.#appendClaim(record).window);
     } catch (error) {
       // A mailbox removed meanwhile has nothing left to acknowledge.
       if (isErrno(error, 'ENOENT')) return;
