@@ -218,7 +218,11 @@ export class Engine implements EngineContext {
       );
     }
     const pumpStop = new AbortController();
-    const pump = this.mailbox.pump(pumpStop.signal);
+    // The engine's mailbox failing under the run (its journal or claims log replaced by a link
+    // or a pipe) stops the run like any other file it can no longer use; never left unhandled.
+    const pump = this.mailbox.pump(pumpStop.signal).catch((error: unknown) => {
+      this.#fail(error);
+    });
     try {
       for (;;) {
         if (this.signal.aborted) return await this.#aborted();
