@@ -1,7 +1,6 @@
-import { lstatSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
-import { lstat, rename, rm, writeFile } from 'node:fs/promises';
+import { closeSync, fchmodSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { isErrno } from '../errors.js';
 import { FILE_MODE } from './guard.js';
 import { namePath } from './io-error.js';
 
@@ -14,23 +13,30 @@ function temporaryFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${temporaries}.tmp`);
 }
 
-/** The permission bits a replacement keeps: the target's own, or `FILE_MODE` for a link. */
-function modeToKeep(stats: Stats): number {
-  return stats.isSymbolicLink() ? FILE_MODE : stats.mode & 0o7777;
-}
-
-/** A target that does not exist yet is created with `FILE_MODE`; any other error is thrown. */
-function missingIsNew(error: unknown): number {
-  if (isErrno(error, 'ENOENT')) return FILE_MODE;
-  throw error;
+/**
+ * Creates `temporary` (never an existing file or link), 0600 whatever the umask, and writes
+ * `bytes` into it.
+ *
+ * @throws the `fs` error of the open or a write; the caller removes the file.
+ */
+function writeTemporarySync(temporary: string, bytes: Uint8Array): void {
+  const fd = openSync(temporary, 'wx', FILE_MODE);
+  try {
+    fchmodSync(fd, FILE_MODE);
+    for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
  * Replaces a file's content atomically: writes a temporary file in the same folder
  * (`.<name>.<pid>.<n>.tmp`), then renames it over the target. A reader sees the old content or
- * the new, never a mix, whatever moment the writer is killed at. The target's permission
- * bits are kept when it exists; a new file is 0600 whatever the umask. A link in place of the
- * target is replaced, not followed: the write stays in the target's folder.
+ * the new, never a mix, whatever moment the writer is killed at. The result is 0600
+ * (`FILE_MODE`) whatever the umask and whatever mode the file had before: keeping the old
+ * mode kept a 0644 schedule readable by all, and the mode of whatever a link planted in its
+ * place pointed at. A link in place of the target is replaced, not followed: the write stays in
+ * the target's folder.
  *
  * @param path - the file to replace or create.
  * @param data - the new content; strings are written as UTF-8.
@@ -39,9 +45,15 @@ function missingIsNew(error: unknown): number {
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const temporary = temporaryFor(path);
-  const mode = await lstat(path).then(modeToKeep, missingIsNew);
   try {
-    await writeFile(temporary, data, { mode, flag: 'wx' });
+    // Made here (`wx`: never an existing file or link), 0600 less the umask, then set to 0600.
+    const file = await open(temporary, 'wx', FILE_MODE);
+    try {
+      await file.chmod(FILE_MODE);
+      await file.writeFile(data);
+    } finally {
+      await file.close();
+    }
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
@@ -50,8 +62,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 }
 
 /**
- * `writeFileAtomic` without yielding: the same temporary file, rename, kept permission bits and
- * errors, in synchronous calls. For small files written right before something that needs
+ * `writeFileAtomic` without yielding: the same temporary file, rename, 0600 mode and errors,
+ * in synchronous calls. For small files written right before something that needs
  * them, where the thread pool's round trips (five per file) cost more than the writes: the
  * prompt files of 64 agents starting at once (issue 11).
  *
@@ -60,11 +72,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
   const temporary = temporaryFor(path);
-  // No exception for a missing target (each new prompt file): 64 of them cost a few ms.
-  const stats = lstatSync(path, { throwIfNoEntry: false });
-  const mode = stats === undefined ? FILE_MODE : modeToKeep(stats);
   try {
-    writeFileSync(temporary, data, { mode, flag: 'wx' });
+    writeTemporarySync(temporary, typeof data === 'string' ? Buffer.from(data) : data);
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });

@@ -2,9 +2,20 @@
  * The engine's copy of its schedule: parsed once, re-read only when someone else changed the
  * file, so that settling a step and taking the next costs the same on 10 steps or 10,000.
  */
-import { closeSync, fstatSync, openSync, renameSync, rmSync, statSync, writeSync, type BigIntStats } from 'node:fs';
+import {
+  closeSync,
+  fchmodSync,
+  fstatSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+  type BigIntStats,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isErrno, ScheduleNotFoundError } from '../errors.js';
+import { FILE_MODE } from '../fs/guard.js';
 import { namePath } from '../fs/io-error.js';
 import { withFileLock } from '../fs/lock.js';
 import { readScheduleFile } from './file.js';
@@ -37,8 +48,6 @@ export class ScheduleCache {
   #plan: LivePlan | undefined;
   /** The version of the file `#plan` holds (see `versionOf`). */
   #version = '';
-  /** The file's permission bits, kept by each write. */
-  #mode = 0o666;
 
   /**
    * @param path - the schedule file, usually `<planspace>/schedule.md`.
@@ -100,22 +109,22 @@ export class ScheduleCache {
     if (this.#plan !== undefined && version === this.#version) return this.#plan;
     this.#plan = new LivePlan(await readScheduleFile(this.#path), this.#only);
     this.#version = version;
-    this.#mode = Number(stats.mode & 0o7777n);
     return this.#plan;
   }
 
   /**
    * Replaces the file atomically (temporary file in the same folder, then rename), as
-   * `writeFileAtomic` does, and returns the version written: the temporary file's own, taken
+   * `writeFileAtomic` does (0600 whatever the umask or the old file's mode), and returns the version written: the temporary file's own, taken
    * before the rename, so that no other write can slip in between.
    */
   #write(bytes: Uint8Array): string {
     temporaries += 1;
     const temporary = join(dirname(this.#path), `.${basename(this.#path)}.${process.pid}.c${temporaries}.tmp`);
     try {
-      const fd = openSync(temporary, 'wx', this.#mode);
+      const fd = openSync(temporary, 'wx', FILE_MODE);
       let version: string;
       try {
+        fchmodSync(fd, FILE_MODE);
         for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written);
         version = versionOf(fstatSync(fd, { bigint: true }));
       } finally {

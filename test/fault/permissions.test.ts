@@ -5,7 +5,7 @@
  * nothing. Whatever the umask, what planspace creates is private: files 0600, folders 0700.
  */
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdir, readdir, stat } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { childEnv, makeTree, MAILBOX_BIN, runMailbox, WORKFLOW_BIN, type RunResult } from '../helpers.js';
@@ -133,5 +133,37 @@ describe('whatever the umask', () => {
       expect(result.code, line).toBe(0);
     }
     expect(await notPrivate(plan)).toEqual([]);
+  });
+});
+
+describe('a schedule rewritten by a verb', () => {
+  it('is 0600 after `workflow done` under umask 000, whatever mode the file had before', async () => {
+    const box = await makeSandbox('# Schedule: perms\n\n[run] 1. first | m -- do it\n');
+    const schedule = join(box.planspace, 'schedule.md');
+    await chmod(schedule, 0o644);
+    const result = await runShell(
+      `umask 000; ${process.execPath} ${WORKFLOW_BIN} done ${box.planspace} 1`,
+      box.codespace,
+    );
+    expect(result).toEqual({ code: 0, stdout: 'Marked done: [done] 1. first | m -- do it\n', stderr: '' });
+    expect(((await stat(schedule)).mode & 0o777).toString(8)).toBe('600');
+  });
+
+  it("is 0600, not its target's 0644, after `workflow run` rewrote it in place of a link", async () => {
+    const box = await makeSandbox('');
+    const schedule = join(box.planspace, 'schedule.md');
+    const elsewhere = join(box.root, 'elsewhere.md');
+    await writeFile(elsewhere, SCHEDULE, { mode: 0o644 });
+    await chmod(elsewhere, 0o644);
+    await rm(schedule);
+    await symlink(elsewhere, schedule);
+    const result = await runShell(
+      `umask 000; ${process.execPath} ${WORKFLOW_BIN} run ${box.planspace} ${box.sources.join(' ')}`,
+      box.codespace,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect((await lstat(schedule)).isSymbolicLink()).toBe(false);
+    expect(((await stat(schedule)).mode & 0o777).toString(8)).toBe('600');
+    expect(await readFile(elsewhere, 'utf8')).toBe(SCHEDULE);
   });
 });

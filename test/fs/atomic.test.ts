@@ -34,7 +34,7 @@ const writers = [
 describe.each(writers)('%s', (_, write) => {
   const folder = (): string => mkdtempSync(join(tmpdir(), 'planspace-atomic-'));
 
-  it('creates a new file with mode 0600 and replaces an existing one keeping its mode', async () => {
+  it('creates a new file with mode 0600 and replaces an existing one with a 0600 file whatever its mode', async () => {
     const dir = folder();
     const file = join(dir, 'prompt.md');
     await write(file, 'first\n');
@@ -43,7 +43,7 @@ describe.each(writers)('%s', (_, write) => {
     chmodSync(file, 0o640);
     await write(file, 'second\n');
     expect(readFileSync(file, 'utf8')).toBe('second\n');
-    expect(lstatSync(file).mode & 0o777).toBe(0o640);
+    expect(lstatSync(file).mode & 0o777).toBe(0o600);
     expect(readdirSync(dir)).toEqual(['prompt.md']);
   });
 

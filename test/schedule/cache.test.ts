@@ -80,12 +80,12 @@ describe('ScheduleCache', () => {
     expect(await read()).toContain('[skip] 2. b');
   });
 
-  it('keeps the file mode, and refuses a missing schedule without making a lock', async () => {
+  it('writes the file 0600 whatever its mode was, and refuses a missing schedule without making a lock', async () => {
     const { planspace, path, cache } = await setup();
     const { chmod } = await import('node:fs/promises');
     await chmod(path, 0o640);
     await cache.take({ limit: 1 });
-    expect((await stat(path)).mode & 0o777).toBe(0o640);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
     const missing = new ScheduleCache(join(planspace, 'nothing', 'schedule.md'));
     await expect(missing.take()).rejects.toBeInstanceOf(ScheduleNotFoundError);
     expect((await readdir(planspace)).sort()).toEqual(['schedule.md']);
