@@ -219,6 +219,7 @@ async function askHuman(ctx: EngineContext, step: Step, reason: string): Promise
   }
   if (decision === 'skip') {
     await markStep(ctx.paths.root, 'skip', step.number);
+    ctx.settledSteps.set(step.number, 'skip');
     await ctx.log(
       { event: 'skipped', step: step.number, by: 'human' },
       `step ${step.number} (${step.name}): skipped by a human`,
