@@ -297,6 +297,7 @@ export class Engine implements EngineContext {
         `step ${step.number} (${step.name}): was [run] with no engine; dispatching it again`,
       );
     }
+    const resumed = new Set(take.resumed);
     for (const step of [...take.resumed, ...take.started]) {
       // `takeSteps` starts no step this run still runs; should one come anyway, an ended task
       // removes only its own entry, never a newer task's of the same step.
@@ -304,7 +305,7 @@ export class Engine implements EngineContext {
         if (this.#tasks.get(step.number) === task) this.#tasks.delete(step.number);
         this.#changed.ring();
       };
-      const task: Promise<void> = runStep(this, step).then(
+      const task: Promise<void> = runStep(this, step, resumed.has(step)).then(
         (replan) => {
           if (replan) this.#replan = true;
           ended();
