@@ -73,10 +73,11 @@ export class NoSuchStepError extends PlanspaceError {
 }
 
 /**
- * `workflow retry N` on a step that a live engine is still working on: a `[run]` step (its
- * agent, or a retry backoff), or a `[fail]` step whose escalation waits for a human. A reset
- * would start a second attempt beside the live one, or leave the question hanging. The CLI
- * prints the message (which says what to do instead) as `ERROR: ...` and exits 1.
+ * `workflow retry|done|fail|skip N` on a step that a live engine is still working on: a `[run]`
+ * step (its agent, or a retry backoff), or a `[fail]` step whose escalation waits for a human.
+ * A change would start a second attempt beside the live one, be overwritten when the engine
+ * settles the step, or leave the question hanging. The CLI prints the message (which says
+ * what to do instead) as `ERROR: ...` and exits 1.
  */
 export class StepRunningError extends PlanspaceError {
   readonly step: number;
@@ -84,6 +85,21 @@ export class StepRunningError extends PlanspaceError {
   constructor(step: number, message: string) {
     super('E_STEP_RUNNING', message);
     this.step = step;
+  }
+}
+
+/**
+ * `workflow next` on a planspace a live engine runs: the engine takes the steps itself, and
+ * the `[run]` step `next` would print for session recovery is the engine's, not a dead
+ * session's. The CLI prints the message as `ERROR: ...` and exits 1.
+ */
+export class EngineRunningError extends PlanspaceError {
+  /** The live engine's pid. */
+  readonly pid: number;
+
+  constructor(pid: number, message: string) {
+    super('E_ENGINE_RUNNING', message);
+    this.pid = pid;
   }
 }
 

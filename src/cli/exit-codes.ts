@@ -1,7 +1,7 @@
 /**
  * The CLI's exit codes, the one place they are defined (DESIGN.md §3).
  */
-import { LockError, NoSuchStepError, PlanspaceError, StepRunningError } from '../errors.js';
+import { EngineRunningError, LockError, NoSuchStepError, PlanspaceError, StepRunningError } from '../errors.js';
 
 export const EXIT = {
   /** Success. */
@@ -26,11 +26,14 @@ export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
 }
 
 /**
- * Maps an error to an exit code: 1 for a missing step or one a live engine runs, 2 for every other planspace error
+ * Maps an error to an exit code: 1 for a missing step or one a live engine runs (or `next`
+ * under a live engine), 2 for every other planspace error
  * and for file-system errors such as a read-only planspace, 70 for anything else (a bug).
  */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof NoSuchStepError || error instanceof StepRunningError) return EXIT.condition;
+  if (error instanceof NoSuchStepError || error instanceof StepRunningError || error instanceof EngineRunningError) {
+    return EXIT.condition;
+  }
   if (error instanceof PlanspaceError || error instanceof LockError || isSystemError(error)) return EXIT.usage;
   return EXIT.bug;
 }

@@ -1,4 +1,5 @@
 import { markStep, retryStep, type MarkStatus, type StepChange } from '../schedule/operations.js';
+import { liveStepGuard } from './live-step-guard.js';
 import { stepToJson } from './step-json.js';
 import { defineVerb, parseStepNumber, type CommonOptions, type VerbIO } from './verb.js';
 
@@ -24,10 +25,17 @@ export function markCommand(io: VerbIO, status: MarkStatus) {
         `${LABELS[status]}: [${status}] 3. scan | glm -- file relevance scan (implement.md Stage 3)`,
         `$ workflow ${status} ./plan 5 --json`,
       ],
-      exitCodes: [`1  ERROR: no [run] step to ${phrase} (or no step N)`],
+      exitCodes: [
+        `1  ERROR: no [run] step to ${phrase} (or no step N)`,
+        '1  ERROR: step N is [run] under a live engine, or its escalation waits for an answer',
+      ],
     },
     io,
-    async (planspace, number) => changed(LABELS[status], await markStep(planspace, status, parseStepNumber(number))),
+    async (planspace, number) => {
+      // The live engine settles its own steps: a mark here would be overwritten when it does.
+      const guard = await liveStepGuard(planspace, status);
+      return changed(LABELS[status], await markStep(planspace, status, parseStepNumber(number), guard));
+    },
   );
 }
 
@@ -48,9 +56,6 @@ export function retryCommand(io: VerbIO) {
     },
     io,
     async (planspace, number) => {
-      // Loaded here: the engine's question files and the mailbox code behind them (crypto among
-      // them) would slow every `next`, `status` and `done` that loads this module.
-      const { liveStepGuard } = await import('./live-step-guard.js');
       const guard = await liveStepGuard(planspace);
       return changed('Reset to wait', await retryStep(planspace, parseStepNumber(number), guard));
     },

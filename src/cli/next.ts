@@ -1,5 +1,6 @@
 import { EXIT } from './exit-codes.js';
 import { nextStep, takeSteps } from '../schedule/operations.js';
+import { refuseNextUnderEngine } from './live-step-guard.js';
 import { stepToJson } from './step-json.js';
 import { defineVerb, type CommonOptions, type VerbIO } from './verb.js';
 
@@ -20,10 +21,14 @@ export function nextCommand(io: VerbIO) {
         '5:[run] 2. scan-ui | glm -- scan the UI',
       ],
       options: [['--all', 'take every ready step, not just the first']],
-      exitCodes: ['3  BLOCKED <line>:<step line>: a [fail] step stands before every remaining step'],
+      exitCodes: [
+        '1  ERROR: engine pid P (run R) is running this planspace: a live engine takes the steps itself',
+        '3  BLOCKED <line>:<step line>: a [fail] step stands before every remaining step',
+      ],
     },
     io,
     async (planspace, options) => {
+      await refuseNextUnderEngine(planspace);
       if (options.all === true) return takeAll(planspace);
       const outcome = await nextStep(planspace);
       const skipped = outcome.skipped.map(({ step, reason }) => ({ step: stepToJson(step), reason }));

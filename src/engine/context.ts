@@ -50,6 +50,11 @@ export interface EngineContext {
   readonly guidance: Map<number, string>;
   /** Blocks of each step already done in this run: not run again when the step is retried. */
   readonly blocksDone: Map<number, Set<string>>;
+  /**
+   * Steps this run settled, with their status: never taken again in this run, whatever
+   * `schedule.md` says of them later (an older copy written back by hand).
+   */
+  readonly settledSteps: Map<number, 'done' | 'skip'>;
   /** Skill sections by ref, read once per run (blocks and retries share them). */
   readonly sections: Map<string, Promise<string>>;
   /**

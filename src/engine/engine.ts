@@ -44,6 +44,7 @@ import type { PlanspacePaths } from '../planspace/paths.js';
 import { writePosition } from '../planspace/state.js';
 import { ENGINE_MAILBOX } from '../prompt/render.js';
 import { ScheduleCache } from '../schedule/cache.js';
+import type { LiveTakeOutcome } from '../schedule/live-plan.js';
 import { readSchedule, retryStep, type TakeOptions, type TakeOutcome } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
 import { unitLabel, type EngineContext, type EngineTimings, type Unit } from './context.js';
@@ -68,6 +69,7 @@ export class Engine implements EngineContext {
   readonly fixed = new Set<number>();
   readonly guidance = new Map<number, string>();
   readonly blocksDone = new Map<number, Set<string>>();
+  readonly settledSteps = new Map<number, 'done' | 'skip'>();
   readonly sections = new Map<string, Promise<string>>();
   readonly #options: EngineOptions;
   readonly #concurrency: number;
@@ -103,6 +105,8 @@ export class Engine implements EngineContext {
   #failed = false;
   /** Every step this run took, for STOPPED to put back to `[wait]`. */
   readonly #taken = new Set<number>();
+  /** Settled steps whose contrary status in the file has been logged (once each). */
+  readonly #overruled = new Set<number>();
 
   constructor(
     paths: PlanspacePaths,
@@ -125,7 +129,7 @@ export class Engine implements EngineContext {
     this.#concurrency = concurrency;
     this.#limit = pLimit(concurrency);
     this.#only = only;
-    this.#schedule = new ScheduleCache(paths.schedule, only);
+    this.#schedule = new ScheduleCache(paths.schedule, only, this.settledSteps);
     this.mailbox = new EngineMailbox(paths, inbox, runBase, (event, message) => this.log(event, message));
     // One abort listener per running agent and per retry backoff: many, by design.
     setMaxListeners(0, this.#stop.signal);
@@ -256,12 +260,13 @@ export class Engine implements EngineContext {
   /** Settles a step and takes what became ready, in one locked write (see `EngineContext.settle`). */
   async settle(step: Step, status: 'done', settled: () => Promise<void>): Promise<void> {
     const take = await this.#take({ number: step.number, status });
+    this.settledSteps.set(step.number, status);
     await settled();
     await this.#absorb(take);
   }
 
   /** `takeSteps` with this run's free slots, its running steps and its selection. */
-  #take(settle?: TakeOptions['settle']): Promise<TakeOutcome> {
+  #take(settle?: TakeOptions['settle']): Promise<LiveTakeOutcome> {
     const busy = this.#limit.activeCount + this.#limit.pendingCount;
     return this.#schedule.take({
       limit: Math.max(0, this.#concurrency - busy),
@@ -271,8 +276,17 @@ export class Engine implements EngineContext {
   }
 
   /** Logs what a take skipped and resumed, and starts a task for each step it took. */
-  async #absorb(take: TakeOutcome): Promise<void> {
+  async #absorb(take: LiveTakeOutcome): Promise<void> {
     this.#held = take.held;
+    for (const step of take.overruled) {
+      if (this.#overruled.has(step.number)) continue;
+      this.#overruled.add(step.number);
+      const settled = this.settledSteps.get(step.number) ?? 'done';
+      await this.log(
+        { event: 'overruled', step: step.number, settled, status: step.status },
+        `step ${step.number} (${step.name}) was settled ${settled} in this run; schedule.md says [${step.status}]: not run again`,
+      );
+    }
     // Counted with the tasks this take starts below: each runs one of the remaining steps.
     this.#lastWave = take.held === 0 && take.remaining <= this.#tasks.size + take.started.length + take.resumed.length;
     for (const { step, reason } of take.skipped) {
@@ -287,6 +301,7 @@ export class Engine implements EngineContext {
         `step ${step.number} (${step.name}): was [run] with no engine; dispatching it again`,
       );
     }
+    const resumed = new Set(take.resumed);
     for (const step of [...take.resumed, ...take.started]) {
       // `takeSteps` starts no step this run still runs; should one come anyway, an ended task
       // removes only its own entry, never a newer task's of the same step.
@@ -294,7 +309,7 @@ export class Engine implements EngineContext {
         if (this.#tasks.get(step.number) === task) this.#tasks.delete(step.number);
         this.#changed.ring();
       };
-      const task: Promise<void> = runStep(this, step).then(
+      const task: Promise<void> = runStep(this, step, resumed.has(step)).then(
         (replan) => {
           if (replan) this.#replan = true;
           ended();

@@ -5,7 +5,8 @@
  * ## DISPATCH and WAIT
  * The step runs one agent per block (`blocks: a, b`), or one agent: its *units*. Each unit
  * waits for one of the run's `--concurrency` slots, then runs as an attempt (`attempt.ts`).
- * Blocks already done earlier in this run are not run again.
+ * Blocks already done earlier in this run are not run again; nor, for a `[run]` step resumed
+ * after its engine died, are those that engine recorded done (`blocks-done.ts`).
  *
  * ## RETRY
  * A failed attempt of a unit with `retries: N` is tried again, up to N more times, after an
@@ -34,6 +35,7 @@ import pRetry from 'p-retry';
 import { markStep, readSchedule, retryStep } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
 import { runAttempt, type AttemptResult } from './attempt.js';
+import { clearBlocksDone, readBlocksDone, writeBlocksDone } from './blocks-done.js';
 import { unitLabel, type EngineContext, type Unit } from './context.js';
 import { runExceptionHandler } from './failure.js';
 
@@ -108,30 +110,63 @@ async function runUnit(ctx: EngineContext, unit: Unit): Promise<AttemptResult> {
 }
 
 /**
+ * The blocks of `step` done in its current attempt: this run's record, else, for a step
+ * resumed after its engine died, that engine's record on disk; a step started afresh begins a
+ * new attempt and drops any old record.
+ */
+async function blocksDoneOf(ctx: EngineContext, step: Step, resumed: boolean): Promise<Set<string>> {
+  const known = ctx.blocksDone.get(step.number);
+  if (known !== undefined) return known;
+  const blocks = step.attributes.blocks;
+  let done = new Set<string>();
+  if (blocks !== undefined && resumed) done = await readBlocksDone(ctx.paths, step.number, blocks);
+  else if (blocks !== undefined) await clearBlocksDone(ctx.paths, step.number);
+  ctx.blocksDone.set(step.number, done);
+  if (done.size > 0) {
+    const names = [...done].join(', ');
+    await ctx.log(
+      { event: 'blocks-done', step: step.number, blocks: [...done] },
+      `step ${step.number} (${step.name}): block${done.size > 1 ? 's' : ''} ${names} done before the engine stopped; not run again`,
+    );
+  }
+  return done;
+}
+
+/**
  * Runs one `[run]` step of the schedule to its end in this run: `[done]`, `[skip]`, back to
  * `[wait]` for the run loop to take again, or left `[fail]`/`[run]` when the run aborts.
  *
+ * @param resumed - the step was `[run]` when this run took it (left by a dead engine): the
+ *   blocks its engine recorded done are not run again.
  * @returns whether the run loop must look at the schedule again: false when the step was
  *   settled through `ctx.settle`, which already took what became ready.
  */
-export async function runStep(ctx: EngineContext, step: Step): Promise<boolean> {
-  const done = ctx.blocksDone.get(step.number) ?? new Set<string>();
-  ctx.blocksDone.set(step.number, done);
+export async function runStep(ctx: EngineContext, step: Step, resumed = false): Promise<boolean> {
+  const done = await blocksDoneOf(ctx, step, resumed);
   const units: Unit[] = (step.attributes.blocks ?? [undefined])
     .filter((block) => block === undefined || !done.has(block))
     .map((block) => (block === undefined ? { step } : { step, block }));
-  const results = await Promise.all(units.map((unit) => runUnit(ctx, unit)));
+  const results = await Promise.all(
+    units.map(async (unit) => {
+      const result = await runUnit(ctx, unit);
+      // On disk as soon as it succeeds, before its report is acknowledged (when the step
+      // settles): an engine killed later has it neither redone nor lost.
+      if (unit.block !== undefined && result.failure === undefined && !ctx.signal.aborted) {
+        done.add(unit.block);
+        writeBlocksDone(ctx.paths, step.number, done);
+      }
+      return result;
+    }),
+  );
   if (ctx.signal.aborted) return true;
-  units.forEach((unit, i) => {
-    if (unit.block !== undefined && results[i]?.failure === undefined) done.add(unit.block);
-  });
   const failed = units.flatMap((unit, i) => {
     const result = results[i];
     return result?.failure === undefined ? [] : [{ unit, result }];
   });
   if (failed.length === 0) {
-    ctx.blocksDone.delete(step.number);
     await settleDone(ctx, step, results);
+    ctx.blocksDone.delete(step.number);
+    if (step.attributes.blocks !== undefined) await clearBlocksDone(ctx.paths, step.number);
     return false;
   }
   const reason = failed
@@ -219,6 +254,7 @@ async function askHuman(ctx: EngineContext, step: Step, reason: string): Promise
   }
   if (decision === 'skip') {
     await markStep(ctx.paths.root, 'skip', step.number);
+    ctx.settledSteps.set(step.number, 'skip');
     await ctx.log(
       { event: 'skipped', step: step.number, by: 'human' },
       `step ${step.number} (${step.name}): skipped by a human`,

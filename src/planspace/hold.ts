@@ -62,7 +62,9 @@ function readHoldSync(paths: PlanspacePaths): EngineHold | undefined {
   try {
     text = readRegularFileSync(holdPath(paths)).toString('utf8');
   } catch (error) {
-    if (isErrno(error, 'ENOENT')) return undefined;
+    // ENOTDIR: the planspace is not a folder; the schedule verbs that look for a live engine
+    // first leave it to their schedule read to say so.
+    if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) return undefined;
     throw error;
   }
   try {

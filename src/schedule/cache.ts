@@ -19,8 +19,7 @@ import { FILE_MODE } from '../fs/guard.js';
 import { namePath } from '../fs/io-error.js';
 import { withFileLock } from '../fs/lock.js';
 import { readScheduleFile } from './file.js';
-import { LivePlan, type LiveTakeOptions } from './live-plan.js';
-import type { TakeOutcome } from './operations.js';
+import { LivePlan, type LiveTakeOptions, type LiveTakeOutcome, type SettledSteps } from './live-plan.js';
 
 /**
  * Which version of a file a stat describes. Every writer that follows DESIGN.md replaces the
@@ -45,6 +44,7 @@ let temporaries = 0;
 export class ScheduleCache {
   readonly #path: string;
   readonly #only: ReadonlySet<number> | undefined;
+  readonly #settled: SettledSteps | undefined;
   #plan: LivePlan | undefined;
   /** The version of the file `#plan` holds (see `versionOf`). */
   #version = '';
@@ -52,10 +52,13 @@ export class ScheduleCache {
   /**
    * @param path - the schedule file, usually `<planspace>/schedule.md`.
    * @param only - the steps that may start; the others count as `[done]` (see `TakeOptions.only`).
+   * @param settled - the steps the caller settled, kept current by the caller: each re-read of
+   *   the file plans them so, whatever the file says (see `LivePlan`). Default: none.
    */
-  constructor(path: string, only?: ReadonlySet<number>) {
+  constructor(path: string, only?: ReadonlySet<number>, settled?: SettledSteps) {
     this.#path = path;
     this.#only = only;
+    this.#settled = settled;
   }
 
   /**
@@ -66,7 +69,7 @@ export class ScheduleCache {
    *   as `takeSteps`, with nothing written; an `fs` error of the write (naming the file), with
    *   the file unchanged. After any error the next take reads the file again.
    */
-  async take(options: LiveTakeOptions = {}): Promise<TakeOutcome> {
+  async take(options: LiveTakeOptions = {}): Promise<LiveTakeOutcome> {
     // As `updateScheduleFile`: a missing planspace is not worth a lock folder.
     this.#stat();
     return withFileLock(this.#path, async (assertHeld) => {
@@ -107,7 +110,7 @@ export class ScheduleCache {
     const stats = this.#stat();
     const version = versionOf(stats);
     if (this.#plan !== undefined && version === this.#version) return this.#plan;
-    this.#plan = new LivePlan(await readScheduleFile(this.#path), this.#only);
+    this.#plan = new LivePlan(await readScheduleFile(this.#path), this.#only, this.#settled);
     this.#version = version;
     return this.#plan;
   }

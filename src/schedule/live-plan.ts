@@ -19,6 +19,18 @@ import type { Schedule, Step, StepStatus } from './step.js';
 /** Options of `LivePlan.take`: `takeSteps`'s, but the selection is the plan's own. */
 export type LiveTakeOptions = Omit<TakeOptions, 'only'>;
 
+/**
+ * What `LivePlan.take` did: `takeSteps`'s outcome, and `overruled`: the steps whose status in
+ * the file the plan did not follow, because the caller settled them (see the `pinned`
+ * parameter of the constructor). Reported by the first take of a plan only.
+ */
+export interface LiveTakeOutcome extends TakeOutcome {
+  readonly overruled: readonly Step[];
+}
+
+/** Statuses a run settled steps to, by step number (see `LivePlan`'s constructor). */
+export type SettledSteps = ReadonlyMap<number, 'done' | 'skip'>;
+
 const settled = (status: StepStatus): boolean => status === 'done' || status === 'skip';
 
 /** A schedule's steps and plan, changed in place by `take`. */
@@ -43,18 +55,31 @@ export class LivePlan {
   readonly #bytes: MarkerBytes;
   /** Skips found when the plan was built, reported and written by the first `take`. */
   #skips: PlannedSkip[] = [];
+  /** Settled steps the file says otherwise of, reported by the first `take`. */
+  #overruled: Step[];
   #changed = false;
 
   /**
    * @param schedule - the parsed schedule.
    * @param only - the steps that may start; the others count as `[done]` (never written).
    *   Default: every step.
+   * @param pinned - steps the caller settled itself (the engine: in this run), with their
+   *   status: whatever the file says of them now (an older copy written back by hand), the plan
+   *   counts them so, never starts or resumes them, and does not write them. Default: none.
    */
-  constructor(schedule: Schedule, only?: ReadonlySet<number>) {
+  constructor(schedule: Schedule, only?: ReadonlySet<number>, pinned?: SettledSteps) {
     const steps = schedule.steps;
     this.#steps = [...steps];
-    this.#selected = steps.map((step) => only === undefined || only.has(step.number));
-    const planned = steps.map((step, i) => (this.#selected[i] === true ? step : withStatus(step, 'done')));
+    this.#selected = steps.map(
+      (step) => (only === undefined || only.has(step.number)) && pinned?.has(step.number) !== true,
+    );
+    const planned = steps.map((step, i) =>
+      this.#selected[i] === true ? step : withStatus(step, pinned?.get(step.number) ?? 'done'),
+    );
+    this.#overruled = steps.filter((step) => {
+      const status = pinned?.get(step.number);
+      return status !== undefined && status !== step.status;
+    });
     this.#needs = needPositions(planned);
     this.#dependents = steps.map(() => []);
     this.#needs.forEach((needs, i) => {
@@ -103,10 +128,12 @@ export class LivePlan {
    * @throws {NoSuchStepError} if `settle` names no step. The plan may then be part-changed:
    *   build a new one.
    */
-  take(options: LiveTakeOptions = {}): TakeOutcome {
+  take(options: LiveTakeOptions = {}): LiveTakeOutcome {
     const { limit = Number.POSITIVE_INFINITY, running = new Set<number>(), settle } = options;
     const skips = this.#skips;
     this.#skips = [];
+    const overruled = this.#overruled;
+    this.#overruled = [];
     if (settle !== undefined) {
       const i = this.#position.get(settle.number);
       if (i === undefined) throw new NoSuchStepError(`no step ${settle.number} to ${verbPhrase(settle.status)}`);
@@ -138,6 +165,7 @@ export class LivePlan {
       skipped: skips,
       state,
       ...(stuck && { stuck }),
+      overruled,
     };
   }
 

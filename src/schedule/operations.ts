@@ -279,11 +279,19 @@ function changeStatus(
  * @param planspace - the planspace folder.
  * @param status - the new status.
  * @param number - the step to mark, whatever its status; default the first `[run]` step.
+ * @param guard - called with the step as it is under the lock, before anything is written;
+ *   it throws to refuse the change (`workflow done|fail|skip` refuse a step a live engine runs).
  * @throws {NoSuchStepError} if there is no such step; nothing is written.
  * @throws {ScheduleNotFoundError} / {ScheduleSyntaxError} / {LockError}; nothing written.
+ * @throws whatever `guard` throws; nothing is written.
  */
-export function markStep(planspace: string, status: MarkStatus, number?: number): Promise<StepChange> {
-  return changeStatus(planspace, number, 'run', status);
+export function markStep(
+  planspace: string,
+  status: MarkStatus,
+  number?: number,
+  guard?: (step: Step) => void,
+): Promise<StepChange> {
+  return changeStatus(planspace, number, 'run', status, guard);
 }
 
 /**

@@ -133,6 +133,55 @@ describe('workflow run: one live attempt per step', () => {
     ]);
   });
 
+  it('refuses workflow next, and done/fail/skip N of a step the live engine runs, exit 1; the engine settles the step', async () => {
+    const setup = await makeRun({
+      schedule: schedule(
+        '[wait] 1. gated | gated -- ends when the test says so',
+        '[wait] 2. after | gated -- then this',
+      ),
+    });
+    const gate = join(setup.root, 'gate');
+    await setup.setModel('gated', { command: AGENT_GATE, env: { GATE_FILE: gate } });
+    const engine = setup.start();
+    const dispatched = await waitFor('the dispatch of step 1', async () =>
+      (await eventsSoFar(setup)).find((e) => e.event === 'dispatched' && e.step === 1),
+    );
+    if (typeof dispatched.pid === 'number') setup.track(dispatched.pid);
+
+    for (const args of [['next'], ['next', '--all']]) {
+      const next = await setup.workflow([args[0] ?? '', setup.planspace, ...args.slice(1)]);
+      expect(next.code, args.join(' ')).toBe(1);
+      expect(next.stdout, args.join(' ')).toMatch(
+        new RegExp(
+          `^ERROR: engine pid \\d+ \\(run r\\w+\\) is running this planspace; it takes the steps itself: watch it with workflow status ${setup.planspace}, or stop it with workflow abort ${setup.planspace}\n$`,
+        ),
+      );
+    }
+    for (const verb of ['done', 'fail', 'skip']) {
+      for (const args of [
+        [verb, setup.planspace, '1'],
+        [verb, setup.planspace],
+      ]) {
+        const mark = await setup.workflow(args);
+        expect(mark.code, args.join(' ')).toBe(1);
+        expect(mark.stdout, args.join(' ')).toMatch(
+          /^ERROR: step 1 is \[run\]: the engine \(pid \d+, run r\w+\) is running it; wait for it to end, or stop the run with workflow abort\n$/,
+        );
+      }
+    }
+    expect([...(await setup.statuses()).values()]).toEqual(['run', 'wait']);
+
+    await writeFile(gate, 'open\n');
+    const result = await engine.ended;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/COMPLETE\n$/);
+    expect([...(await setup.statuses()).values()]).toEqual(['done', 'done']);
+    const events = await setup.events();
+    expect(events.filter((e) => e.event === 'dispatched').map((e) => e.step)).toEqual([1, 2]);
+    // No engine now: the verbs work as before.
+    expect(await setup.workflow(['next', setup.planspace])).toMatchObject({ code: 0, stdout: 'COMPLETE\n' });
+  });
+
   it('still lets workflow retry N reset a [run] step when no engine runs (a step taken by hand)', async () => {
     const setup = await makeRun({ schedule: schedule('[run] 1. manual | gated -- taken with workflow next') });
     const retry = await setup.workflow(['retry', setup.planspace, '1']);

@@ -85,7 +85,8 @@ describe('LivePlan', () => {
               ...(settleStep && take.settle && { settle: { number: settleStep.number, status: take.settle.status } }),
             };
             const expected = takeFromSchedule(schedule, { ...options, ...(only && { only }) });
-            const actual = live.take(options);
+            const { overruled, ...actual } = live.take(options);
+            expect(overruled).toEqual([]);
             expect(normalised(actual)).toEqual(normalised(expected.result));
             expect(live.text).toBe(expected.text);
             text = expected.text;
@@ -94,6 +95,29 @@ describe('LivePlan', () => {
       ),
       { numRuns: 1500 },
     );
+  });
+
+  it('plans the steps its caller settled as settled, whatever the file says, and reports them once', () => {
+    const text = '# S\n\n[wait] 1. a | m -- d\n[run] 2. b | m -- d\n[wait] 3. c | m -- d\n  - needs: 1, 2\n';
+    const live = new LivePlan(
+      parseSchedule(text),
+      undefined,
+      new Map([
+        [1, 'done'],
+        [2, 'skip'],
+      ] as const),
+    );
+    const outcome = live.take();
+    // Neither started nor resumed; step 3, which needs both, is ready and taken.
+    expect(outcome.started.map((step) => step.number)).toEqual([3]);
+    expect(outcome.resumed).toEqual([]);
+    expect(outcome.overruled.map((step) => [step.number, step.status])).toEqual([
+      [1, 'wait'],
+      [2, 'run'],
+    ]);
+    // Not written: the file keeps what the hand edit put there for steps 1 and 2.
+    expect(live.text).toBe(text.replace('[wait] 3.', '[run] 3.'));
+    expect(live.take({ settle: { number: 3, status: 'done' } })).toMatchObject({ state: 'complete', overruled: [] });
   });
 
   it('refuses to settle a step the schedule lacks, as takeSteps does', () => {
