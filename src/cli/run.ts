@@ -114,7 +114,9 @@ export function runCommand(io: VerbIO) {
           ...plan.dispatches.map((dispatch) => `${dispatch.label}: ${dispatch.command}`),
           ...plan.skipped.map(({ step, reason }) => `step ${step}: would be skipped, ${reason}`),
         ];
-        return { text: lines.join('\n'), json: plan };
+        // On stderr: the command lines on stdout stay one per agent, for scripts.
+        const notes = [`dry run: prompts written to ${plan.folder}; nothing started`];
+        return { text: lines.join('\n'), json: plan, notes };
       }
       const { runEngine } = await import('../engine/run-engine.js');
       const stopTyping = await readTypedAnswers(io, planspace);
