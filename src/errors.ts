@@ -100,6 +100,16 @@ export class NoStepsError extends PlanspaceError {
 }
 
 /**
+ * `workflow abort` found no live engine holding the planspace: nothing to stop. The CLI exits
+ * with a code of its own (5), so that a script can tell it from a failure to stop one.
+ */
+export class NoEngineError extends PlanspaceError {
+  constructor(planspace: string) {
+    super('E_NO_ENGINE', `no engine is running ${planspace}`);
+  }
+}
+
+/**
  * A verb found no step to act on: no `[run]` step to mark, no `[fail]` step to retry, or
  * no step with the number given. The CLI prints the message as `ERROR: ...` and exits 1.
  */

@@ -1,7 +1,7 @@
 /**
  * The CLI's exit codes, the one place they are defined (DESIGN.md §3).
  */
-import { LockError, NoSuchStepError, PlanspaceError, StepRunningError } from '../errors.js';
+import { LockError, NoEngineError, NoSuchStepError, PlanspaceError, StepRunningError } from '../errors.js';
 
 export const EXIT = {
   /** Success. */
@@ -14,6 +14,8 @@ export const EXIT = {
   blocked: 3,
   /** `run`: the run was aborted (`workflow abort`, SIGINT, SIGTERM); the running step is back to `[wait]`. */
   aborted: 4,
+  /** `abort`: no engine is running the planspace, so there was nothing to stop. */
+  noEngine: 5,
   /** Stopped by SIGINT or SIGTERM before the verb finished (128 + SIGINT's number). */
   interrupted: 130,
   /** A bug in planspace (an unexpected exception); the stack is printed. */
@@ -26,10 +28,11 @@ export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
 }
 
 /**
- * Maps an error to an exit code: 1 for a missing step or one a live engine runs, 2 for every other planspace error
+ * Maps an error to an exit code: 1 for a missing step or one a live engine runs, 5 for no engine to abort, 2 for every other planspace error
  * and for file-system errors such as a read-only planspace, 70 for anything else (a bug).
  */
 export function exitCodeFor(error: unknown): number {
+  if (error instanceof NoEngineError) return EXIT.noEngine;
   if (error instanceof NoSuchStepError || error instanceof StepRunningError) return EXIT.condition;
   if (error instanceof PlanspaceError || error instanceof LockError || isSystemError(error)) return EXIT.usage;
   return EXIT.bug;
