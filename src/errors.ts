@@ -2,6 +2,7 @@
  * The few error classes planspace throws. Each has a stable `code` that scripts and the CLI
  * rely on; the CLI maps codes to exit codes in one place (`src/cli/exit-codes.ts`).
  */
+import { basename, dirname } from 'node:path';
 
 /** A position in a file: 1-based line and column (column counts UTF-16 code units). */
 export interface SourcePosition {
@@ -52,13 +53,59 @@ export class ScheduleSyntaxError extends PlanspaceError {
   }
 }
 
-/** The planspace has no `schedule.md` (or the path given is not a planspace). */
+/**
+ * The planspace has no `schedule.md` (or the path given is not a planspace). The message names
+ * the folder the user gave: `./nope is not a planspace (no schedule.md)`; for the schedule file
+ * itself given as the planspace (`plan/schedule.md`, which makes the read fail with `ENOTDIR`),
+ * `plan/schedule.md is a file; give its folder: plan`.
+ */
 export class ScheduleNotFoundError extends PlanspaceError {
+  /** The schedule file that is missing, `<planspace>/schedule.md`. */
   readonly path: string;
 
+  /**
+   * @param path - the schedule file looked for, `<planspace>/schedule.md`.
+   * @param options - `cause`: the fs error (`ENOENT`, `ENOTDIR`), which picks the message.
+   */
   constructor(path: string, options?: ErrorOptions) {
-    super('E_SCHEDULE_MISSING', `no schedule: ${path} does not exist`, options);
+    super('E_SCHEDULE_MISSING', missingScheduleMessage(path, options?.cause), options);
     this.path = path;
+  }
+}
+
+/** The message of `ScheduleNotFoundError`, in terms of the planspace folder the user gave. */
+function missingScheduleMessage(path: string, cause: unknown): string {
+  const planspace = basename(path) === SCHEDULE_FILE ? dirname(path) : path;
+  if (isErrno(cause, 'ENOTDIR') && basename(planspace) === SCHEDULE_FILE) {
+    return `${planspace} is a file; give its folder: ${dirname(planspace)}`;
+  }
+  return `${planspace} is not a planspace (no ${SCHEDULE_FILE})`;
+}
+
+/** The schedule's file name in a planspace (DESIGN.md §1). */
+const SCHEDULE_FILE = 'schedule.md';
+
+/**
+ * The schedule holds no step line at all: `workflow run` would call it COMPLETE, which hides a
+ * schedule whose steps the grammar did not recognise. `run` and `check` refuse it (exit 2).
+ */
+export class NoStepsError extends PlanspaceError {
+  /** The schedule file. */
+  readonly path: string;
+
+  constructor(path: string) {
+    super('E_NO_STEPS', `${path} has no steps (a step line looks like: [wait] 1. name | model -- description)`);
+    this.path = path;
+  }
+}
+
+/**
+ * `workflow abort` found no live engine holding the planspace: nothing to stop. The CLI exits
+ * with a code of its own (5), so that a script can tell it from a failure to stop one.
+ */
+export class NoEngineError extends PlanspaceError {
+  constructor(planspace: string) {
+    super('E_NO_ENGINE', `no engine is running ${planspace}`);
   }
 }
 

@@ -75,13 +75,25 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-/** Runs `bin/workflow.js` with `args` as a real process. */
-export function runWorkflow(args: readonly string[], options: { cwd?: string } = {}): Promise<RunResult> {
+/**
+ * Runs `bin/workflow.js` with `args` as a real process. `input`, when given, is written to its
+ * standard input, which is then closed; otherwise standard input is a pipe left open.
+ */
+export function runWorkflow(
+  args: readonly string[],
+  options: { cwd?: string; input?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolvePromise) => {
-    execFile(process.execPath, [WORKFLOW_BIN, ...args], { cwd: options.cwd ?? ROOT }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolvePromise({ code, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [WORKFLOW_BIN, ...args],
+      { cwd: options.cwd ?? ROOT },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolvePromise({ code, stdout, stderr });
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }
 

@@ -1,4 +1,4 @@
-import { formatProblem, ScheduleSyntaxError } from '../errors.js';
+import { formatProblem, NoStepsError, ScheduleSyntaxError } from '../errors.js';
 import { readSchedule } from '../schedule/operations.js';
 import { EXIT } from './exit-codes.js';
 import { SOURCE_OPTIONS, type SourceOptions } from './sources.js';
@@ -33,6 +33,10 @@ export function checkCommand(io: VerbIO) {
           exitCode: EXIT.usage,
         };
       }
+      if (schedule.steps.length === 0) {
+        const problem = new NoStepsError(schedule.file).message;
+        return { text: problem, json: { ok: false, problems: [problem] }, exitCode: EXIT.usage };
+      }
       const { codespace, skills, models, agents } = options;
       if ([codespace, skills, models, agents].some((source) => source !== undefined)) {
         // Loaded only here: the model and agent-file parsers (TOML, YAML) cost start-up time.
@@ -49,7 +53,7 @@ export function checkCommand(io: VerbIO) {
         }
       }
       return {
-        text: `OK: ${schedule.file}: ${schedule.steps.length} steps`,
+        text: `OK: ${schedule.file}: ${schedule.steps.length} ${schedule.steps.length === 1 ? 'step' : 'steps'}`,
         json: { ok: true, file: schedule.file, steps: schedule.steps.length, problems: [] },
       };
     },

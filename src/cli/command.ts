@@ -17,10 +17,14 @@ export function toCommand(verb: VerbDefinition): Command {
     if (required === 'required') command.requiredOption(flags, description);
     else command.option(flags, description);
   }
+  // A verb that says more about its exit 2 says it in place of the common line, not beside it.
+  const own = spec.exitCodes ?? [];
   const exits = [
     '0  success',
-    ...(spec.exitCodes ?? []),
-    '2  bad usage or bad input (reason on stderr); nothing written',
+    ...own,
+    ...(own.some((line) => line.startsWith('2 '))
+      ? []
+      : ['2  bad usage or bad input (reason on stderr); nothing written']),
   ];
   command.addHelpText(
     'after',

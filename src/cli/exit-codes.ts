@@ -1,7 +1,14 @@
 /**
  * The CLI's exit codes, the one place they are defined (DESIGN.md §3).
  */
-import { EngineRunningError, LockError, NoSuchStepError, PlanspaceError, StepRunningError } from '../errors.js';
+import {
+  EngineRunningError,
+  LockError,
+  NoEngineError,
+  NoSuchStepError,
+  PlanspaceError,
+  StepRunningError,
+} from '../errors.js';
 
 export const EXIT = {
   /** Success. */
@@ -14,6 +21,8 @@ export const EXIT = {
   blocked: 3,
   /** `run`: the run was aborted (`workflow abort`, SIGINT, SIGTERM); the running step is back to `[wait]`. */
   aborted: 4,
+  /** `abort`: no engine is running the planspace, so there was nothing to stop. */
+  noEngine: 5,
   /** Stopped by SIGINT or SIGTERM before the verb finished (128 + SIGINT's number). */
   interrupted: 130,
   /** A bug in planspace (an unexpected exception); the stack is printed. */
@@ -27,10 +36,11 @@ export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
 
 /**
  * Maps an error to an exit code: 1 for a missing step or one a live engine runs (or `next`
- * under a live engine), 2 for every other planspace error
- * and for file-system errors such as a read-only planspace, 70 for anything else (a bug).
+ * under a live engine), 5 for no engine to abort, 2 for every other planspace error and for
+ * file-system errors such as a read-only planspace, 70 for anything else (a bug).
  */
 export function exitCodeFor(error: unknown): number {
+  if (error instanceof NoEngineError) return EXIT.noEngine;
   if (error instanceof NoSuchStepError || error instanceof StepRunningError || error instanceof EngineRunningError) {
     return EXIT.condition;
   }

@@ -12,6 +12,7 @@ export function initCommand(io: VerbIO) {
   return defineVerb<[string], InitOptions>(
     {
       usage: 'init <planspace>',
+      planspace: 'created',
       summary: 'Create a planspace from a schedule template, filling its {{key}} placeholders.',
       examples: [
         '$ workflow init ./plan --template feature --set name=dry-run --set "goal=add a --dry-run flag"',

@@ -19,6 +19,7 @@ export function markCommand(io: VerbIO, status: MarkStatus) {
   return defineVerb<[string, string | undefined], CommonOptions>(
     {
       usage: `${status} <planspace> [N]`,
+      planspace: 'read',
       summary: `Mark step N [${status}] (default: the first [run] step) and print "${LABELS[status]}: <new line>".`,
       examples: [
         `$ workflow ${status} ./plan`,

@@ -9,6 +9,7 @@ export function nextCommand(io: VerbIO) {
   return defineVerb<[string], CommonOptions & { all?: boolean }>(
     {
       usage: 'next <planspace>',
+      planspace: 'read',
       summary:
         'Print the first [run] step, or turn the first ready [wait] step into [run] and print it, as <line>:<step line>. With --all, turn every ready step into [run] and print every [run] step, one per line.',
       examples: [

@@ -14,7 +14,8 @@ import { markCommand, retryCommand } from './mark.js';
 import { nextCommand } from './next.js';
 import { parseCommand } from './parse.js';
 import { reportCommand } from './report.js';
-import { abortCommand, answerCommand, questionsCommand, runCommand } from './run.js';
+import { abortCommand, answerCommand, questionsCommand } from './questions.js';
+import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
 import type { VerbIO } from './verb.js';
 

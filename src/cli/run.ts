@@ -1,14 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { answerQuestion, describeOpen, openQuestions } from '../engine/questions.js';
+import { answerQuestion } from '../engine/questions.js';
 import type { LoggedEvent } from '../planspace/log.js';
-import { readHold } from '../planspace/hold.js';
 import { planspacePaths } from '../planspace/paths.js';
-import { NoSuchStepError, UsageError } from '../errors.js';
-import { isProcessAlive } from '../mailbox/liveness.js';
+import { UsageError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import { LiveView } from './live-view.js';
 import { SOURCE_OPTIONS, type SourceOptions } from './sources.js';
-import { defineVerb, type CommonOptions, type VerbIO } from './verb.js';
+import { defineVerb, type VerbIO } from './verb.js';
 
 /** A plain line for an event: its time of day and its log message. */
 function plainLine(event: LoggedEvent): string {
@@ -114,7 +111,9 @@ export function runCommand(io: VerbIO) {
           ...plan.dispatches.map((dispatch) => `${dispatch.label}: ${dispatch.command}`),
           ...plan.skipped.map(({ step, reason }) => `step ${step}: would be skipped, ${reason}`),
         ];
-        return { text: lines.join('\n'), json: plan };
+        // On stderr: the command lines on stdout stay one per agent, for scripts.
+        const notes = [`dry run: prompts written to ${plan.folder}; nothing started`];
+        return { text: lines.join('\n'), json: plan, notes };
       }
       const { runEngine } = await import('../engine/run-engine.js');
       const stopTyping = await readTypedAnswers(io, planspace);
@@ -157,87 +156,6 @@ export function runCommand(io: VerbIO) {
         view?.stop();
         stopTyping();
       }
-    },
-  );
-}
-
-/** `workflow abort <planspace>`: stop the engine running a planspace. */
-export function abortCommand(io: VerbIO) {
-  return defineVerb<[string], CommonOptions>(
-    {
-      usage: 'abort <planspace>',
-      summary:
-        "Stop the engine running <planspace>: it kills its agents' process trees and puts the running step back to [wait].",
-      examples: ['$ workflow abort ./plan', 'aborted:4711'],
-      exitCodes: ['1  ERROR: no engine is running the planspace'],
-    },
-    io,
-    async (planspace) => {
-      const paths = planspacePaths(planspace);
-      const hold = await readHold(paths);
-      if (!hold || !isProcessAlive(hold.pid)) throw new NoSuchStepError(`no engine is running ${planspace}`);
-      process.kill(hold.pid, 'SIGTERM');
-      // The engine releases its hold as its last act; wait for that, up to a minute.
-      for (let waited = 0; waited < 60_000; waited += 50) {
-        const current = await readHold(paths);
-        if (current?.pid !== hold.pid || !isProcessAlive(hold.pid)) break;
-        await sleep(50);
-      }
-      return { text: `aborted:${hold.pid}`, json: { aborted: hold.pid } };
-    },
-  );
-}
-
-/** `workflow answer <planspace> --id ID <text...>`: answer an open question. */
-export function answerCommand(io: VerbIO) {
-  return defineVerb<[string, string[]], CommonOptions & { id?: string }>(
-    {
-      usage: 'answer <planspace> <text...>',
-      summary:
-        'Answer the open question --id names (see workflow questions). For an escalation: retry, skip, abort, or ' +
-        'guidance for another attempt. A question is open while the run that asked it lives and nobody answered it.',
-      examples: [
-        '$ workflow answer ./plan --id q2 "use the v2 API"',
-        'answered:q2',
-        '$ workflow answer ./plan --id q2 "use v3"',
-        "question q2 is already answered ('use the v2 API'); nothing was sent",
-      ],
-      exitCodes: ['2  no --id, or the question is unknown, answered, closed, or its run has ended; nothing was sent'],
-      options: [['--id <id>', 'the question to answer, e.g. q2 (required)']],
-    },
-    io,
-    async (planspace, words, options) => {
-      const paths = planspacePaths(planspace);
-      if (options.id === undefined) {
-        throw new UsageError(
-          `name the question to answer: workflow answer <planspace> --id <id> <text>; ${describeOpen(await openQuestions(paths))}`,
-        );
-      }
-      const question = await answerQuestion(paths, options.id, words.join(' '));
-      return { text: `answered:${question.id}`, json: question };
-    },
-  );
-}
-
-/** `workflow questions <planspace>`: list pending questions. */
-export function questionsCommand(io: VerbIO) {
-  return defineVerb<[string], CommonOptions>(
-    {
-      usage: 'questions <planspace>',
-      summary:
-        'List the open questions (asked during the live run, not yet answered): id | step | from | asked | question.',
-      examples: [
-        '$ workflow questions ./plan',
-        'q2 | step=4 | from=step-4 | asked=2026-11-22T02:30:00.000Z | Which API version?',
-      ],
-    },
-    io,
-    async (planspace) => {
-      const pending = await openQuestions(planspacePaths(planspace));
-      const lines = pending.map(
-        (q) => `${q.id} | step=${q.step ?? '-'} | from=${q.asker} | asked=${q.askedAt} | ${q.question}`,
-      );
-      return { text: lines.join('\n'), bytes: Buffer.from(lines.map((line) => `${line}\n`).join('')), json: pending };
     },
   );
 }

@@ -6,6 +6,7 @@ export function statusCommand(io: VerbIO) {
   return defineVerb<[string], CommonOptions>(
     {
       usage: 'status <planspace>',
+      planspace: 'read',
       summary: 'Print the number of steps in each status.',
       examples: ['$ workflow status ./plan', 'Total: 7 | Done: 2 | Running: 1 | Failed: 0 | Waiting: 4 | Skipped: 0'],
     },

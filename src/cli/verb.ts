@@ -4,6 +4,7 @@
  * run without commander (see `fast-argv.ts`), which `command.ts` loads for help and errors.
  */
 import { UsageError } from '../errors.js';
+import { assertPlanspace } from '../planspace/exists.js';
 
 /** What a verb prints: `text` by default, `json` (one document) with `--json`. */
 export interface VerbOutput {
@@ -61,6 +62,15 @@ export interface VerbSpec {
   readonly exitCodes?: readonly string[];
   /** Extra options in commander syntax: `[flags, description]`, or `[..., 'required']`. */
   readonly options?: readonly (readonly [string, string, 'required'?])[];
+  /**
+   * How the first argument, when `usage` names it `<planspace>`, is checked before the verb
+   * runs. `checked` (default): it must hold `schedule.md` (see `assertPlanspace`), else the
+   * verb fails with `<path> is not a planspace (no schedule.md)`, exit 2, before touching
+   * anything. `read`: the verb's first act is to read `schedule.md`, which throws that same
+   * error; the hot schedule verbs say so to spare a `stat` of their start-up. `created`: the
+   * verb makes the planspace (`init`).
+   */
+  readonly planspace?: 'checked' | 'read' | 'created';
 }
 
 /** The options of a verb call: `--json`, and the verb's own (camelCase keys, as commander names them). */
@@ -89,9 +99,12 @@ export function defineVerb<A extends unknown[], O extends CommonOptions>(
   io: VerbIO,
   handler: (...args: [...A, O, VerbIO]) => Promise<VerbOutput> | VerbOutput,
 ): VerbDefinition {
+  const checks = spec.usage.split(' ')[1] === '<planspace>' && (spec.planspace ?? 'checked') === 'checked';
   return {
     spec,
     run: async (positional, options) => {
+      // Here, the one place every verb of both programs goes through, so no verb can forget it.
+      if (checks) assertPlanspace(positional[0] as string);
       const typed = options as O;
       await io.emit(await handler(...(positional as A), typed, io), typed);
     },

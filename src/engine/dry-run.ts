@@ -2,7 +2,8 @@
  * `workflow run --dry-run`: what a run would do, without doing it. It writes each prompt a run
  * would write and lists the command each agent would be started with, in the order a run
  * would reach them if every step succeeded. It starts nothing, takes no hold and leaves the
- * schedule as it is.
+ * schedule as it is. Its prompts go to `artifacts/dry-run/`, never where a run writes them:
+ * a dry run during a live run overwrote the prompt file of the step that run was running.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { absolutePlanspacePaths } from '../planspace/paths.js';
 import { renderStepPrompt, shellQuote } from '../prompt/render.js';
 import { readSkillSection } from '../prompt/skill.js';
 import { withStatus } from '../schedule/mutate.js';
+import { assertHasSteps } from '../schedule/checks.js';
 import { readSchedule } from '../schedule/operations.js';
 import { planSteps } from '../schedule/plan.js';
 import type { Step } from '../schedule/step.js';
@@ -39,12 +41,14 @@ export interface PlannedDispatch {
 
 /** What `dryRun` found: the dispatches in order, and the steps a run would skip. */
 export interface DryRunPlan {
+  /** The folder the prompts were written to, `<planspace>/artifacts/dry-run` (absolute). */
+  readonly folder: string;
   readonly dispatches: readonly PlannedDispatch[];
   readonly skipped: readonly { readonly step: number; readonly reason: string }[];
 }
 
 /**
- * Plans a run as if every step succeeded: writes `artifacts/<stem>-prompt.md` for each unit
+ * Plans a run as if every step succeeded: writes `artifacts/dry-run/<stem>-prompt.md` for each unit
  * (run id `<run>-dry`) and returns the command lines.
  *
  * @throws {PreflightError} as `runEngine`, before anything is written.
@@ -58,11 +62,14 @@ export async function dryRun(
   const paths = absolutePlanspacePaths(options.planspace);
   const sources = absoluteSources(options);
   const schedule = await readSchedule(paths.root);
+  assertHasSteps(schedule);
   const only = selectSteps(schedule.steps, options, paths.schedule);
   const resolved = await preflight(schedule, sources);
   assertOwnFolder(paths.root, 'planspace', { link: true });
   assertOwnFolder(paths.artifacts, 'artifacts folder');
-  await mkdir(paths.artifacts, { recursive: true, mode: FOLDER_MODE });
+  const folder = dryRunFolder(paths.artifacts);
+  assertOwnFolder(folder, 'dry-run folder');
+  await mkdir(folder, { recursive: true, mode: FOLDER_MODE });
   const runId = `r${Date.now().toString(36)}-dry`;
   const state = await readText(paths.state);
   // Steps outside the selection count as done; a [run] step would be resumed.
@@ -94,7 +101,7 @@ export async function dryRun(
           agent: agentName(unit),
           runId,
         });
-        const promptFile = join(paths.artifacts, `${unitStem(unit)}-prompt.md`);
+        const promptFile = join(folder, `${unitStem(unit)}-prompt.md`);
         await writeFileAtomic(promptFile, prompt);
         const words = [model.command, ...model.args].map(shellQuote).join(' ');
         const command =
@@ -114,5 +121,10 @@ export async function dryRun(
     const ready = new Set(plan.ready);
     steps = plan.steps.map((step) => (ready.has(step) ? withStatus(step, 'done') : step));
   }
-  return { dispatches, skipped };
+  return { folder, dispatches, skipped };
+}
+
+/** Where a dry run writes its prompts: `artifacts/dry-run/`, which no run reads or writes. */
+export function dryRunFolder(artifacts: string): string {
+  return join(artifacts, 'dry-run');
 }

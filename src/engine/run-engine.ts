@@ -15,6 +15,7 @@ import { logEvent, type LoggedEvent } from '../planspace/log.js';
 import { absolutePlanspacePaths } from '../planspace/paths.js';
 import { assertRunFiles } from '../planspace/run-files.js';
 import { ENGINE_MAILBOX } from '../prompt/render.js';
+import { assertHasSteps } from '../schedule/checks.js';
 import { readSchedule } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
 import type { EngineTimings } from './context.js';
@@ -86,6 +87,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   const paths = absolutePlanspacePaths(options.planspace);
   const sources = absoluteSources(options);
   const schedule = await readSchedule(paths.root);
+  assertHasSteps(schedule);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
     throw new UsageError(`--concurrency must be a whole number of at least 1, not ${String(options.concurrency)}`);

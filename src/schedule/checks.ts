@@ -3,8 +3,18 @@
  * used twice, and `needs` that name missing steps or form a cycle. Pure functions of the
  * parsed steps.
  */
-import type { Problem } from '../errors.js';
-import type { Step } from './step.js';
+import { NoStepsError, type Problem } from '../errors.js';
+import type { Schedule, Step } from './step.js';
+
+/**
+ * Refuses a schedule without steps, for the verbs that would otherwise report it as finished
+ * (`run`: COMPLETE) or fine (`check`: OK, 0 steps).
+ *
+ * @throws {NoStepsError} naming `schedule.file` and the shape of a step line.
+ */
+export function assertHasSteps(schedule: Schedule): void {
+  if (schedule.steps.length === 0) throw new NoStepsError(schedule.file);
+}
 
 /** A `needs:` value with its position, checked once every step is known. */
 export interface NeedsAt {

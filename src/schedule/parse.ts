@@ -29,6 +29,14 @@ const CANDIDATE = /^\[[A-Za-z]*\](?!:)/;
  */
 const INDENTED_CANDIDATE = /^[ \t]+\[(?:wait|run|done|fail|skip)\](?!:)/i;
 
+/**
+ * A step written as a markdown list item: `- [wait] 1. ...`, `* [done] ...` (any indent), or
+ * a task-list item numbered like a step, `- [ ] 1. ...` or `- [x] 1. ...`. Markdown editors
+ * and habits make these; as prose they hid every step (`0 steps`, and `run` said COMPLETE).
+ * Attribute items under a step (`  - needs: 3`) and other task items stay what they were.
+ */
+const LIST_ITEM_STEP = /^([ \t]*[-*+][ \t]+)\[(?:(wait|run|done|fail|skip)\](?!:)|([ xX])\][ \t]+[1-9]\d*\.[ \t])/i;
+
 /** Where a step line sits in its file, for positions in errors. */
 export interface LinePlace {
   /** Path or label used in error positions. Default `<argument>`. */
@@ -50,6 +58,26 @@ export function isStepCandidate(text: string): boolean {
  */
 export function isIndentedStep(text: string): boolean {
   return INDENTED_CANDIDATE.test(text);
+}
+
+/** True when `text` (one line, no line ending) is a step written as a list item (see `LIST_ITEM_STEP`). */
+export function isListItemStep(text: string): boolean {
+  return LIST_ITEM_STEP.test(text);
+}
+
+/**
+ * The problem of a step written as a list item, with the fix, e.g. `schedule.md:3:1: expected
+ * a step line starting in column 0 with its status marker (remove '- '), found a list item '- [wait]'`.
+ */
+function listItemStep(text: string, file: string, line: number): Problem | undefined {
+  const match = LIST_ITEM_STEP.exec(text);
+  if (!match) return undefined;
+  const bullet = match[1] ?? '';
+  const box = match[3];
+  const fix =
+    box === undefined ? `remove '${bullet}'` : `write '[${box === ' ' ? 'wait' : 'done'}]' for '${bullet}[${box}]'`;
+  const found = `a list item ${quote(text.slice(0, text.indexOf(']') + 1))}`;
+  return problemAt(file, line, 0, `a step line starting in column 0 with its status marker (${fix})`, found);
 }
 
 /** The result of parsing one line: a step, or the problems found in it. */
@@ -303,6 +331,12 @@ export function parseSchedule(text: string, file = 'schedule.md'): Schedule {
     const hidden = line.includes('\r') ? hiddenStep(line, file, number) : undefined;
     if (hidden) {
       problems.push(hidden);
+      owner = -1;
+      continue;
+    }
+    const listed = isStepCandidate(line) ? undefined : listItemStep(line, file, number);
+    if (listed) {
+      problems.push(listed);
       owner = -1;
       continue;
     }

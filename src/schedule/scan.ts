@@ -10,7 +10,14 @@
  * else (a bad line, attributes, a CR, a fence) makes it give up, and the caller parses the
  * whole text with `parseSchedule`, which reports problems exactly as before.
  */
-import { COMMON_STEP, COMMON_STEP_MAX, isIndentedStep, isStepCandidate, parsePlainStep } from './parse.js';
+import {
+  COMMON_STEP,
+  COMMON_STEP_MAX,
+  isIndentedStep,
+  isListItemStep,
+  isStepCandidate,
+  parsePlainStep,
+} from './parse.js';
 import type { Step, StepStatus } from './step.js';
 
 /**
@@ -57,6 +64,9 @@ const STATUS_BY_LETTER: Readonly<Record<string, StepStatus>> = {
 const SPACE = 0x20;
 const TAB = 0x09;
 const OPEN_BRACKET = 0x5b;
+const DASH = 0x2d;
+const STAR = 0x2a;
+const PLUS = 0x2b;
 
 /** A schedule as `scanSchedule` saw it: every step's status and number, steps on demand. */
 export interface ScannedSchedule {
@@ -113,8 +123,15 @@ export function scanSchedule(text: string, file: string): ScannedSchedule | unde
     } else if (first === SPACE || first === TAB) {
       // Under a step: an attribute, which the scan does not read. Elsewhere: prose, unless
       // it is an indented status marker, which is a problem for `parseSchedule` to report.
-      if (afterStep || isIndentedStep(text.slice(offset, end))) return undefined;
-    } else afterStep = false;
+      if (afterStep || isIndentedStep(text.slice(offset, end)) || isListItemStep(text.slice(offset, end))) {
+        return undefined;
+      }
+    } else {
+      // A step written as a list item (`- [wait] 1. ...`) is a problem for `parseSchedule`.
+      if ((first === DASH || first === STAR || first === PLUS) && isListItemStep(text.slice(offset, end)))
+        return undefined;
+      afterStep = false;
+    }
     offset = end + 1;
   }
   // Step numbers in rising order cannot repeat; others are checked, and a repeat is a problem.

@@ -218,7 +218,7 @@ describe('bad input: exit 2, a reason naming file, line and column, and no write
     const plan = await makePlanspace('');
     const result = await runWorkflow(['next', join(plan, 'nowhere')]);
     expect(result).toMatchObject({ code: 2, stdout: '' });
-    expect(result.stderr).toBe(`no schedule: ${join(plan, 'nowhere', 'schedule.md')} does not exist\n`);
+    expect(result.stderr).toBe(`${join(plan, 'nowhere')} is not a planspace (no schedule.md)\n`);
   });
 
   it('refuses a bad line given to parse', async () => {

@@ -9,7 +9,7 @@
  * before its agent's 30 s), with generous margins. Every other check is a count, an order of
  * events, or an interval from the agents' own records that holds whatever the load.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -483,14 +483,18 @@ function makeSelectionRun(): Promise<RunSetup> {
 }
 
 describe('workflow run: --dry-run, --only, --from', () => {
-  it('--dry-run writes every prompt, block prompts too, prints one command per agent, and starts nothing', async () => {
+  it("--dry-run writes every prompt to artifacts/dry-run/, never over a run's, prints one command per agent, and starts nothing", async () => {
     const setup = await makeSelectionRun();
     const scheduleFile = join(setup.planspace, 'schedule.md');
     const before = await hashFile(scheduleFile);
+    // A live run's prompt, which a dry run must leave alone.
+    await mkdir(join(setup.planspace, 'artifacts'), { recursive: true });
+    await writeFile(join(setup.planspace, 'artifacts', 'step-1-prompt.md'), 'the live run prompt\n');
     const result = await setup.run(['--dry-run']);
-    expect(result.stderr).toBe('');
+    const folder = join(setup.planspace, 'artifacts', 'dry-run');
+    expect(result.stderr).toBe(`dry run: prompts written to ${folder}; nothing started\n`);
     expect(result.code).toBe(0);
-    const prompt = (stem: string): string => join(setup.planspace, 'artifacts', `${stem}-prompt.md`);
+    const prompt = (stem: string): string => join(folder, `${stem}-prompt.md`);
     expect(result.stdout).toBe(
       [
         `step 1 (prepare): ${AGENT_TIMED} < ${prompt('step-1')}`,
@@ -502,7 +506,11 @@ describe('workflow run: --dry-run, --only, --from', () => {
     );
     // The prompts a run would write, and nothing else: no output, no log, no events, no hold.
     expect(await readdir(setup.planspace)).toEqual(['artifacts', 'schedule.md']);
-    expect((await readdir(join(setup.planspace, 'artifacts'))).sort()).toEqual([
+    expect((await readdir(join(setup.planspace, 'artifacts'))).sort()).toEqual(['dry-run', 'step-1-prompt.md']);
+    expect(await readFile(join(setup.planspace, 'artifacts', 'step-1-prompt.md'), 'utf8')).toBe(
+      'the live run prompt\n',
+    );
+    expect((await readdir(folder)).sort()).toEqual([
       'step-1-prompt.md',
       'step-2-block-a-prompt.md',
       'step-2-block-b-prompt.md',
