@@ -1,0 +1,198 @@
+/**
+ * A person at a terminal: the CLI under a real pseudo-terminal (see `test/pty.ts`), where
+ * standard input and output are TTYs, Ctrl-C is a keystroke and answers are typed. Every
+ * start-up bundle runs here as under a pipe: `dist/bin/hot.cjs` (schedule verbs),
+ * `dist/bin/run.cjs` (`workflow run`) and the whole CLI, `dist/bin/workflow.js`. A bundle that
+ * reached a TTY-only code path it could not run (an `import()` in a `vm.Script`) ended every
+ * `workflow run` in a terminal with exit 70.
+ */
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isProcessAlive } from '../../src/mailbox/liveness.js';
+import {
+  AGENT_TREE,
+  AGENTS_BIN,
+  makeRun,
+  readJsonIfThere,
+  waitFor,
+  waitForExit,
+  type RunSetup,
+} from '../engine/setup.js';
+import { childEnv, MAILBOX_BIN, ROOT, WORKFLOW_BIN, type RunResult } from '../helpers.js';
+import { startPty } from '../pty.js';
+
+/** `bin/workflow.js` under a PTY. */
+function workflowPty(args: readonly string[], env: Readonly<Record<string, string>> = {}, columns?: number) {
+  return startPty([process.execPath, WORKFLOW_BIN, ...args], { env, columns });
+}
+
+/** `bin` with `args` on pipes: standard input closed, output collected. */
+function overPipe(bin: string, args: readonly string[]): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: ROOT, env: childEnv(), stdio: 'pipe' });
+    child.stdin.end();
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+  });
+}
+
+const TWO_STEPS = ['# Schedule: terminal', '', '[wait] 1. first | glm -- one', '[wait] 2. second | glm -- two', ''];
+
+/** A run whose step 2 is agent-tree.js (runs until stopped, records its pids in `pidsFile`). */
+async function makeTreeRun(): Promise<{ setup: RunSetup; pidsFile: string }> {
+  const schedule = [
+    '# Schedule: stopping',
+    '',
+    '[wait] 1. prepare | glm -- ready',
+    '[wait] 2. long | tree -- works',
+    '',
+  ];
+  const setup = await makeRun({ schedule: schedule.join('\n') });
+  const pidsFile = join(setup.root, 'pids.json');
+  await setup.setModel('tree', { command: AGENT_TREE, args: [pidsFile] });
+  return { setup, pidsFile };
+}
+
+/** Waits for agent-tree.js to run; its pids are killed when the test ends. */
+async function treeStarted(setup: RunSetup, pidsFile: string): Promise<{ agent: number; grandchild: number }> {
+  const pids = await waitFor('agent-tree.js to record its pids', () =>
+    readJsonIfThere<{ agent: number; grandchild: number }>(pidsFile),
+  );
+  setup.track(pids.agent);
+  setup.track(pids.grandchild);
+  return pids;
+}
+
+/** A run whose step 2 is agent-stubborn.js: ignores SIGTERM, records its pid in `pidFile`. */
+async function makeStubbornRun(): Promise<{ setup: RunSetup; pidFile: string }> {
+  const schedule = [
+    '# Schedule: stubborn',
+    '',
+    '[wait] 1. prepare | glm -- ready',
+    '[wait] 2. long | stubborn -- works',
+    '',
+  ];
+  const setup = await makeRun({ schedule: schedule.join('\n') });
+  const pidFile = join(setup.root, 'stubborn.pid');
+  await setup.setModel('stubborn', { command: join(AGENTS_BIN, 'agent-stubborn.js'), args: [pidFile] });
+  return { setup, pidFile };
+}
+
+describe('the demo in a terminal', () => {
+  it('npm run demo runs to COMPLETE and exits 0', async () => {
+    const demo = startPty([process.execPath, join(ROOT, 'examples', 'demo', 'run-demo.js')]);
+    const result = await demo.ended;
+    expect(result.screen).toContain('\nCOMPLETE\n');
+    expect(result.screen).not.toContain('internal error');
+    expect(result.code).toBe(0);
+  });
+});
+
+describe('workflow run in a terminal', () => {
+  it("an answer typed as 'q1 <text>' reaches the agent that asked, and the run completes", async () => {
+    const setup = await makeRun({ schedule: TWO_STEPS.join('\n') });
+    const run = workflowPty(['run', ...setup.runArgs], { ASK: '1' });
+    await run.waitFor(/QUESTION q1 from step-1/);
+    run.write('q1 make it teal\r');
+    await run.waitFor('answered q1');
+    const result = await run.ended;
+    expect(result.screen).toMatch(/\nCOMPLETE\n$/);
+    expect(result.code).toBe(0);
+    expect((await setup.record(1)).answer).toBe('answer:make it teal\n');
+    expect([...(await setup.statuses()).values()]).toEqual(['done', 'done']);
+  });
+
+  it('Ctrl-C once: a clean abort, exit 4, the running step back to [wait], its agent gone', async () => {
+    const { setup, pidsFile } = await makeTreeRun();
+    const run = workflowPty(['run', ...setup.runArgs]);
+    const pids = await treeStarted(setup, pidsFile);
+    run.write('\x03');
+    const result = await run.ended;
+    expect(result.screen).toMatch(/run aborted[^\n]*\nABORTED\n$/);
+    expect(result.code).toBe(4);
+    expect([...(await setup.statuses()).values()]).toEqual(['done', 'wait']);
+    await waitForExit(pids.agent, 'the agent');
+    await waitForExit(pids.grandchild, "the agent's grandchild");
+    expect(await readJsonIfThere(join(setup.planspace, 'engine.json'))).toBeUndefined();
+  });
+
+  it('Ctrl-C twice: stops at once, by SIGINT, with no agent left alive and the planspace released', async () => {
+    const { setup, pidFile } = await makeStubbornRun();
+    const run = workflowPty(['run', ...setup.runArgs]);
+    const agent = Number(
+      await waitFor('agent-stubborn.js to record its pid', () => readFile(pidFile, 'utf8').catch(() => undefined)),
+    );
+    setup.track(agent);
+    run.write('\x03');
+    // The abort has begun: the agent got SIGTERM, ignores it, and the engine waits out its grace.
+    await waitFor('the agent to get SIGTERM', () => readFile(`${pidFile}.signals`, 'utf8').catch(() => undefined));
+    run.write('\x03');
+    const result = await run.ended;
+    expect(result.code).toBe(130);
+    expect(result.screen).not.toContain('ABORTED');
+    expect(isProcessAlive(agent)).toBe(false);
+    expect(await readJsonIfThere(join(setup.planspace, 'engine.json'))).toBeUndefined();
+  });
+
+  it('draws the live status line while a step runs, and removes it at the end', async () => {
+    const { setup, pidsFile } = await makeTreeRun();
+    const run = workflowPty(['run', ...setup.runArgs]);
+    await treeStarted(setup, pidsFile);
+    await run.waitFor(/-- [^\n]*step 2[^\n]*on tree/);
+    run.write('\x03');
+    const result = await run.ended;
+    expect(result.code).toBe(4);
+    // The status line is cleared (erase line, carriage return) before each line printed over it.
+    expect(result.raw).toContain('\x1b[2K\r');
+    expect(result.screen.split('\n').filter((line) => line.startsWith('-- '))).toEqual([]);
+  });
+});
+
+describe('every start-up bundle in a terminal works as on a pipe', () => {
+  it.each([
+    ['hot.cjs: workflow next', ['next']],
+    ['hot.cjs: workflow status', ['status']],
+    ['the whole CLI: workflow check', ['check']],
+    ['the whole CLI: workflow --help', ['--help']],
+    ['the whole CLI: workflow mailbox check', ['mailbox', 'check', '{}', 'someone']],
+  ])('%s', async (_, args) => {
+    const setup = await makeRun({ schedule: TWO_STEPS.join('\n') });
+    const withPlan = args.map((arg) => (arg === '{}' ? setup.planspace : arg));
+    const full = args.length === 1 && args[0] !== '--help' ? [...withPlan, setup.planspace] : withPlan;
+    const piped = await overPipe(WORKFLOW_BIN, full);
+    // Wide: commander wraps its help at the terminal's width, and a pipe has none.
+    const tty = await workflowPty(full, {}, 1000).ended;
+    expect(tty.screen).toBe(piped.stdout + piped.stderr);
+    expect(tty.code).toBe(piped.code);
+    expect(tty.screen).not.toBe('');
+  });
+
+  it('bin/mailbox.js: mailbox check', async () => {
+    const setup = await makeRun({ schedule: TWO_STEPS.join('\n') });
+    const args = ['check', setup.planspace, 'someone'];
+    const piped = await overPipe(MAILBOX_BIN, args);
+    const tty = await startPty([process.execPath, MAILBOX_BIN, ...args]).ended;
+    expect(tty.screen).toBe(piped.stdout + piped.stderr);
+    expect(tty.code).toBe(piped.code);
+  });
+
+  it('run.cjs: workflow run runs to COMPLETE, with the same events as on a pipe', async () => {
+    const setup = await makeRun({ schedule: TWO_STEPS.join('\n') });
+    const piped = await setup.run();
+    expect(piped.code).toBe(0);
+    const again = await makeRun({ schedule: TWO_STEPS.join('\n') });
+    const tty = await workflowPty(['run', ...again.runArgs]).ended;
+    expect(tty.code).toBe(0);
+    const events = async (of: RunSetup) => (await of.events()).map((event) => event.event);
+    expect(await events(again)).toEqual(await events(setup));
+    expect(tty.screen).toMatch(/\nCOMPLETE\n$/);
+  });
+});
