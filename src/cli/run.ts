@@ -6,13 +6,17 @@ import { planspacePaths } from '../planspace/paths.js';
 import { NoSuchStepError, UsageError } from '../errors.js';
 import { isProcessAlive } from '../mailbox/liveness.js';
 import { EXIT } from './exit-codes.js';
+import { printable } from '../text/printable.js';
 import { LiveView } from './live-view.js';
 import { SOURCE_OPTIONS, type SourceOptions } from './sources.js';
 import { defineVerb, type CommonOptions, type VerbIO } from './verb.js';
 
-/** A plain line for an event: its time of day and its log message. */
+/**
+ * A plain line for an event: its time of day and its log message, with the control characters
+ * of agents' text escaped (`--json` prints the exact text).
+ */
 function plainLine(event: LoggedEvent): string {
-  return `${event.time.slice(11, 19)} ${event.message}\n`;
+  return `${event.time.slice(11, 19)} ${printable(event.message)}\n`;
 }
 
 /**
@@ -36,7 +40,7 @@ async function readTypedAnswers(io: VerbIO, planspace: string): Promise<() => vo
         io.note(`answered ${question.id}\n`);
       },
       (error: unknown) => {
-        io.note(`${(error as Error).message}\n`);
+        io.note(`${printable((error as Error).message)}\n`);
       },
     );
   });
@@ -150,7 +154,7 @@ export function runCommand(io: VerbIO) {
           outcome.kind === 'complete'
             ? 'COMPLETE'
             : outcome.kind === 'blocked'
-              ? `BLOCKED ${outcome.step.line}:${outcome.step.text}`
+              ? `BLOCKED ${outcome.step.line}:${printable(outcome.step.text)}`
               : 'ABORTED';
         return { text, json: { event: 'end', outcome: outcome.kind }, exitCode };
       } finally {
@@ -234,8 +238,10 @@ export function questionsCommand(io: VerbIO) {
     io,
     async (planspace) => {
       const pending = await openQuestions(planspacePaths(planspace));
+      // Escaped: a question must not be able to look like something else; --json keeps it exact.
       const lines = pending.map(
-        (q) => `${q.id} | step=${q.step ?? '-'} | from=${q.asker} | asked=${q.askedAt} | ${q.question}`,
+        (q) =>
+          `${q.id} | step=${q.step ?? '-'} | from=${printable(q.asker)} | asked=${q.askedAt} | ${printable(q.question)}`,
       );
       return { text: lines.join('\n'), bytes: Buffer.from(lines.map((line) => `${line}\n`).join('')), json: pending };
     },

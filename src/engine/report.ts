@@ -5,6 +5,7 @@
 import { planspacePaths } from '../planspace/paths.js';
 import { readSchedule } from '../schedule/operations.js';
 import { countStatuses, type StatusCounts, type StepStatus } from '../schedule/step.js';
+import { printable } from '../text/printable.js';
 import { listQuestions } from './questions.js';
 import { readText } from './text.js';
 
@@ -129,12 +130,15 @@ export function formatDuration(ms: number): string {
     : `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
 }
 
-/** The report as a text table, one row per step, then a totals line. */
+/**
+ * The report as a text table, one row per step, then a totals line. Names and messages are
+ * shown with their control characters escaped (`printable`); the JSON report keeps them exact.
+ */
 export function formatReport(report: RunReport): string {
   const time = (iso: string | undefined): string => (iso === undefined ? '-' : iso.slice(11, 19));
   const rows = report.steps.map((step) => [
     String(step.number),
-    step.name,
+    printable(step.name),
     step.status,
     String(step.attempts),
     time(step.start),
@@ -142,7 +146,7 @@ export function formatReport(report: RunReport): string {
     step.durationMs === undefined ? '-' : formatDuration(step.durationMs),
     step.exitCode === undefined ? '-' : step.exitCode === null ? 'signal' : String(step.exitCode),
     step.pendingQuestions.join(',') || '-',
-    (step.lastMessage ?? '-').replace(/\s+/g, ' ').slice(0, 60),
+    printable((step.lastMessage ?? '-').replace(/\s+/g, ' ').slice(0, 60)),
   ]);
   const header = [
     'step',
