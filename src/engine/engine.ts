@@ -46,6 +46,7 @@ import { ENGINE_MAILBOX } from '../prompt/render.js';
 import { ScheduleCache } from '../schedule/cache.js';
 import { readSchedule, retryStep, type TakeOptions, type TakeOutcome } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
+import { AttemptNumbers } from './artifacts.js';
 import { unitLabel, type EngineContext, type EngineTimings, type Unit } from './context.js';
 import { Bell, EngineMailbox } from './messages.js';
 import type { Resolved, Sources } from './preflight.js';
@@ -69,6 +70,7 @@ export class Engine implements EngineContext {
   readonly guidance = new Map<number, string>();
   readonly blocksDone = new Map<number, Set<string>>();
   readonly sections = new Map<string, Promise<string>>();
+  readonly attempts: AttemptNumbers;
   readonly #options: EngineOptions;
   readonly #concurrency: number;
   readonly #limit: ReturnType<typeof pLimit>;
@@ -116,6 +118,7 @@ export class Engine implements EngineContext {
     trees: ProcessTrees,
   ) {
     this.paths = paths;
+    this.attempts = new AttemptNumbers(paths.artifacts);
     this.trees = trees;
     this.sources = sources;
     this.resolved = resolved;
