@@ -5,6 +5,7 @@
  * `hot.ts` (the schedule verbs alone, in a bundle that starts without the ES module loader).
  */
 import { formatProblem, PlanspaceError, ScheduleSyntaxError } from '../errors.js';
+import { printable } from '../text/printable.js';
 import { flushStream, guardStream, OutputClosedError, type GuardedStream } from './broken-pipe.js';
 import { directStdout, type DirectStdout } from './direct-stdout.js';
 import { EXIT, exitCodeFor, isSystemError } from './exit-codes.js';
@@ -100,11 +101,15 @@ function errorJson(error: unknown): unknown {
   return { error: { code, message: error instanceof Error ? error.message : String(error), problems } };
 }
 
-/** The one-line (or, for schedule problems, one-per-problem) reason for stderr. */
+/**
+ * The one-line (or, for schedule problems, one-per-problem) reason for a terminal. Messages
+ * quote what they refuse (an earlier answer, a schedule line), which may hold control
+ * characters: those are shown escaped. `--json` keeps the exact message.
+ */
 function errorText(error: unknown): string {
-  if (error instanceof ScheduleSyntaxError) return error.problems.map(formatProblem).join('\n');
-  if (error instanceof Error) return error.message;
-  return String(error);
+  if (error instanceof ScheduleSyntaxError)
+    return error.problems.map((problem) => printable(formatProblem(problem))).join('\n');
+  return printable(error instanceof Error ? error.message : String(error));
 }
 
 /** The programs this module can run, by executable name. */

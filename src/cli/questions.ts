@@ -9,6 +9,7 @@ import { NoEngineError, UsageError } from '../errors.js';
 import { isProcessAlive } from '../mailbox/liveness.js';
 import { readHold } from '../planspace/hold.js';
 import { planspacePaths } from '../planspace/paths.js';
+import { printable } from '../text/printable.js';
 import { defineVerb, type CommonOptions, type VerbIO } from './verb.js';
 
 /** `workflow abort <planspace>`: stop the engine running a planspace. */
@@ -116,8 +117,10 @@ export function questionsCommand(io: VerbIO) {
       const pending = await openQuestions(planspacePaths(planspace));
       // A person at a terminal is told; a script reading a pipe counts lines, and gets none.
       if (pending.length === 0 && io.isTTY) return { text: 'no open questions', json: pending };
+      // Escaped: a question must not be able to look like something else; --json keeps it exact.
       const lines = pending.map(
-        (q) => `${q.id} | step=${q.step ?? '-'} | from=${q.asker} | asked=${q.askedAt} | ${q.question}`,
+        (q) =>
+          `${q.id} | step=${q.step ?? '-'} | from=${printable(q.asker)} | asked=${q.askedAt} | ${printable(q.question)}`,
       );
       return { text: lines.join('\n'), bytes: Buffer.from(lines.map((line) => `${line}\n`).join('')), json: pending };
     },

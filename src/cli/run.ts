@@ -3,13 +3,17 @@ import type { LoggedEvent } from '../planspace/log.js';
 import { planspacePaths } from '../planspace/paths.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
+import { printable } from '../text/printable.js';
 import { LiveView } from './live-view.js';
 import { SOURCE_OPTIONS, type SourceOptions } from './sources.js';
 import { defineVerb, type VerbIO } from './verb.js';
 
-/** A plain line for an event: its time of day and its log message. */
+/**
+ * A plain line for an event: its time of day and its log message, with the control characters
+ * of agents' text escaped (`--json` prints the exact text).
+ */
 function plainLine(event: LoggedEvent): string {
-  return `${event.time.slice(11, 19)} ${event.message}\n`;
+  return `${event.time.slice(11, 19)} ${printable(event.message)}\n`;
 }
 
 /**
@@ -33,7 +37,7 @@ async function readTypedAnswers(io: VerbIO, planspace: string): Promise<() => vo
         io.note(`answered ${question.id}\n`);
       },
       (error: unknown) => {
-        io.note(`${(error as Error).message}\n`);
+        io.note(`${printable((error as Error).message)}\n`);
       },
     );
   });
@@ -149,7 +153,7 @@ export function runCommand(io: VerbIO) {
           outcome.kind === 'complete'
             ? 'COMPLETE'
             : outcome.kind === 'blocked'
-              ? `BLOCKED ${outcome.step.line}:${outcome.step.text}`
+              ? `BLOCKED ${outcome.step.line}:${printable(outcome.step.text)}`
               : 'ABORTED';
         return { text, json: { event: 'end', outcome: outcome.kind }, exitCode };
       } finally {

@@ -2,17 +2,20 @@
  * One attempt at one unit (a step, or one block of it): write its prompt, start its agent,
  * wait for it while watching for reports, stalls and aborts, and say how it ended.
  */
+import { closeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildAgentCommand, dispatchEnvironment } from '../dispatch/command.js';
 import { startAgent, type AgentExit, type RunningAgent } from '../dispatch/spawn.js';
 import { isErrno } from '../errors.js';
-import { writeFileAtomicSync } from '../fs/atomic.js';
-import { UnsafePathError } from '../fs/guard.js';
+import { linkFileAtomicSync, writeFileAtomicSync } from '../fs/atomic.js';
+import { assertNotLink, NO_FOLLOW, openNoFollowSync, UnsafePathError } from '../fs/guard.js';
 import { renderStepPrompt } from '../prompt/render.js';
+import { attemptFiles, type AttemptFiles } from './artifacts.js';
 import { unitLabel, unitStem, type EngineContext, type Unit } from './context.js';
 import type { RunReport } from './messages.js';
+import { readOutputTail } from './output-tail.js';
 import { readText } from './text.js';
 import { resolveUnitSources, UnitSourceError, type UnitSources } from './unit-sources.js';
 
@@ -28,8 +31,16 @@ export interface AttemptResult {
   readonly report: RunReport | undefined;
   /** Why the attempt failed (`timeout`, `stalled`, `exit code 3`, ...); undefined if it succeeded. */
   readonly failure: string | undefined;
-  /** The agent's output file. */
+  /**
+   * The agent's output file: this attempt's own `<stem>-attempt-K-output.md`, or
+   * `<stem>-output.md` when no agent was started.
+   */
   readonly outputFile: string;
+  /**
+   * For a failed attempt whose agent ran: the last lines of its output (`outputTail`), if it
+   * wrote any.
+   */
+  readonly outputTail?: string;
 }
 
 /** The mailbox name of a unit's agent: `step-N` or `step-N-<block>`. */
@@ -52,18 +63,36 @@ function failureReason(exit: AgentExit, report: RunReport | undefined, stalled: 
 }
 
 /**
+ * Creates this attempt's empty output file and makes `<stem>-output.md` a link to it (or, where
+ * there are no hard links, a copy: see `linkFileAtomicSync`).
+ *
+ * @returns whether `<stem>-output.md` is a link (a copy must be made again when the agent ends).
+ * @throws {UnsafePathError} if `<stem>-output.md` or the attempt's file is a symbolic link:
+ *   planted there while the run went on, it says something is wrong (`runEngine` refuses one
+ *   found at the start).
+ */
+function prepareOutput(files: AttemptFiles): boolean {
+  assertNotLink(files.latestOutput);
+  closeSync(openNoFollowSync(files.output, NO_FOLLOW.replace));
+  return linkFileAtomicSync(files.output, files.latestOutput);
+}
+
+/**
  * Dispatches one attempt of a unit and waits for it to end.
  *
- * Writes `artifacts/<stem>-prompt.md`, starts the step's first model in the codespace with the
- * `WORKFLOW_*` environment (and `WORKFLOW_BLOCK` for a block), streams its output into
- * `artifacts/<stem>-output.md` (replaced by each attempt), and logs the dispatch.
+ * Writes `artifacts/<stem>-attempt-K-prompt.md`, starts the step's first model in the
+ * codespace with the `WORKFLOW_*` environment (and `WORKFLOW_BLOCK` for a block), streams its
+ * output into `artifacts/<stem>-attempt-K-output.md`, and logs the dispatch. K counts the
+ * unit's attempts over the planspace's life (`artifacts.ts`); `<stem>-prompt.md` and
+ * `<stem>-output.md` are made links to the latest attempt's files.
  *
- * @param attempt - 1 for the first attempt, 2 for the first retry, ...
+ * @param attempt - 1 for the first attempt, 2 for the first retry, ... (of this run of the unit).
  */
 export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number): Promise<AttemptResult> {
   const { step, block } = unit;
   const runId = ctx.newRunId(step.number);
-  const outputFile = join(ctx.paths.artifacts, `${unitStem(unit)}-output.md`);
+  const stem = unitStem(unit);
+  let outputFile = join(ctx.paths.artifacts, `${stem}-output.md`);
   if (ctx.signal.aborted) return { runId, exit: undefined, report: undefined, failure: 'aborted', outputFile };
   const agent = agentName(unit);
   let sources: UnitSources;
@@ -75,6 +104,7 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
     return { runId, exit: undefined, report: undefined, failure: `it cannot start: ${error.message}`, outputFile };
   }
   const { model, section } = sources;
+  const files = attemptFiles(ctx.paths.artifacts, stem, ctx.attempts.next(stem));
   const prompt = await renderStepPrompt({
     step,
     block,
@@ -90,8 +120,9 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   // be reading the file it was given. Synchronous: agents starting together (64 blocks) each
   // write, spawn and log in one go, with no round trips to the thread pool in between, which
   // on a busy machine competes with the spawns for the processor.
-  const promptFile = join(ctx.paths.artifacts, `${unitStem(unit)}-prompt.md`);
+  const promptFile = files.prompt;
   writeFileAtomicSync(promptFile, prompt);
+  linkFileAtomicSync(promptFile, files.latestPrompt);
   const env = dispatchEnvironment(
     {
       planspace: ctx.paths.root,
@@ -107,7 +138,10 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   ctx.mailbox.expect(runId, step.number);
   try {
     let running: RunningAgent;
+    let linked: boolean;
     try {
+      linked = prepareOutput(files);
+      outputFile = files.output;
       running = startAgent(buildAgentCommand(model, { text: prompt, file: promptFile }, env), {
         cwd: ctx.sources.codespace,
         outputFile,
@@ -125,16 +159,27 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
     try {
       const retry = attempt > 1 ? `, attempt ${attempt}` : '';
       await ctx.log(
-        { event: 'dispatched', step: step.number, block, attempt, runId, model: model.name, pid: running.pid },
+        {
+          event: 'dispatched',
+          step: step.number,
+          block,
+          attempt,
+          runId,
+          model: model.name,
+          pid: running.pid,
+          output: outputFile,
+        },
         `${unitLabel(unit)}: dispatched to ${model.name}, run ${runId}${retry}`,
       );
       await ctx.position();
       const { exit, stalled } = await waitForAgent(ctx, running, runId, outputFile, step.attributes.stallMs);
+      if (!linked) linkFileAtomicSync(outputFile, files.latestOutput);
       const report = ctx.mailbox.report(runId);
       // The signal may have aborted while waiting; TypeScript keeps the narrowing from above.
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       const failure = ctx.signal.aborted ? 'aborted' : failureReason(exit, report, stalled);
-      return { runId, exit, report, failure, outputFile };
+      const tail = failure === undefined || failure === 'aborted' ? '' : await readOutputTail(outputFile);
+      return { runId, exit, report, failure, outputFile, ...(tail !== '' && { outputTail: tail }) };
     } finally {
       ctx.running(unit, runId, false);
     }

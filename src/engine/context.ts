@@ -6,6 +6,7 @@ import type { ProcessTrees } from '../dispatch/trees.js';
 import type { RunEvent } from '../planspace/log.js';
 import type { PlanspacePaths } from '../planspace/paths.js';
 import type { Step } from '../schedule/step.js';
+import type { AttemptNumbers } from './artifacts.js';
 import type { EngineMailbox } from './messages.js';
 import type { Resolved, Sources } from './preflight.js';
 
@@ -57,6 +58,8 @@ export interface EngineContext {
   readonly settledSteps: Map<number, 'done' | 'skip'>;
   /** Skill sections by ref, read once per run (blocks and retries share them). */
   readonly sections: Map<string, Promise<string>>;
+  /** The number of each unit's next attempt, which names its artifact files (`artifacts.ts`). */
+  readonly attempts: AttemptNumbers;
   /**
    * Marks a `[run]` step `[done]` and, in the same locked write, takes the steps that became
    * ready: one schedule write per step on a sequential schedule. Once the write has succeeded,

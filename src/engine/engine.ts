@@ -47,6 +47,7 @@ import { ScheduleCache } from '../schedule/cache.js';
 import type { LiveTakeOutcome } from '../schedule/live-plan.js';
 import { readSchedule, retryStep, type TakeOptions, type TakeOutcome } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
+import { AttemptNumbers } from './artifacts.js';
 import { unitLabel, type EngineContext, type EngineTimings, type Unit } from './context.js';
 import { Bell, EngineMailbox } from './messages.js';
 import type { Resolved, Sources } from './preflight.js';
@@ -71,6 +72,7 @@ export class Engine implements EngineContext {
   readonly blocksDone = new Map<number, Set<string>>();
   readonly settledSteps = new Map<number, 'done' | 'skip'>();
   readonly sections = new Map<string, Promise<string>>();
+  readonly attempts: AttemptNumbers;
   readonly #options: EngineOptions;
   readonly #concurrency: number;
   readonly #limit: ReturnType<typeof pLimit>;
@@ -120,6 +122,7 @@ export class Engine implements EngineContext {
     trees: ProcessTrees,
   ) {
     this.paths = paths;
+    this.attempts = new AttemptNumbers(paths.artifacts);
     this.trees = trees;
     this.sources = sources;
     this.resolved = resolved;

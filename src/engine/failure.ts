@@ -5,13 +5,15 @@
  * `DEFAULT_HANDLER_TIMEOUT_MS`): a handler that hangs is stopped, process tree and all, and the
  * failure goes to a human with the reason.
  */
-import { join } from 'node:path';
+import { closeSync } from 'node:fs';
 import { buildAgentCommand, dispatchEnvironment } from '../dispatch/command.js';
 import { startAgent } from '../dispatch/spawn.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { linkFileAtomicSync, writeFileAtomic } from '../fs/atomic.js';
+import { NO_FOLLOW, openNoFollowSync } from '../fs/guard.js';
 import { readTail } from '../fs/tail.js';
 import { renderExceptionPrompt } from '../prompt/render.js';
 import type { Step } from '../schedule/step.js';
+import { attemptFiles } from './artifacts.js';
 import { waitForAgent } from './attempt.js';
 import type { EngineContext } from './context.js';
 import { parseVerdict } from './reports.js';
@@ -39,9 +41,11 @@ export interface HandlerVerdict {
 }
 
 /**
- * Runs the exception-handler agent on a failed step: writes `artifacts/exception-N-prompt.md`
+ * Runs the exception-handler agent on a failed step: writes `artifacts/exception-N-attempt-K-prompt.md`
  * (the failed step, the reason, the tail of `outputFile`, the log and the state) and reads the
- * last non-empty line of `artifacts/exception-N-output.md`. The handler does not take one of
+ * last non-empty line of `artifacts/exception-N-attempt-K-output.md`; K counts the handler's runs
+ * for step N, and `exception-N-prompt.md`/`exception-N-output.md` are links to the latest
+ * (`artifacts.ts`). The handler does not take one of
  * the `--concurrency` slots: it is short, and a full run must still be able to recover.
  *
  * @returns the verdict; `fixed` only for `FIXED: ...` from a handler that exited 0. A handler
@@ -66,8 +70,11 @@ export async function runExceptionHandler(
     state: await readText(ctx.paths.state),
     agentBody: handler.body,
   });
-  const promptFile = join(ctx.paths.artifacts, `exception-${step.number}-prompt.md`);
+  const stem = `exception-${step.number}`;
+  const files = attemptFiles(ctx.paths.artifacts, stem, ctx.attempts.next(stem));
+  const promptFile = files.prompt;
   await writeFileAtomic(promptFile, prompt);
+  linkFileAtomicSync(promptFile, files.latestPrompt);
   const runId = ctx.newRunId(step.number, 'x');
   const env = dispatchEnvironment(
     {
@@ -80,7 +87,9 @@ export async function runExceptionHandler(
     },
     ctx.environment,
   );
-  const handlerOutput = join(ctx.paths.artifacts, `exception-${step.number}-output.md`);
+  const handlerOutput = files.output;
+  closeSync(openNoFollowSync(handlerOutput, NO_FOLLOW.replace));
+  const linked = linkFileAtomicSync(handlerOutput, files.latestOutput);
   await ctx.log(
     { event: 'exception-handler', step: step.number, runId, model: handlerModel.name },
     `step ${step.number} (${step.name}): exception handler started (${handlerModel.name})`,
@@ -96,6 +105,7 @@ export async function runExceptionHandler(
       tree: await ctx.trees.open(runId),
     });
     const { exit, stalled } = await waitForAgent(ctx, running, runId, handlerOutput, handler.stallMs);
+    if (!linked) linkFileAtomicSync(handlerOutput, files.latestOutput);
     if ((stalled || exit.timedOut) && !ctx.signal.aborted) {
       const line = stalled
         ? `the exception handler stalled (no output and no message for ${formatLimit(handler.stallMs ?? 0)}) and was stopped, with no verdict`

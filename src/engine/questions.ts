@@ -27,6 +27,7 @@ import { send } from '../mailbox/send.js';
 import { readHold } from '../planspace/hold.js';
 import type { PlanspacePaths } from '../planspace/paths.js';
 import { ENGINE_MAILBOX } from '../prompt/render.js';
+import { printable } from '../text/printable.js';
 
 /** A question and, once given, its answer. */
 export interface Question {
@@ -225,7 +226,7 @@ export async function answerQuestion(paths: PlanspacePaths, id: string, answer: 
     if (question === undefined)
       throw new QuestionNotOpenError(`no question ${id}; ${describeOpen(await openQuestions(paths))}`);
     if (question.answer !== undefined) return refuse(`is already answered (${quote(question.answer)})`);
-    if (question.cancelled !== undefined) return refuse(`is closed: ${question.cancelled}`);
+    if (question.cancelled !== undefined) return refuse(`is closed: ${printable(question.cancelled)}`);
     const run = await liveRun(paths);
     if (run === undefined || !askedDuring(question, run)) {
       return refuse(`was asked during run ${runOf(question)}, which has ended`);
@@ -240,7 +241,10 @@ export async function answerQuestion(paths: PlanspacePaths, id: string, answer: 
   });
 }
 
-/** An answer quoted in an error message: `'teal'`, shortened past 60 characters. */
+/**
+ * An answer quoted in an error message: `'teal'`, shortened past 60 characters, its control
+ * characters escaped (an earlier answer may come from anyone, and the message goes to a terminal).
+ */
 function quote(text: string): string {
-  return `'${text.length > 60 ? `${text.slice(0, 57)}...` : text}'`;
+  return `'${printable(text.length > 60 ? `${text.slice(0, 57)}...` : text)}'`;
 }

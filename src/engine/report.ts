@@ -5,6 +5,7 @@
 import { planspacePaths } from '../planspace/paths.js';
 import { readSchedule } from '../schedule/operations.js';
 import { countStatuses, type StatusCounts, type StepStatus } from '../schedule/step.js';
+import { printable } from '../text/printable.js';
 import { listQuestions } from './questions.js';
 import { readText } from './text.js';
 
@@ -23,8 +24,13 @@ export interface StepReport {
   readonly durationMs?: number;
   /** The exit code of the last settlement: 0 for done; null for an agent ended by a signal. */
   readonly exitCode?: number | null;
-  /** The last summary, failure reason or progress note the step's agents gave. */
+  /** The last summary, failure reason (with its output's last lines) or progress note the step's agents gave. */
   readonly lastMessage?: string;
+  /**
+   * The step's last failure, of an attempt that was retried or of the step: the reason and the
+   * last lines of the agent's output, e.g. `exit code 1: Not logged in · Please run /login`.
+   */
+  readonly lastFailure?: string;
   /** Ids of the step's unanswered questions. */
   readonly pendingQuestions: readonly string[];
 }
@@ -49,7 +55,14 @@ interface Event {
   readonly summary?: string;
   readonly reason?: string;
   readonly detail?: string;
+  readonly outputTail?: string;
   readonly exitCode?: number | null;
+}
+
+/** A failure's reason followed by its output's last lines, if the event has them. */
+function withTail(event: Event): string | undefined {
+  if (event.reason === undefined || event.outputTail === undefined) return event.reason;
+  return `${event.reason}: ${event.outputTail}`;
 }
 
 /** Parses `events.jsonl`, skipping a line that is not a JSON object (a torn last line). */
@@ -84,9 +97,11 @@ export async function buildReport(planspace: string): Promise<RunReport> {
     const settled = mine.filter((event) => ['done', 'failed', 'skipped'].includes(event.event)).at(-1);
     const said = mine
       .filter((event) => ['done', 'failed', 'progress'].includes(event.event))
-      .map((event) => event.summary ?? event.reason ?? event.detail)
+      .map((event) => event.summary ?? withTail(event) ?? event.detail)
       .filter((text) => text !== undefined)
       .at(-1);
+    const failure = mine.filter((event) => ['failed', 'attempt-failed'].includes(event.event)).at(-1);
+    const lastFailure = failure === undefined ? undefined : withTail(failure);
     const start = dispatches[0]?.time;
     const end = settled?.time;
     const durationMs = start !== undefined && end !== undefined ? Date.parse(end) - Date.parse(start) : undefined;
@@ -102,6 +117,7 @@ export async function buildReport(planspace: string): Promise<RunReport> {
       ...(durationMs !== undefined && durationMs >= 0 && { durationMs }),
       ...(exitCode !== undefined && { exitCode }),
       ...(said !== undefined && { lastMessage: said }),
+      ...(lastFailure !== undefined && { lastFailure }),
       pendingQuestions: pending.filter((q) => q.step === step.number).map((q) => q.id),
     };
   });
@@ -118,23 +134,30 @@ export async function buildReport(planspace: string): Promise<RunReport> {
   };
 }
 
-/** `1m 05s`, `4.2s` or `350ms`. */
+/**
+ * `350ms`, `4.2s`, `1m 05s` or `2h 03m`, for a duration in ms. Rounded once, to the unit shown,
+ * before it is split: 119.5 s is `2m 00s`, never `1m 60s`.
+ */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const minutes = Math.floor(ms / 60_000);
-  const rest = Math.round((ms % 60_000) / 1000);
-  return minutes < 60
-    ? `${minutes}m ${String(rest).padStart(2, '0')}s`
-    : `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
+  if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`;
+  const tenths = Math.round(ms / 100);
+  if (tenths < 600) return `${(tenths / 10).toFixed(1)}s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, '0')}s`;
+  const minutes = Math.round(ms / 60_000);
+  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
 }
 
-/** The report as a text table, one row per step, then a totals line. */
+/**
+ * The report as a text table, one row per step; then the last failure of each step that had
+ * one (`step 2 last failure: exit code 1: Not logged in`); then a totals line. Names and messages are
+ * shown with their control characters escaped (`printable`); the JSON report keeps them exact.
+ */
 export function formatReport(report: RunReport): string {
   const time = (iso: string | undefined): string => (iso === undefined ? '-' : iso.slice(11, 19));
   const rows = report.steps.map((step) => [
     String(step.number),
-    step.name,
+    printable(step.name),
     step.status,
     String(step.attempts),
     time(step.start),
@@ -142,7 +165,7 @@ export function formatReport(report: RunReport): string {
     step.durationMs === undefined ? '-' : formatDuration(step.durationMs),
     step.exitCode === undefined ? '-' : step.exitCode === null ? 'signal' : String(step.exitCode),
     step.pendingQuestions.join(',') || '-',
-    (step.lastMessage ?? '-').replace(/\s+/g, ' ').slice(0, 60),
+    printable((step.lastMessage ?? '-').replace(/\s+/g, ' ').slice(0, 60)),
   ]);
   const header = [
     'step',
@@ -171,5 +194,8 @@ export function formatReport(report: RunReport): string {
     `total: ${report.steps.length} steps (${counts || 'none'}); ${attempts} attempts; ` +
     `${pendingQuestions} question${pendingQuestions === 1 ? '' : 's'} pending` +
     (wallMs === undefined ? '' : `; ${formatDuration(wallMs)} from first to last event`);
-  return [line(header), ...rows.map(line), totals].join('\n');
+  const failures = report.steps.flatMap((step) =>
+    step.lastFailure === undefined ? [] : [`step ${step.number} last failure: ${printable(step.lastFailure)}`],
+  );
+  return [line(header), ...rows.map(line), ...failures, totals].join('\n');
 }

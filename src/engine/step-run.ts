@@ -11,8 +11,8 @@
  * ## RETRY
  * A failed attempt of a unit with `retries: N` is tried again, up to N more times, after an
  * exponential backoff with jitter: `backoff` (default 1 s) times 2^(attempt-1), times a random
- * factor from 1 to 2. Each failed attempt is logged with its reason. The slot is given back
- * during the backoff.
+ * factor from 1 to 2. Each failed attempt is logged with its reason and the last lines of its
+ * output (`output-tail.ts`). The slot is given back during the backoff.
  *
  * ## SETTLE
  * When every unit has ended: all succeeded, the step is `[done]`; else it is `[fail]` and goes
@@ -84,8 +84,10 @@ async function runUnit(ctx: EngineContext, unit: Unit): Promise<AttemptResult> {
           // Without retries, SETTLE logs the one failure.
           if (retries === 0) return;
           const failure = error instanceof AttemptFailed ? error.result.failure : error.message;
+          const tail = error instanceof AttemptFailed ? error.result.outputTail : undefined;
           const base = backoffMs * 2 ** (attemptNumber - 1);
           const next = retriesLeft > 0 ? `; retrying in ${seconds(base)}-${seconds(2 * base)}` : '; no retries left';
+          const ends = tail === undefined ? '' : `; output ends: ${tail}`;
           await ctx.log(
             {
               event: 'attempt-failed',
@@ -94,8 +96,9 @@ async function runUnit(ctx: EngineContext, unit: Unit): Promise<AttemptResult> {
               attempt: attemptNumber,
               of: retries + 1,
               reason: failure,
+              outputTail: tail,
             },
-            `${unitLabel(unit)}: attempt ${attemptNumber} of ${retries + 1} failed, ${failure}${next}`,
+            `${unitLabel(unit)}: attempt ${attemptNumber} of ${retries + 1} failed, ${failure}${next}${ends}`,
           );
           if (error instanceof AttemptFailed) await ctx.mailbox.acknowledge(error.result.runId);
         },
@@ -172,6 +175,13 @@ export async function runStep(ctx: EngineContext, step: Step, resumed = false): 
   const reason = failed
     .map(({ unit, result }) => (unit.block === undefined ? result.failure : `block ${unit.block}: ${result.failure}`))
     .join('; ');
+  // The same with each agent's last words: `exit code 1: Not logged in · Please run /login`.
+  const described = failed
+    .map(({ unit, result }) => {
+      const said = result.outputTail === undefined ? result.failure : `${result.failure}: ${result.outputTail}`;
+      return unit.block === undefined ? said : `block ${unit.block}: ${said}`;
+    })
+    .join('; ');
   const first = failed[0]?.result;
   await markStep(ctx.paths.root, 'fail', step.number);
   await ctx.log(
@@ -181,17 +191,18 @@ export async function runStep(ctx: EngineContext, step: Step, resumed = false): 
       runId: first?.runId,
       blocks: step.attributes.blocks === undefined ? undefined : failed.map(({ unit }) => unit.block),
       reason,
+      outputTail: first?.outputTail,
       exitCode: first?.exit?.exitCode ?? null,
       signal: first?.exit?.signal ?? null,
     },
-    `step ${step.number} (${step.name}): failed, ${reason}`,
+    `step ${step.number} (${step.name}): failed, ${described}`,
   );
   // The blocks that succeeded keep their reports, whose text this line does not hold.
   for (const { result } of failed) await ctx.mailbox.acknowledge(result.runId);
   // A [fail] step can make `when: failure` and `when: always` steps ready while it waits for
   // the exception handler or a human.
   ctx.replan();
-  await handleFailure(ctx, step, reason, first?.outputFile ?? '');
+  await handleFailure(ctx, step, { reason, described }, first?.outputFile ?? '');
   return true;
 }
 
@@ -213,12 +224,21 @@ async function settleDone(ctx: EngineContext, step: Step, results: readonly Atte
 }
 
 // HANDLE_FAILURE
-async function handleFailure(ctx: EngineContext, step: Step, reason: string, outputFile: string): Promise<void> {
+/**
+ * `failure.reason` is why the step failed; `failure.described` adds the agents' last output
+ * lines, for a human (the exception handler's prompt shows the output's tail on its own).
+ */
+async function handleFailure(
+  ctx: EngineContext,
+  step: Step,
+  failure: { readonly reason: string; readonly described: string },
+  outputFile: string,
+): Promise<void> {
   if (ctx.fixed.has(step.number)) {
-    await askHuman(ctx, step, `failed again after a fix: ${reason}`);
+    await askHuman(ctx, step, `failed again after a fix: ${failure.described}`);
     return;
   }
-  const verdict = await runExceptionHandler(ctx, step, reason, outputFile);
+  const verdict = await runExceptionHandler(ctx, step, failure.reason, outputFile);
   if (ctx.signal.aborted) return;
   if (!verdict.fixed) {
     await askHuman(ctx, step, verdict.line);

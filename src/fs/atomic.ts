@@ -1,6 +1,7 @@
-import { closeSync, fchmodSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, fchmodSync, linkSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { isErrno } from '../errors.js';
 import { FILE_MODE } from './guard.js';
 import { namePath } from './io-error.js';
 
@@ -75,6 +76,39 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
   try {
     writeTemporarySync(temporary, typeof data === 'string' ? Buffer.from(data) : data);
     renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw namePath(error, path);
+  }
+}
+
+/** `link` errors of a file system without hard links (FAT, some FUSE mounts), where a copy must do. */
+const NO_HARD_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'EXDEV'];
+
+/**
+ * Makes `path` a second name of the file `existing` (a hard link), replacing whatever `path`
+ * was atomically: links a temporary name in the same folder, then renames it over `path`. A
+ * reader sees the old file or the new one, and a link in place of `path` is replaced, not
+ * followed. Where the file system has no hard links, `path` becomes a copy of `existing` as it
+ * is now, written the same way.
+ *
+ * @returns true for a hard link (the two names show the same file, as it grows), false for a copy.
+ * @throws the `fs` error (e.g. `ENOENT` naming `existing`, `ENOSPC`), naming a file, after
+ *   removing the temporary name; `path` is then unchanged.
+ */
+export function linkFileAtomicSync(existing: string, path: string): boolean {
+  const temporary = temporaryFor(path);
+  let linked = true;
+  try {
+    try {
+      linkSync(existing, temporary);
+    } catch (error) {
+      if (!NO_HARD_LINKS.some((code) => isErrno(error, code))) throw error;
+      linked = false;
+      copyFileSync(existing, temporary);
+    }
+    renameSync(temporary, path);
+    return linked;
   } catch (error) {
     rmSync(temporary, { force: true });
     throw namePath(error, path);

@@ -9,6 +9,7 @@
  */
 import { appendWholeSync } from '../fs/append.js';
 import { FILE_MODE } from '../fs/guard.js';
+import { printable } from '../text/printable.js';
 import type { PlanspacePaths } from './paths.js';
 
 /** One event of a run: a name, a time, and any JSON-able fields. */
@@ -27,7 +28,9 @@ export type LoggedEvent = RunEvent & { readonly time: string; readonly message: 
  * Appends an event to `events.jsonl` and its human line to `log.md`.
  *
  * @param message - the human-readable line (without time or newline); newlines in it are
- *   replaced by spaces so that each event stays one line.
+ *   replaced by spaces so that each event stays one line. In `log.md`, which people `cat` and
+ *   `tail -f`, control characters and bidi formatting that agents' text brings in are shown
+ *   escaped (`printable`); `events.jsonl` keeps the exact text.
  * @returns the event with its time, as written.
  * @throws {UnsafePathError} if `log.md` or `events.jsonl` is a symbolic link.
  * @throws {NotRegularFileError} if either is a FIFO, socket, device or folder.
@@ -37,7 +40,7 @@ export type LoggedEvent = RunEvent & { readonly time: string; readonly message: 
 export function logEvent(paths: PlanspacePaths, event: RunEvent, message: string): Promise<LoggedEvent> {
   const oneLine = message.replace(/\r?\n/g, ' ');
   const logged: LoggedEvent = { time: new Date().toISOString(), ...event, message: oneLine };
-  const line = `- ${logged.time} ${oneLine}\n`;
+  const line = `- ${logged.time} ${printable(oneLine)}\n`;
   // Two small appends: synchronous calls cost less than two thread-pool round trips each.
   // Whole lines or none (a full disk), and both files or neither. A throw in the executor
   // rejects the promise.

@@ -1,7 +1,8 @@
 /**
  * Atomic replacement, as the engine writes prompts, the schedule and its hold: the target holds
  * the old content or the new, keeps its permission bits, a link in its place is replaced rather
- * than followed, and a failed write leaves no temporary file behind.
+ * than followed, and a failed write leaves no temporary file behind. The latest attempt's
+ * artifacts are made second names of its files the same way (`linkFileAtomicSync`).
  */
 import {
   chmodSync,
@@ -16,7 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeFileAtomic, writeFileAtomicSync } from '../../src/fs/atomic.js';
+import { linkFileAtomicSync, writeFileAtomic, writeFileAtomicSync } from '../../src/fs/atomic.js';
 
 const writers = [
   ['writeFileAtomic', writeFileAtomic],
@@ -63,5 +64,40 @@ describe.each(writers)('%s', (_, write) => {
     await expect(write(join(dir, 'prompt.md'), 'text\n')).rejects.toThrow(join(dir, 'prompt.md'));
     expect(lstatSync(join(dir, 'prompt.md')).isDirectory()).toBe(true);
     expect(readdirSync(dir)).toEqual(['prompt.md']);
+  });
+});
+
+describe('linkFileAtomicSync', () => {
+  const folder = (): string => mkdtempSync(join(tmpdir(), 'planspace-atomic-'));
+
+  it('makes the name a second name of the file, replacing the file it named before', () => {
+    const dir = folder();
+    writeFileSync(join(dir, 'attempt-1.md'), 'one\n');
+    writeFileSync(join(dir, 'attempt-2.md'), 'two\n');
+    expect(linkFileAtomicSync(join(dir, 'attempt-1.md'), join(dir, 'latest.md'))).toBe(true);
+    expect(linkFileAtomicSync(join(dir, 'attempt-2.md'), join(dir, 'latest.md'))).toBe(true);
+    expect(lstatSync(join(dir, 'latest.md')).ino).toBe(lstatSync(join(dir, 'attempt-2.md')).ino);
+    // The earlier attempt's file is left as it was.
+    expect(readFileSync(join(dir, 'attempt-1.md'), 'utf8')).toBe('one\n');
+    expect(readdirSync(dir).sort()).toEqual(['attempt-1.md', 'attempt-2.md', 'latest.md']);
+  });
+
+  it('replaces a link in place of the name and leaves what it pointed to alone', () => {
+    const dir = folder();
+    writeFileSync(join(dir, 'outside.md'), 'keep\n');
+    writeFileSync(join(dir, 'attempt-1.md'), 'one\n');
+    symlinkSync(join(dir, 'outside.md'), join(dir, 'latest.md'));
+    linkFileAtomicSync(join(dir, 'attempt-1.md'), join(dir, 'latest.md'));
+    expect(lstatSync(join(dir, 'latest.md')).isSymbolicLink()).toBe(false);
+    expect(readFileSync(join(dir, 'latest.md'), 'utf8')).toBe('one\n');
+    expect(readFileSync(join(dir, 'outside.md'), 'utf8')).toBe('keep\n');
+  });
+
+  it('fails naming the file, leaving the name as it was and no temporary name', () => {
+    const dir = folder();
+    writeFileSync(join(dir, 'latest.md'), 'old\n');
+    expect(() => linkFileAtomicSync(join(dir, 'missing.md'), join(dir, 'latest.md'))).toThrow(join(dir, 'missing.md'));
+    expect(readFileSync(join(dir, 'latest.md'), 'utf8')).toBe('old\n');
+    expect(readdirSync(dir)).toEqual(['latest.md']);
   });
 });
