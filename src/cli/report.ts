@@ -6,12 +6,14 @@ export function reportCommand(io: VerbIO) {
     {
       usage: 'report <planspace>',
       summary:
-        'Report each step: status, attempts, start, end, duration, exit code, pending questions and last message; then totals.',
+        'Report each step: status, attempts, start, end, duration, exit code, pending questions and last message; ' +
+        "then each step's last failure with its output's last lines; then totals.",
       examples: [
         '$ workflow report ./plan',
         'step  name       status  attempts  start     end       duration  exit  questions  last message',
         '1    decompose  done    1         02:30:01  02:30:09  8.0s      0     -          12 sections',
         '2    scan       fail    3         02:30:09  02:31:40  1m 31s    1     q1         stalled',
+        'step 2 last failure: stalled',
         'total: 2 steps (1 done, 1 failed); 4 attempts; 1 question pending; 1m 39s from first to last event',
       ],
     },

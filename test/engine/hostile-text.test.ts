@@ -94,4 +94,20 @@ describe('agent text on a terminal', () => {
     expect(reportJson.steps[0]?.lastMessage).toBe(HOSTILE);
     expect(reportJson.steps[1]?.lastMessage).toContain(`the agent reported: ${HOSTILE}`);
   });
+
+  it('is exact in workflow run --json', async () => {
+    const setup = await makeRun({
+      schedule: ['# Schedule: hostile text', '', '[wait] 1. choose | hostile -- pick a colour', ''].join('\n'),
+      models: { hostile: { command: join(AGENTS_BIN, 'agent-hostile.js'), env: { NO_ASK: '1' } } },
+    });
+    const result = await setup.run(['--json']);
+    expect(result.code).toBe(0);
+    const events = result.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: string; summary?: string; message?: string });
+    const done = events.find((event) => event.event === 'done');
+    expect(done?.summary).toBe(HOSTILE);
+    expect(done?.message).toBe(`step 1 (choose): done: ${HOSTILE.replace('\n', ' ')}`);
+  });
 });
