@@ -116,9 +116,10 @@ const FOLDER_PREFIX = 'planspace-';
 /**
  * The agent's first moments in `cgroup` mode: `$0` is its cgroup's `cgroup.procs`, `"$@"` the
  * agent. A refused move (the folder gone) leaves it in the run's cgroup, and quietly: the
- * agent's output file is no place for it.
+ * agent's output file is no place for it (the braces: a failed redirection is reported on the
+ * shell's standard error as it stood before the command's own redirections).
  */
-const UNIT_ENTRY = 'echo $$ >"$0" 2>/dev/null; exec "$@"';
+const UNIT_ENTRY = '{ echo $$ >"$0"; } 2>/dev/null; exec "$@"';
 
 /** Sends `signal` to a process group, if it still exists. */
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

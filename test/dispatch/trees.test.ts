@@ -3,7 +3,7 @@
  * stop and a run's emergency kill reach all of them, through a cgroup v2 where this process may
  * create one, and through the environment marker where not. Real processes throughout.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -172,6 +172,26 @@ describe.skipIf(!CGROUPS)('the run cgroup', () => {
     expect(existsSync(run.folder)).toBe(true);
     expect(existsSync(unit)).toBe(false);
     await trees.close();
+  });
+
+  it("starts an agent whose own cgroup is gone in the run's, quietly, and still kills its tree", async () => {
+    const ownBefore = ownCgroupFolder() ?? '';
+    const trees = await openProcessTrees({ runId: `rtest${String(Date.now())}`, cgroups: true });
+    onTestFinished(() => trees.close());
+    const run = runCgroupOf(ownBefore);
+    const tree = await trees.open('r-1-3');
+    rmdirSync(join(run.folder, 'unit-r-1-3'));
+    const dir = await makeTree({});
+    const running = startAgent(
+      { file: AGENT_ESCAPE, args: [dir], inputFile: undefined, env: { PATH: process.env.PATH ?? '' } },
+      { cwd: dir, outputFile: join(dir, 'out.md'), killGraceMs: 300, tree },
+    );
+    const pids = await escapedPids(dir);
+    expect(await run.members()).toEqual(expect.arrayContaining(Object.values(pids)));
+    await running.stop();
+    await waitFor('every process of the tree to be gone', () => allGone(pids), 5000);
+    // Only the agent's own output: no word of the refused move.
+    expect(await readFile(join(dir, 'out.md'), 'utf8')).toBe('started\n');
   });
 
   it('close() after quiet() kills what is left and removes the run cgroup', async () => {
