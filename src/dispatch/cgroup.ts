@@ -151,6 +151,19 @@ function signalPid(pid: number, signal: NodeJS.Signals): boolean {
 }
 
 /**
+ * Sends `signal` to every process of the cgroup `folder` and below: SIGKILL through
+ * `killCgroup`, any other signal to each listed pid (one forked meanwhile may be missed: a
+ * SIGKILL follows a SIGTERM's grace).
+ */
+export function signalCgroup(folder: string, signal: 'SIGTERM' | 'SIGKILL'): void {
+  if (signal === 'SIGKILL') {
+    killCgroup(folder);
+    return;
+  }
+  for (const pid of cgroupPids(folder)) signalPid(pid, signal);
+}
+
+/**
  * SIGKILLs every process of the cgroup `folder` and below, at once: with `cgroup.kill`, or,
  * before Linux 5.14, by killing the listed pids until none is left (a process forked meanwhile
  * is listed in the next round).

@@ -3,7 +3,7 @@
  * a command with a `/` is a path (relative to the agent's working folder), any other is looked
  * up in the folders of `PATH`, in order.
  */
-import { constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { isErrno } from '../errors.js';
@@ -53,4 +53,27 @@ async function executableKind(path: string): Promise<Kind> {
     if (isErrno(error, 'EACCES')) return 'not executable';
     throw error;
   }
+}
+
+/**
+ * `locateCommand` without yielding, for a start that is itself synchronous: true if `command`
+ * names an executable file that starting it without a shell would run.
+ *
+ * @param options - as `locateCommand`'s.
+ * @throws as `locateCommand`.
+ */
+export function commandExistsSync(command: string, options: { cwd: string; path: string }): boolean {
+  const candidates = command.includes('/')
+    ? [resolve(options.cwd, command)]
+    : options.path.split(delimiter).map((folder) => join(resolve(options.cwd, folder), command));
+  return candidates.some((path) => {
+    try {
+      if (statSync(path).isDirectory()) return false;
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch (error) {
+      if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR') || isErrno(error, 'EACCES')) return false;
+      throw error;
+    }
+  });
 }

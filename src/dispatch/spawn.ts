@@ -98,9 +98,11 @@ export function startAgent(command: AgentCommand, options: StartOptions): Runnin
   }
   // hrtime: monotonic, and no lazy load of Node's performance timer (~1 ms) before a first agent.
   const started = process.hrtime.bigint();
-  const child = spawn(command.file, [...command.args], {
+  const env = tree ? { ...command.env, ...tree.env } : command.env;
+  const start = tree?.command(command.file, command.args, { cwd: options.cwd, path: env.PATH ?? '' }) ?? command;
+  const child = spawn(start.file, [...start.args], {
     cwd: options.cwd,
-    env: tree ? { ...command.env, ...tree.env } : command.env,
+    env,
     detached: true,
     stdio: [input ?? 'ignore', output, output],
   });

@@ -16,10 +16,21 @@
  *   process that cleared its environment) is killed, the engine moves back and the folder goes.
  *   The engine moves back earlier when told no agent is expected (`quiet`: the run's last
  *   agents all started), and in again before any agent that comes after all.
- *   One cgroup per run, not per agent: making and removing a cgroup costs the kernel 1-3 ms,
- *   and moving a process into one more (issue 11: 64 agents starting at once).
+ *   Each agent also gets a cgroup of its own below the run's, `unit-<dispatch run id>/`, which
+ *   it enters itself before it runs: it starts as `/bin/sh -c 'echo $$ >…/cgroup.procs; exec
+ *   "$@"'`, so the move happens before the agent's first instruction, and no process it starts
+ *   can be born outside (a move made by the engine after the start would race a fast fork, and
+ *   costs the engine's thread 5-60 ms of waiting for the kernel). Its timeout, stall or stop
+ *   kills that cgroup (`cgroup.kill`): also a descendant that cleared its environment and left
+ *   its session (`env -i setsid ...`), which the marker cannot find, dies with its agent rather
+ *   than at the run's end. Should the agent's own move be refused, it stays in the run's cgroup.
  * - `environment`, where this process may not create cgroups (or `cgroups: false`): sweeps scan
- *   `/proc`. A process that clears its environment escapes this mode.
+ *   `/proc`. A process that clears its environment *and* leaves the agent's process group
+ *   (`env -i setsid ...`) escapes this mode: it carries no marker, its parent is no longer the
+ *   agent once that exits (it is reparented to init), and nothing else the kernel keeps ties it
+ *   to the agent. Making the engine a child subreaper (`prctl(PR_SET_CHILD_SUBREAPER)`) would
+ *   keep such orphans its descendants, but Node offers no `prctl` without a native addon. Such
+ *   a process lives until it exits; README says so.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,7 +43,9 @@ import {
   ownCgroupFolder,
   removeCgroup,
   removeCgroupNow,
+  signalCgroup,
 } from './cgroup.js';
+import { commandExistsSync } from './locate.js';
 import { AGENT_MARKER, markerValue, signalMarked } from './marker.js';
 
 /** How a run tracks its agents' processes. */
@@ -42,6 +55,19 @@ export type TrackingMode = 'cgroup' | 'environment';
 export interface AgentTree {
   /** Variables for the agent's environment (`PLANSPACE_AGENT`), laid over the rest. */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * The program and arguments to start for the agent's `file` and `args`: in `cgroup` mode, a
+   * `/bin/sh` that moves itself into the agent's own cgroup and then `exec`s the agent (same
+   * pid); else, or for a command that would not start (so that its start fails as it would
+   * without the tree), `file` and `args` themselves.
+   *
+   * @param options.cwd - the agent's working folder; `options.path` - its `PATH`.
+   */
+  command(
+    file: string,
+    args: readonly string[],
+    options: { cwd: string; path: string },
+  ): { file: string; args: readonly string[] };
   /** Signals every process of the tree now (the agent's process group too, once `started`). */
   signal(signal: 'SIGTERM' | 'SIGKILL'): void;
   /** Records the agent's pid, the leader of its process group. */
@@ -86,6 +112,14 @@ export interface TreesOptions {
 
 /** The prefix of run cgroup folders: `planspace-<engine pid>-<run id>`. */
 const FOLDER_PREFIX = 'planspace-';
+
+/**
+ * The agent's first moments in `cgroup` mode: `$0` is its cgroup's `cgroup.procs`, `"$@"` the
+ * agent. A refused move (the folder gone) leaves it in the run's cgroup, and quietly: the
+ * agent's output file is no place for it (the braces: a failed redirection is reported on the
+ * shell's standard error as it stood before the command's own redirections).
+ */
+const UNIT_ENTRY = '{ echo $$ >"$0"; } 2>/dev/null; exec "$@"';
 
 /** Sends `signal` to a process group, if it still exists. */
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
@@ -188,15 +222,22 @@ export async function openProcessTrees(options: TreesOptions): Promise<ProcessTr
       await moves;
       if (failure) throw failure;
       const token = `${runToken}/${name}`;
+      const unit = folder === undefined ? undefined : join(folder, `unit-${name}`);
+      const hasUnit = unit !== undefined && (await createCgroup(unit));
       let leader: number | undefined;
       return {
         env: { [AGENT_MARKER]: markerValue(token, base) },
+        command: (file, args, where) => {
+          if (!hasUnit || !commandExistsSync(file, where)) return { file, args };
+          return { file: '/bin/sh', args: ['-c', UNIT_ENTRY, join(unit, 'cgroup.procs'), file, ...args] };
+        },
         started: (pid) => {
           leader = pid;
           leaders.add(pid);
         },
         signal: (signal) => {
           if (leader !== undefined) signalGroup(leader, signal);
+          if (hasUnit) signalCgroup(unit, signal);
           signalMarked((each) => each === token, signal, candidates);
         },
         close: async () => {
@@ -204,6 +245,9 @@ export async function openProcessTrees(options: TreesOptions): Promise<ProcessTr
             signalGroup(leader, 'SIGKILL');
             leaders.delete(leader);
           }
+          // Whatever the agent left in its cgroup goes now, with the folder; the run's removal
+          // takes a folder left behind (a process stuck in the kernel).
+          if (hasUnit) await removeCgroup(unit);
           await sweeper.kill(token);
         },
       };

@@ -10,7 +10,8 @@
  * `--concurrency` slots allow, and start a task for each. A `[run]` step left by a dead engine
  * is resumed and dispatched under a new run id. With nothing running: `COMPLETE` ends the run
  * (outcome `complete`; with `--only`/`--from`, `selection-done` while unselected steps remain),
- * anything else ends it `blocked`.
+ * anything else ends it `blocked` (see `run-end.ts`). What a take skipped, resumed or overruled
+ * is logged (`log-take.ts`).
  *
  * ## WAIT
  * Sleep until a task ends or an agent slot frees, then go to NEXT. An abort goes to ABORTED.
@@ -29,7 +30,7 @@
  * ## ABORTED
  * On abort (SIGINT, SIGTERM, `workflow abort`, a human's `abort`): every task stops its agents'
  * process trees; `[run]` steps go back to `[wait]`, registered live agents are sent `abort`,
- * and the run ends with outcome `aborted`.
+ * and the run ends with outcome `aborted` (see `run-end.ts`).
  */
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
@@ -37,23 +38,21 @@ import { agentBaseEnvironment } from '../dispatch/command.js';
 import type { ProcessTrees } from '../dispatch/trees.js';
 import { AGENT_COMMANDS } from '../dispatch/shims.js';
 import type { Inbox } from '../mailbox/receive.js';
-import { listAgents } from '../mailbox/registry.js';
-import { send } from '../mailbox/send.js';
 import { logEvent, type RunEvent } from '../planspace/log.js';
 import type { PlanspacePaths } from '../planspace/paths.js';
-import { writePosition } from '../planspace/state.js';
-import { ENGINE_MAILBOX } from '../prompt/render.js';
 import { ScheduleCache } from '../schedule/cache.js';
 import type { LiveTakeOutcome } from '../schedule/live-plan.js';
-import { readSchedule, retryStep, type TakeOptions, type TakeOutcome } from '../schedule/operations.js';
+import type { TakeOptions } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
 import { AttemptNumbers } from './artifacts.js';
-import { unitLabel, type EngineContext, type EngineTimings, type Unit } from './context.js';
+import type { EngineContext, EngineTimings, Unit } from './context.js';
+import { logTake } from './log-take.js';
 import { Bell, EngineMailbox } from './messages.js';
+import { PositionWriter } from './position.js';
 import type { Resolved, Sources } from './preflight.js';
 import { cancelStaleQuestions } from './questions.js';
 import type { EngineOptions, EngineOutcome } from './run-engine.js';
-import { describeSelectionEnd } from './select.js';
+import { abortRun, endRun, type EndTarget } from './run-end.js';
 import { runStep } from './step-run.js';
 import { stopRun } from './stopped.js';
 
@@ -99,9 +98,8 @@ export class Engine implements EngineContext {
    * the next agent's start a few ms (`ProcessTrees.quiet`).
    */
   #lastWave = false;
-  /** The `## Position` write in flight, and whether another must follow it. */
-  #positionWrite: Promise<void> | undefined;
-  #positionStale = false;
+  /** `## Position` in `state.md`. */
+  readonly #position: PositionWriter;
   /** Why the run must stop (STOPPED): the first error of a task or of NEXT. */
   #failure: unknown;
   #failed = false;
@@ -109,6 +107,8 @@ export class Engine implements EngineContext {
   readonly #taken = new Set<number>();
   /** Settled steps whose contrary status in the file has been logged (once each). */
   readonly #overruled = new Set<number>();
+  /** What the ends of the run (`run-end.ts`, `stopped.ts`) need of it. */
+  readonly #endTarget: EndTarget;
 
   constructor(
     paths: PlanspacePaths,
@@ -134,6 +134,12 @@ export class Engine implements EngineContext {
     this.#only = only;
     this.#schedule = new ScheduleCache(paths.schedule, only, this.settledSteps);
     this.mailbox = new EngineMailbox(paths, inbox, runBase, (event, message) => this.log(event, message));
+    this.#position = new PositionWriter(paths.state, runBase, () => this.#running);
+    this.#endTarget = {
+      planspace: paths.root,
+      log: (event, message) => this.log(event, message),
+      writePosition: (text) => this.#position.write(text),
+    };
     // One abort listener per running agent and per retry backoff: many, by design.
     setMaxListeners(0, this.#stop.signal);
     const external = options.signal;
@@ -183,28 +189,9 @@ export class Engine implements EngineContext {
     if (this.#lastWave && limit.pendingCount === 0 && this.#running.size === limit.activeCount) this.trees.quiet();
   }
 
-  /**
-   * Coalesces: while a write is in flight, later calls share one more write after it, which
-   * shows what runs by then. 64 blocks starting at once cost two rewrites of `state.md`, not 64.
-   */
+  /** Coalesced: 64 blocks starting at once cost two rewrites of `state.md` (see `PositionWriter`). */
   position(): Promise<void> {
-    if (this.#positionWrite !== undefined) {
-      this.#positionStale = true;
-      return this.#positionWrite;
-    }
-    const write = async (): Promise<void> => {
-      do {
-        this.#positionStale = false;
-        const units = [...this.#running].map(([runId, unit]) => `- ${unitLabel(unit)}: run ${runId}`);
-        await this.#writePosition(units.length === 0 ? 'Between steps.' : `Running:\n\n${units.join('\n')}`);
-        // Set by calls made during the write, which TypeScript's narrowing cannot see.
-        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
-      } while (this.#positionStale);
-    };
-    this.#positionWrite = write().finally(() => {
-      this.#positionWrite = undefined;
-    });
-    return this.#positionWrite;
+    return this.#position.update();
   }
 
   async log(event: RunEvent, message: string): Promise<void> {
@@ -239,7 +226,10 @@ export class Engine implements EngineContext {
           this.#replan = false;
           const take = await this.#take();
           await this.#absorb(take);
-          if (this.#tasks.size === 0) return await this.#end(take);
+          if (this.#tasks.size === 0) {
+            await this.mailbox.closeRun();
+            return await endRun(take, this.#only, this.#endTarget);
+          }
         }
         // WAIT (at once if a task ended or a slot freed meanwhile)
         await this.#changed.wait(this.signal, seen);
@@ -278,32 +268,16 @@ export class Engine implements EngineContext {
     });
   }
 
-  /** Logs what a take skipped and resumed, and starts a task for each step it took. */
+  /** Logs what a take did besides starting steps, and starts a task for each step it took. */
   async #absorb(take: LiveTakeOutcome): Promise<void> {
     this.#held = take.held;
-    for (const step of take.overruled) {
-      if (this.#overruled.has(step.number)) continue;
-      this.#overruled.add(step.number);
-      const settled = this.settledSteps.get(step.number) ?? 'done';
-      await this.log(
-        { event: 'overruled', step: step.number, settled, status: step.status },
-        `step ${step.number} (${step.name}) was settled ${settled} in this run; schedule.md says [${step.status}]: not run again`,
-      );
-    }
     // Counted with the tasks this take starts below: each runs one of the remaining steps.
     this.#lastWave = take.held === 0 && take.remaining <= this.#tasks.size + take.started.length + take.resumed.length;
-    for (const { step, reason } of take.skipped) {
-      await this.log(
-        { event: 'skipped', step: step.number, reason },
-        `step ${step.number} (${step.name}): skipped, ${reason}`,
-      );
-    }
-    for (const step of take.resumed) {
-      await this.log(
-        { event: 'resumed', step: step.number },
-        `step ${step.number} (${step.name}): was [run] with no engine; dispatching it again`,
-      );
-    }
+    await logTake(take, {
+      settledSteps: this.settledSteps,
+      overruledLogged: this.#overruled,
+      log: (event, message) => this.log(event, message),
+    });
     const resumed = new Set(take.resumed);
     for (const step of [...take.resumed, ...take.started]) {
       // `takeSteps` starts no step this run still runs; should one come anyway, an ended task
@@ -327,38 +301,6 @@ export class Engine implements EngineContext {
     }
   }
 
-  /** Nothing runs: the run (or its selection) is complete, or blocked on the step `takeSteps` names. */
-  async #end(take: TakeOutcome): Promise<EngineOutcome> {
-    await this.mailbox.closeRun();
-    // `takeSteps` counts unselected steps as done: COMPLETE would hide the steps left waiting.
-    const selection =
-      take.state === 'complete' && this.#only !== undefined
-        ? describeSelectionEnd((await readSchedule(this.paths.root)).steps, this.#only)
-        : undefined;
-    if (selection) {
-      await this.#writePosition(`Selection done: ${selection.summary}.`);
-      const { done, skipped, remaining } = selection;
-      await this.log(
-        { event: 'selection-done', done, skipped, remaining: remaining.length },
-        `run done: ${selection.summary}`,
-      );
-      return { kind: 'selection-done', ...selection };
-    }
-    if (take.state === 'complete') {
-      await this.#writePosition('Complete: every step is done or skipped.');
-      await this.log({ event: 'complete' }, 'run complete: every step is done or skipped');
-      return { kind: 'complete' };
-    }
-    const stuck = take.stuck ?? (await readSchedule(this.paths.root)).steps[0];
-    if (stuck === undefined) throw new Error('a schedule with no step is complete, not blocked');
-    await this.#writePosition(`Blocked at step ${stuck.number} (${stuck.name}).`);
-    await this.log(
-      { event: 'blocked', step: stuck.number },
-      `run blocked: step ${stuck.number} (${stuck.name}) is [${stuck.status}]`,
-    );
-    return { kind: 'blocked', step: stuck };
-  }
-
   /** Stops the run on `error` (the first one wins): every task stops its agents, then STOPPED. */
   #fail(error: unknown): void {
     if (this.#failed) return;
@@ -371,12 +313,7 @@ export class Engine implements EngineContext {
   async #stopped(error: unknown): Promise<never> {
     // Every task stops its agents on the abort `#fail` made; wait for them to be gone.
     await Promise.all(this.#tasks.values());
-    throw await stopRun(error, {
-      planspace: this.paths.root,
-      taken: this.#taken,
-      log: (event, message) => this.log(event, message),
-      writePosition: (text) => this.#writePosition(text),
-    });
+    throw await stopRun(error, { ...this.#endTarget, taken: this.#taken });
   }
 
   // ABORTED
@@ -386,32 +323,6 @@ export class Engine implements EngineContext {
     await Promise.all(this.#tasks.values());
     await this.mailbox.closeRun();
     if (this.#failed) return this.#stopped(this.#failure);
-    const steps = (await readSchedule(this.paths.root)).steps.filter(
-      (step) => step.status === 'run' && ours.has(step.number),
-    );
-    for (const step of steps) await retryStep(this.paths.root, step.number);
-    for (const agent of await listAgents(this.paths.root)) {
-      if (agent.status === 'alive' && agent.name !== ENGINE_MAILBOX) {
-        await send(this.paths.root, agent.name, 'abort\n', { from: ENGINE_MAILBOX });
-      }
-    }
-    const names = steps.map((step) => `${step.number} (${step.name})`);
-    const back =
-      names.length === 0
-        ? ''
-        : `; step${names.length > 1 ? 's' : ''} ${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} back to [wait]`;
-    await this.#writePosition(`Aborted${back.replace(/^; s/, ': s')}.`);
-    await this.log(
-      { event: 'aborted', step: steps[0]?.number, steps: steps.map((step) => step.number) },
-      `run aborted${back}`,
-    );
-    return { kind: 'aborted', steps };
-  }
-
-  async #writePosition(text: string): Promise<void> {
-    await writePosition(
-      this.paths.state,
-      `${text}\n\nUpdated ${new Date().toISOString()} by the engine (run ${this.runBase}).`,
-    );
+    return abortRun(ours, this.#endTarget);
   }
 }

@@ -3,11 +3,11 @@
  * stop and a run's emergency kill reach all of them, through a cgroup v2 where this process may
  * create one, and through the environment marker where not. Real processes throughout.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ownCgroupFolder } from '../../src/dispatch/cgroup.js';
+import { cgroupPids, ownCgroupFolder } from '../../src/dispatch/cgroup.js';
 import { startAgent, type StartOptions } from '../../src/dispatch/spawn.js';
 import { openProcessTrees, type TrackingMode } from '../../src/dispatch/trees.js';
 import { isProcessAlive } from '../../src/mailbox/liveness.js';
@@ -32,13 +32,17 @@ async function escapedPids(dir: string): Promise<Record<(typeof ROLES)[number], 
 }
 
 /** Starts agent-escape.js with a tree of `trees`; its pid files go to a new folder. */
-async function startEscaping(mode: TrackingMode, options: Partial<StartOptions> = {}) {
+async function startEscaping(
+  mode: TrackingMode,
+  options: Partial<StartOptions> = {},
+  env: Readonly<Record<string, string>> = {},
+) {
   const dir = await makeTree({});
   const trees = await openProcessTrees({ runId: `rtest${String(Date.now())}`, cgroups: mode === 'cgroup' });
   expect(trees.mode).toBe(mode);
   onTestFinished(() => trees.close());
   const running = startAgent(
-    { file: AGENT_ESCAPE, args: [dir], inputFile: undefined, env: { PATH: process.env.PATH ?? '' } },
+    { file: AGENT_ESCAPE, args: [dir], inputFile: undefined, env: { PATH: process.env.PATH ?? '', ...env } },
     { cwd: dir, outputFile: join(dir, 'out.md'), killGraceMs: 300, tree: await trees.open('r-1-1'), ...options },
   );
   return { dir, trees, running, pids: await escapedPids(dir) };
@@ -91,13 +95,15 @@ describe.each([
   });
 });
 
-/** The run cgroup `startEscaping` made under `parent` (exactly one of this process's), and its member pids. */
+/**
+ * The run cgroup `startEscaping` made under `parent` (exactly one of this process's), and its
+ * member pids: its own and those of the agents' cgroups below it.
+ */
 function runCgroupOf(parent: string): { folder: string; members: () => Promise<number[]> } {
   const ours = readdirSync(parent).filter((name) => name.startsWith(`planspace-${String(process.pid)}-`));
   expect(ours).toHaveLength(1);
   const folder = join(parent, ours[0] ?? '');
-  const members = async (): Promise<number[]> =>
-    (await readFile(join(folder, 'cgroup.procs'), 'utf8')).trim().split('\n').map(Number).sort();
+  const members = (): Promise<number[]> => Promise.resolve(cgroupPids(folder).sort());
   return { folder, members };
 }
 
@@ -141,6 +147,51 @@ describe.skipIf(!CGROUPS)('the run cgroup', () => {
     expect(allGone(pids) && allGone(laterPids)).toBe(true);
     expect(existsSync(run.folder)).toBe(false);
     expect(ownCgroupFolder()).toBe(ownBefore);
+  });
+
+  it("puts each agent in a cgroup of its own, whose stop kills a descendant without the agent's environment", async () => {
+    const ownBefore = ownCgroupFolder() ?? '';
+    const { trees, running, pids, dir } = await startEscaping('cgroup', {}, { AGENT_ENVLESS: '1' });
+    const run = runCgroupOf(ownBefore);
+    const envless = await waitFor('the envless sleep to record its pid', async () => {
+      const text = await readFile(join(dir, 'envless.pid'), 'utf8').catch(() => '');
+      return text === '' ? undefined : Number(text);
+    });
+    onTestFinished(() => {
+      if (isProcessAlive(envless)) process.kill(envless, 'SIGKILL');
+    });
+    const unit = join(run.folder, 'unit-r-1-1');
+    expect(cgroupPids(unit).sort()).toEqual([pids.agent, pids.setsid, pids.orphan, envless].sort());
+    await running.stop();
+    await waitFor(
+      'every process of the agent, the envless one too, to be gone',
+      () => allGone({ ...pids, envless }),
+      5000,
+    );
+    // The run's cgroup stays for the agents to come; the agent's own is gone.
+    expect(existsSync(run.folder)).toBe(true);
+    expect(existsSync(unit)).toBe(false);
+    await trees.close();
+  });
+
+  it("starts an agent whose own cgroup is gone in the run's, quietly, and still kills its tree", async () => {
+    const ownBefore = ownCgroupFolder() ?? '';
+    const trees = await openProcessTrees({ runId: `rtest${String(Date.now())}`, cgroups: true });
+    onTestFinished(() => trees.close());
+    const run = runCgroupOf(ownBefore);
+    const tree = await trees.open('r-1-3');
+    rmdirSync(join(run.folder, 'unit-r-1-3'));
+    const dir = await makeTree({});
+    const running = startAgent(
+      { file: AGENT_ESCAPE, args: [dir], inputFile: undefined, env: { PATH: process.env.PATH ?? '' } },
+      { cwd: dir, outputFile: join(dir, 'out.md'), killGraceMs: 300, tree },
+    );
+    const pids = await escapedPids(dir);
+    expect(await run.members()).toEqual(expect.arrayContaining(Object.values(pids)));
+    await running.stop();
+    await waitFor('every process of the tree to be gone', () => allGone(pids), 5000);
+    // Only the agent's own output: no word of the refused move.
+    expect(await readFile(join(dir, 'out.md'), 'utf8')).toBe('started\n');
   });
 
   it('close() after quiet() kills what is left and removes the run cgroup', async () => {

@@ -146,3 +146,45 @@ describe.each(MODES)('escaping agents, %s tracking', (mode, available) => {
     expect([...(await setup.statuses()).values()]).toEqual(['done', 'run']);
   });
 });
+
+describe('a descendant that clears its environment and leaves its session (env -i setsid)', () => {
+  const cgroups = MODES[0][1];
+
+  it.skipIf(!cgroups)("dies at its agent's timeout, while the run goes on (cgroup tracking)", async () => {
+    const schedule = [
+      '# Schedule: an envless daemon',
+      '',
+      '[wait] 1. daemon | escape -- starts env -i setsid sleep 1000, then hangs',
+      '  - needs: none',
+      '  - timeout: 2s',
+      '[wait] 2. gated | gated -- runs on meanwhile',
+      '  - needs: none',
+      '',
+    ].join('\n');
+    const setup = await makeRun({ schedule, env: { VERDICT: 'ESCALATE: look at it', AGENT_ENVLESS: '1' } });
+    const pidsDir = setup.records;
+    await setup.setModel('escape', { command: AGENT_ESCAPE, args: [pidsDir] });
+    await setup.setModel('gated', {
+      command: join(AGENTS_BIN, 'agent-gate.js'),
+      env: { GATE_FILE: join(setup.root, 'gate') },
+    });
+    const engine = setup.start(['--concurrency', '2']);
+    const envless = await waitFor('the envless sleep to record its pid', async () => {
+      const text = await readFile(join(pidsDir, 'envless.pid'), 'utf8').catch(() => '');
+      return text === '' ? undefined : Number(text);
+    });
+    setup.track(envless);
+    const pids = [...(await escapedPids(setup, pidsDir)), envless];
+    await waitFor('step 1 to fail on its timeout', async () =>
+      (await setup.events()).some((event) => event.event === 'failed' && event.step === 1),
+    );
+    await treeGone(pids);
+    // Gone before the run ended: step 2 still runs.
+    expect(isProcessAlive(engine.pid)).toBe(true);
+    expect((await setup.statuses()).get(2)).toBe('run');
+    await expectMode(setup, 'cgroup');
+    expect(await setup.workflow(['abort', setup.planspace])).toMatchObject({ code: 0 });
+    expect((await engine.ended).code).toBe(4);
+    await expectNoHold(setup);
+  });
+});
