@@ -10,6 +10,7 @@ import { measureCli } from './cli.js';
 import { measureEngine } from './engine.js';
 import { measureEngineScale } from './engine-scale.js';
 import { measureMailbox } from './mailbox.js';
+import { measureMailboxBacklog } from './mailbox-backlog.js';
 import { measureParallel } from './parallel.js';
 
 const runsArg = process.argv.indexOf('--runs');
@@ -20,6 +21,7 @@ const runs = runsArg === -1 ? 40 : Number(process.argv[runsArg + 1]);
 const sections = [
   measureCli({ runs }),
   await measureMailbox({ runs: runsArg === -1 ? 200 : runs }),
+  await measureMailboxBacklog({ runs: runsArg === -1 ? 40 : runs }),
   measureEngine({ runs: runsArg === -1 ? 5 : runs }),
   measureEngineScale({ runs: runsArg === -1 ? 5 : runs }),
   measureParallel({ runs: runsArg === -1 ? 5 : runs }),

@@ -7,10 +7,10 @@
  * <mailbox>/checkpoint.<journal>.<claims>.<tag>   one JSON document, written whole (temporary
  *                      file + rename), named by the records it covers (base 36) and the tag
  *
- * {"format":1,"tag":"2bk.0f3a1c.1","journal":100000,"claims":200000,"settled":99998,
+ * {"format":2,"tag":"2bk.0f3a1c.1","journal":100000,"claims":200000,"settled":99998,
  *  "deliveries":[[99999,"2bk.0f3a1c.1hsj","6400000",97],[100000,"2bk.0f3a1c.1hsk","6400097",97]],
  *  "held":[[99999,"2bl.x81k2q"]],"acked":[[100000,100000]],
- *  "files":[["2bk.0f3a1c",100000,99998]]}
+ *  "files":[["2bk.0f3a1c",100000,99998,9700000]]}
  * ```
  *
  * - `tag`: the journal's first message id, which names this incarnation of the mailbox;
@@ -21,8 +21,15 @@
  * - `held`: `[seq, owner process key]` of every message claimed and not yet acknowledged;
  * - `acked`: `[first seq, last seq]` runs of the messages above `settled` acknowledged (one run,
  *   however long, behind a message a live receiver holds for long);
- * - `files`: `[data file, messages stored in it, messages of it acknowledged]` of every data
- *   file not yet deleted.
+ * - `files`: `[data file, messages stored in it, messages of it acknowledged, bytes of those
+ *   messages]` of every data file not yet deleted, counting the messages of the `journal`
+ *   records covered only (format 1 had no bytes: they count as unknown).
+ *
+ * The journal records covered are those a reader has read, which need not be all of them: a
+ * reader reads the journal only a little ahead of the first unclaimed message, so that a
+ * mailbox with a large backlog costs it no more than an empty one (see `reader.ts`). The
+ * deliveries of the messages after `journal` are still in the journal, whose segments after
+ * the kept checkpoints' `journal` stay.
  *
  * Data files missing from `files` were deleted because their messages were all acknowledged
  * and their writer had exited: the checkpoint is how readers remember dead senders without
@@ -35,7 +42,8 @@
  * deleted: one damaged checkpoint leaves another to start from. A writer
  * killed at any moment leaves, at worst, its temporary file (`.checkpoint.<pid>.<n>.tmp`,
  * removed by the next writer once that pid is dead); no message is lost or delivered twice.
- * A `checkpoint` file without numbers, from an earlier version, is read like the others.
+ * A `checkpoint` file without numbers, from an earlier version, is read like the others, and so
+ * is format 1.
  */
 import { closeSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -61,8 +69,11 @@ export interface Checkpoint {
   readonly held: ReadonlyMap<number, string>;
   /** The messages above `settled` acknowledged, as `[first, last]` runs in increasing order. */
   readonly acked: readonly (readonly [number, number])[];
-  /** Data files not yet deleted: messages stored, messages acknowledged. */
-  readonly files: ReadonlyMap<string, { readonly frames: number; readonly acked: number }>;
+  /**
+   * Data files not yet deleted: messages stored, messages acknowledged, bytes of the messages
+   * stored (-1 if unknown: a format 1 checkpoint).
+   */
+  readonly files: ReadonlyMap<string, { readonly frames: number; readonly acked: number; readonly bytes: number }>;
 }
 
 /** Encodes a checkpoint as its file content (one line of JSON). */
@@ -76,8 +87,8 @@ export function encodeCheckpoint(checkpoint: Checkpoint): string {
   ]);
   const held = [...checkpoint.held];
   const { acked } = checkpoint;
-  const files = [...checkpoint.files].map(([name, { frames, acked: done }]) => [name, frames, done]);
-  return `${JSON.stringify({ format: 1, tag, journal, claims, settled, deliveries, held, acked, files })}\n`;
+  const files = [...checkpoint.files].map(([name, { frames, acked: done, bytes }]) => [name, frames, done, bytes]);
+  return `${JSON.stringify({ format: 2, tag, journal, claims, settled, deliveries, held, acked, files })}\n`;
 }
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
@@ -104,7 +115,7 @@ export function decodeCheckpoint(text: string): Checkpoint | string {
   }
   if (typeof value !== 'object' || value === null) return 'not an object';
   const { format, tag, journal, claims, settled } = value as Record<string, unknown>;
-  if (format !== 1) return `unknown format ${JSON.stringify(format)}`;
+  if (format !== 1 && format !== 2) return `unknown format ${JSON.stringify(format)}`;
   // `settled` may exceed `journal`: a reader may read acknowledgements of messages it has not
   // read the journal records of yet.
   if (!isKey(tag) || !isCount(journal) || !isCount(claims) || !isCount(settled)) {
@@ -114,7 +125,7 @@ export function decodeCheckpoint(text: string): Checkpoint | string {
   const deliveryRows = rows(record.deliveries, 4);
   const heldRows = rows(record.held, 2);
   const ackedRows = rows(record.acked, 2);
-  const fileRows = rows(record.files, 3);
+  const fileRows = rows(record.files, format === 1 ? 3 : 4);
   if (!deliveryRows || !heldRows || !ackedRows || !fileRows) return 'bad tables';
   const deliveries = new Map<number, Delivery>();
   for (const [seq, id, offset, length] of deliveryRows) {
@@ -135,10 +146,12 @@ export function decodeCheckpoint(text: string): Checkpoint | string {
     }
     acked.push([from, to]);
   }
-  const files = new Map<string, { frames: number; acked: number }>();
-  for (const [name, frames, acked] of fileRows) {
-    if (!isKey(name) || !isCount(frames) || !isCount(acked) || acked > frames) return `bad file ${String(name)}`;
-    files.set(name, { frames, acked });
+  const files = new Map<string, { frames: number; acked: number; bytes: number }>();
+  for (const [name, frames, acked, bytes = -1] of fileRows) {
+    if (!isKey(name) || !isCount(frames) || !isCount(acked) || acked > frames || !(bytes === -1 || isCount(bytes))) {
+      return `bad file ${String(name)}`;
+    }
+    files.set(name, { frames, acked, bytes });
   }
   return { tag, journal, claims, settled, deliveries, held, acked, files };
 }

@@ -2,7 +2,7 @@
  * Data files of a mailbox (`data/`, see `send.ts`): reading one envelope back, and deleting a
  * file once every message stored in it is acknowledged.
  */
-import { closeSync, unlinkSync } from 'node:fs';
+import { closeSync, lstatSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
 import { NO_FOLLOW, openNoFollowSync } from '../fs/guard.js';
@@ -56,4 +56,13 @@ export function deleteDataFile(dataFolder: string, file: string): void {
   } catch (error) {
     if (!isErrno(error, 'ENOENT')) throw error;
   }
+}
+
+/**
+ * The size of a data file in bytes, or undefined if it is gone (deleted by another reader).
+ *
+ * @throws the `fs` error for anything but a missing file.
+ */
+export function dataFileSize(dataFolder: string, file: string): number | undefined {
+  return lstatSync(join(dataFolder, file), { throwIfNoEntry: false })?.size;
 }

@@ -3,6 +3,7 @@
  * claims. `<pid base 36>.<6 random base-36 characters>` (at most 12 characters): the random
  * part tells apart two processes that had the same pid at different times.
  */
+import { isProcessAlive } from './liveness.js';
 
 /**
  * This process's key, fixed for its lifetime. The random part only tells processes apart (it
@@ -18,4 +19,21 @@ export const PROCESS_KEY = `${process.pid.toString(36)}.${Math.floor(Math.random
 export function pidOfKey(key: string): number {
   const pid = key.slice(0, key.indexOf('.'));
   return /^[0-9a-z]+$/.test(pid) ? parseInt(pid, 36) : Number.NaN;
+}
+
+/**
+ * A liveness check of claim owners by key, for one look at the claims: this process is alive,
+ * and each other pid is asked about once (see `isProcessAlive`).
+ */
+export function isOwnerAlive(): (owner: string) => boolean {
+  const alive = new Map<string, boolean>();
+  return (owner) => {
+    if (owner === PROCESS_KEY) return true;
+    let answer = alive.get(owner);
+    if (answer === undefined) {
+      answer = isProcessAlive(pidOfKey(owner));
+      alive.set(owner, answer);
+    }
+    return answer;
+  };
 }

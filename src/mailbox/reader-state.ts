@@ -11,10 +11,14 @@ import { decodeDelivery, type Delivery } from './journal.js';
 import { Ownership } from './ownership.js';
 import type { LogWindow } from './segments.js';
 
-/** How many messages a data file holds, and how many of them are acknowledged. */
+/**
+ * How many messages of a data file the journal records read deliver, how many of them are
+ * acknowledged, and their bytes (-1 if unknown).
+ */
 interface FileUse {
   frames: number;
   acked: number;
+  bytes: number;
 }
 
 /** A reader's state after a prefix of the journal and of the claims log. */
@@ -51,7 +55,7 @@ export class ReaderState {
     state.ownership = Ownership.from(checkpoint.settled, checkpoint.held, checkpoint.acked);
     state.scanFrom = checkpoint.settled + 1;
     for (const [seq, delivery] of checkpoint.deliveries) state.deliveries.set(seq, delivery);
-    for (const [file, { frames, acked }] of checkpoint.files) state.files.set(file, { frames, acked });
+    for (const [file, { frames, acked, bytes }] of checkpoint.files) state.files.set(file, { frames, acked, bytes });
     state.checkpointed = checkpoint.journal + checkpoint.claims;
     return state;
   }
@@ -95,8 +99,9 @@ export class ReaderState {
         throw new MessageCorruptError(`${journal}:${seq}`, `not a delivery record: ${fields.join(' ')}`);
       }
       this.total = seq;
-      const use = this.files.get(delivery.file) ?? { frames: 0, acked: 0 };
+      const use = this.files.get(delivery.file) ?? { frames: 0, acked: 0, bytes: 0 };
       use.frames += 1;
+      if (use.bytes >= 0) use.bytes += delivery.length;
       this.files.set(delivery.file, use);
       // The claims log may be ahead of this reader's journal: an acknowledgement already read.
       if (this.ownership.isAcknowledged(seq)) this.#consumed(delivery.file);

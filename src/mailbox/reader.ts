@@ -20,7 +20,7 @@
  * more than everything else.
  *
  * Data files are deleted once every message stored in them is acknowledged and their writer
- * is dead (a file of one message: once it is acknowledged).
+ * is dead (see `reclaim.ts`).
  *
  * What a reader knows is a `ReaderState` (see `reader-state.ts`), which the records change. A
  * reader starts from the mailbox's checkpoint (see `checkpoint.ts`, `reader-checkpoint.ts`),
@@ -34,16 +34,16 @@
  */
 import { isErrno } from '../errors.js';
 import { faultPoint } from '../fault.js';
-import { deleteDataFile, holdsOneMessage, readDelivered } from './data.js';
+import { readDelivered } from './data.js';
 import { MessageCorruptError, type Message } from './envelope.js';
 import { assertMailboxFolders } from './folders.js';
-import { pidOfKey, PROCESS_KEY } from './identity.js';
-import { isProcessAlive } from './liveness.js';
+import { isOwnerAlive, PROCESS_KEY } from './identity.js';
 import type { MailboxPaths } from './paths.js';
 import { checkpointIfDue, restoreState } from './reader-checkpoint.js';
 import { ReaderState } from './reader-state.js';
+import { reclaimDataFiles } from './reclaim.js';
 import { encodeRecord } from './records.js';
-import { appendAndRead, GONE, readLog, type LogWindow } from './segments.js';
+import { appendAndRead, GONE, readLog, SEGMENT_RECORDS, type LogWindow } from './segments.js';
 
 /** A claimed message: acknowledge it once handled, or it is delivered again after this process dies. */
 export interface ClaimedMessage extends Message {
@@ -60,6 +60,9 @@ export const CHECKPOINT_RECORDS = 256;
 /** The same, for a reader that has just found nothing waiting: the next reader will start here. */
 const IDLE_CHECKPOINT_RECORDS = 16;
 
+/** Journal records a reader reads past the first message it may claim, at most. */
+const READ_AHEAD = 64;
+
 /**
  * One reader's view of a mailbox: what the journal delivered and who owns what, read
  * incrementally from the journal and the claims log. Keep one per reader across claims; it
@@ -73,6 +76,8 @@ export class MailboxReader {
   #orphansCheckedAt = 0;
   /** Whether the checkpoint was looked for since the journal was last found new. */
   #restored = false;
+  /** Whether the last read of the journal reached its end. */
+  #readToEnd = false;
 
   constructor(paths: MailboxPaths) {
     this.#paths = paths;
@@ -80,7 +85,7 @@ export class MailboxReader {
 
   /** Reads what the journal and the claims log gained since the last call. */
   refresh(): void {
-    this.#readJournal();
+    this.#readJournal(() => this.#wanted());
     this.#state.applyClaims(this.#readFrom(this.#paths.claims, () => this.#state.claimsRead));
     this.#reclaim();
     this.#checkpointIfDue(CHECKPOINT_RECORDS);
@@ -91,8 +96,19 @@ export class MailboxReader {
    * without acknowledging (they will be delivered again). Call `refresh` first.
    */
   pending(): number {
-    const alive = new Map<string, boolean>();
-    return this.#state.ownership.waiting(this.#state.total, (owner) => this.#isAlive(owner, alive));
+    return this.#state.ownership.waiting(this.#journalEnd(), isOwnerAlive());
+  }
+
+  /** How many records the journal holds, from its current segment alone. */
+  #journalEnd(): number {
+    const window = readLog(this.#paths.journal, Number.MAX_SAFE_INTEGER);
+    if (window === GONE || window.tag !== this.#state.tag) return this.#state.total;
+    return Math.max(window.total, this.#state.total);
+  }
+
+  /** How far the journal is worth reading: `READ_AHEAD` past the first message that may be unclaimed. */
+  #wanted(): number {
+    return Math.max(this.#state.scanFrom, this.#state.ownership.settled + 1) + READ_AHEAD;
   }
 
   /**
@@ -116,7 +132,11 @@ export class MailboxReader {
       const state = this.#state;
       state.scanFrom = state.ownership.firstUnclaimed(state.scanFrom, state.total);
       const seq = state.scanFrom;
-      if (seq > state.total) break;
+      if (seq > state.total) {
+        if (this.#readToEnd) break;
+        this.#readJournal(() => seq + READ_AHEAD);
+        continue;
+      }
       const outcome = this.#claim(seq, '-');
       if (outcome === 'won') return this.#open(seq);
       // The mailbox was removed and created again: the next call starts over.
@@ -125,16 +145,6 @@ export class MailboxReader {
     const orphan = orphansDue ? undefined : this.#claimOrphan(now);
     if (orphan === undefined) this.#checkpointIfDue(IDLE_CHECKPOINT_RECORDS);
     return orphan;
-  }
-
-  #isAlive(owner: string, cache: Map<string, boolean>): boolean {
-    if (owner === PROCESS_KEY) return true;
-    let alive = cache.get(owner);
-    if (alive === undefined) {
-      alive = isProcessAlive(pidOfKey(owner));
-      cache.set(owner, alive);
-    }
-    return alive;
   }
 
   /** Forgets everything: the journal is new (or gone). */
@@ -155,13 +165,13 @@ export class MailboxReader {
    *
    * @throws {MessageCorruptError} if records were deleted that no checkpoint covers.
    */
-  #readFrom(log: string, from: () => number): LogWindow {
+  #readFrom(log: string, from: () => number, limit?: () => number): LogWindow {
     for (let attempt = 0; attempt < 8; attempt += 1) {
-      const window = readLog(log, from());
+      const window = readLog(log, from(), limit?.());
       if (window !== GONE) return window;
       this.#reset(this.#state.tag);
       this.#restore();
-      if (log !== this.#paths.journal) this.#readJournal();
+      if (log !== this.#paths.journal) this.#readJournal(() => this.#wanted());
     }
     throw new MessageCorruptError(`${log}:${from() + 1}`, 'records were deleted that no checkpoint covers');
   }
@@ -170,36 +180,36 @@ export class MailboxReader {
     checkpointIfDue(this.#paths, this.#state, threshold);
   }
 
-  #readJournal(): void {
+  /**
+   * Reads the journal up to record `target()` (default: its end), no further: a reader far
+   * behind a large backlog holds only the deliveries near the messages it claims. `target` is
+   * asked after the checkpoint is restored.
+   */
+  #readJournal(target = (): number => Number.POSITIVE_INFINITY): void {
     if (!this.#restored) this.#restore();
-    let window = this.#readFrom(this.#paths.journal, () => this.#state.total);
+    const from = (): number => this.#state.total;
+    const limit = (): number => target() - this.#state.total;
+    let window = this.#readFrom(this.#paths.journal, from, limit);
     while (window.tag !== this.#state.tag) {
       this.#reset(window.tag);
       this.#restore();
-      window = this.#readFrom(this.#paths.journal, () => this.#state.total);
+      window = this.#readFrom(this.#paths.journal, from, limit);
     }
+    this.#readToEnd = window.records.length < limit();
     this.#state.applyJournal(window, this.#paths.journal);
   }
 
-  /**
-   * Deletes data files whose messages are all acknowledged and whose writer is dead. The
-   * journal is read once more after the writer is found dead: a record it appended just
-   * before dying would otherwise be missed.
-   */
+  /** Deletes the data files that are done with (see `reclaimDataFiles`). */
   #reclaim(): void {
-    const { reclaimable } = this.#state;
-    if (reclaimable.size === 0) return;
-    const files = [...reclaimable];
-    reclaimable.clear();
-    const dead = files.filter((file) => holdsOneMessage(file) || !isProcessAlive(pidOfKey(file)));
-    if (dead.length === 0) return;
-    this.#readJournal();
-    for (const file of dead) {
-      const use = this.#state.files.get(file);
-      if (use === undefined || use.acked !== use.frames) continue;
-      deleteDataFile(this.#paths.data, file);
-      this.#state.files.delete(file);
-    }
+    reclaimDataFiles(
+      this.#paths.data,
+      () => this.#state,
+      () => {
+        if (this.#journalEnd() - this.#state.total > SEGMENT_RECORDS) return false;
+        this.#readJournal();
+        return this.#readToEnd;
+      },
+    );
   }
 
   /**
@@ -237,8 +247,11 @@ export class MailboxReader {
     this.#orphansCheckedAt = now;
     this.#state.markReclaimable();
     this.#reclaim();
-    const alive = new Map<string, boolean>();
-    for (const [seq, owner] of this.#state.ownership.orphans((key) => this.#isAlive(key, alive))) {
+    const state = this.#state;
+    for (const [seq, owner] of state.ownership.orphans(isOwnerAlive())) {
+      // Its claimer read the journal further than this reader may have.
+      if (seq > state.total) this.#readJournal(() => seq);
+      if (this.#state !== state) return undefined;
       const outcome = this.#claim(seq, owner);
       if (outcome === 'won') return this.#open(seq);
       if (outcome === 'stale') return undefined;

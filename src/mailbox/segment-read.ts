@@ -144,15 +144,20 @@ export function windowOf(segment: Segment, from: number): LogWindow {
 }
 
 /**
- * Reads a log's records after record `from` to its end, following the chain of segments. A
- * missing log is empty. Reads one segment, the current one, for a reader that keeps up.
+ * Reads a log's records after record `from` to its end, or only the first `limit` of them,
+ * following the chain of segments. A missing log is empty. Reads one segment, the current
+ * one, for a reader that keeps up; a reader far behind goes straight to the segment that
+ * holds record `from + 1` (segment g holds records from g x `SEGMENT_RECORDS` + 1 on, checked
+ * against its header), so what it costs does not grow with how far behind it is.
  *
+ * @param limit - at most this many records are returned. Default: all.
  * @returns the window (`total` below `from` and no records if the log holds fewer: a new
- *   one), or `GONE` if a segment holding some of those records was deleted.
- * @throws {UnsafePathError} if a segment is a symbolic link; the `fs` error for anything but a
- *   missing file.
+ *   one; the number of the last record returned if `limit` cut it short), or `GONE` if a
+ *   segment holding some of those records was deleted.
+ * @throws {UnsafePathError} if a segment is a symbolic link; {NotRegularFileError} if it is
+ *   a pipe or anything but a regular file; the `fs` error for anything but a missing file.
  */
-export function readLog(log: string, from: number): LogWindow | typeof GONE {
+export function readLog(log: string, from: number, limit = Number.POSITIVE_INFINITY): LogWindow | typeof GONE {
   // Usually the current segment holds record `from + 1`: read from there on the same handle,
   // and from its record that fills it on (where a seal can be). `log` may still link a sealed
   // segment whose successor the reader is already in: records after that seal are no records.
@@ -161,8 +166,11 @@ export function readLog(log: string, from: number): LogWindow | typeof GONE {
   let segment = openSegment(log, at);
   if (segment === undefined) return { tag: undefined, total: 0, records: [] };
   const tag = segment.tag;
+  if (limit <= 0) return { tag, total: Math.min(from, endOf(segment)), records: [] };
   if (segment.base > from) {
-    // Back to the segment that holds it.
+    // Back to the segment that holds it: where its number says, else one by one.
+    const guess = findSegment(log, Math.floor(from / SEGMENT_RECORDS), HEADER_ONLY);
+    if (guess !== undefined && guess.base <= from && from < guess.base + SEGMENT_RECORDS) segment = guess;
     while (segment.base > from) {
       const previous: Segment | undefined =
         segment.gen === 0 ? undefined : findSegment(log, segment.gen - 1, HEADER_ONLY);
@@ -177,6 +185,7 @@ export function readLog(log: string, from: number): LogWindow | typeof GONE {
   for (;;) {
     const end = endOf(segment);
     for (let number = Math.max(from, segment.base) + 1; number <= end; number += 1) {
+      if (records.length >= limit) return { tag, total: number - 1, records };
       records.push(recordAt(segment, segment.header + number - segment.base - 1));
     }
     if (segment.seal === undefined) return { tag, total: end, records };

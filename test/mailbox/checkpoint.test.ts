@@ -17,8 +17,8 @@ const checkpoint: Checkpoint = {
   held: new Map([[99_999, '2bl.x81k2q']]),
   acked: [[99_998, 99_998]],
   files: new Map([
-    ['2bk.0f3a1c', { frames: 100_000, acked: 99_998 }],
-    ['2bm.aaaaaa.3', { frames: 1, acked: 0 }],
+    ['2bk.0f3a1c', { frames: 100_000, acked: 99_998, bytes: 9_700_000 }],
+    ['2bm.aaaaaa.3', { frames: 1, acked: 0, bytes: 70_000 }],
   ]),
 };
 
@@ -30,11 +30,27 @@ describe('checkpoint format', () => {
   });
 
   const valid = JSON.parse(encodeCheckpoint(checkpoint)) as Record<string, unknown>;
+
+  it('reads format 1, which had no bytes per file, with bytes unknown (-1)', () => {
+    const files = [
+      ['2bk.0f3a1c', 100_000, 99_998],
+      ['2bm.aaaaaa.3', 1, 0],
+    ];
+    const decoded = decodeCheckpoint(JSON.stringify({ ...valid, format: 1, files }));
+    expect(decoded).toEqual({
+      ...checkpoint,
+      files: new Map([
+        ['2bk.0f3a1c', { frames: 100_000, acked: 99_998, bytes: -1 }],
+        ['2bm.aaaaaa.3', { frames: 1, acked: 0, bytes: -1 }],
+      ]),
+    });
+  });
+
   const damaged: [string, string][] = [
     ['empty', ''],
     ['cut short', encodeCheckpoint(checkpoint).slice(0, 60)],
     ['not an object', '[1,2]'],
-    ['another format', JSON.stringify({ ...valid, format: 2 })],
+    ['another format', JSON.stringify({ ...valid, format: 3 })],
     ['a negative count', JSON.stringify({ ...valid, claims: -1 })],
     ['a fractional count', JSON.stringify({ ...valid, journal: 1.5 })],
     ['a tag with a slash', JSON.stringify({ ...valid, tag: '../x' })],
@@ -44,8 +60,9 @@ describe('checkpoint format', () => {
     ['a held message without an owner', JSON.stringify({ ...valid, held: [[99_999, '']] })],
     ['an acknowledged run backwards', JSON.stringify({ ...valid, acked: [[99_999, 99_998]] })],
     ['an acknowledged run at or below settled', JSON.stringify({ ...valid, acked: [[99_990, 99_998]] })],
-    ['a file with more acknowledged than stored', JSON.stringify({ ...valid, files: [['2bk.0f3a1c', 1, 2]] })],
-    ['a row too short', JSON.stringify({ ...valid, files: [['2bk.0f3a1c', 1]] })],
+    ['a file with more acknowledged than stored', JSON.stringify({ ...valid, files: [['2bk.0f3a1c', 1, 2, 9]] })],
+    ['a file with negative bytes', JSON.stringify({ ...valid, files: [['2bk.0f3a1c', 1, 1, -5]] })],
+    ['a row too short', JSON.stringify({ ...valid, files: [['2bk.0f3a1c', 1, 1]] })],
   ];
   it.each(damaged)('%s: no checkpoint', (_, text) => {
     expect(typeof decodeCheckpoint(text)).toBe('string');
