@@ -111,6 +111,8 @@ describe('workflow run in a terminal', () => {
     expect(result.screen).toMatch(/\nCOMPLETE\n$/);
     expect(result.code).toBe(0);
     expect((await setup.record(1)).answer).toBe('answer:make it teal\n');
+    // The note about the typed answer has a line of its own, not the end of the status line.
+    expect(result.screen.split('\n')).toContain('answered q1');
     expect([...(await setup.statuses()).values()]).toEqual(['done', 'done']);
   });
 
