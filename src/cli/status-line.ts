@@ -160,9 +160,20 @@ export function statusLine({ status, startedAt, now, width, colours }: StatusLin
             : `${units.length} running, oldest ${describeUnit(oldest, now)}`,
           colours.cyan,
         ];
-  return cut([...head, running, ...tail], room)
+  return merge(cut([...head, running, ...tail], room))
     .map(([text, colour]) => colour(text))
     .join('');
+}
+
+/** `parts` with neighbours of the same colour joined: one colour code for each run of them. */
+function merge(parts: readonly Part[]): Part[] {
+  const merged: Part[] = [];
+  for (const part of parts) {
+    const last = merged.at(-1);
+    if (last?.[1] === part[1]) merged[merged.length - 1] = [last[0] + part[0], part[1]];
+    else merged.push(part);
+  }
+  return merged;
 }
 
 /** The visible length of `parts`. */

@@ -85,6 +85,8 @@ describe('the status line', () => {
     const status = replay([at(0, { event: 'dispatched', step: 1, model: 'glm' })]);
     const coloured = line(status, 3, 200, makeColours(true));
     expect(coloured).toContain('\x1b[36mstep 1 on glm 3s\x1b[39m');
+    // Neighbouring parts of one colour share one code.
+    expect(coloured.startsWith('\x1b[2m-- 3s | \x1b[22m')).toBe(true);
     expect(stripAnsi(coloured)).toBe(line(status, 3));
     expect(line(status, 3)).not.toContain('\x1b');
     const cut = line(status, 3, 20, makeColours(true));
