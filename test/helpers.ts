@@ -115,12 +115,15 @@ export interface MailboxRunOptions {
   readonly program?: 'mailbox' | 'workflow';
 }
 
-/** Variables the mailbox reads; the test runner's own values must not leak into a test. */
-const MAILBOX_ENV = new Set(['WORKFLOW_AGENT', 'WORKFLOW_RUN_ID', 'PLANSPACE_FAULT']);
+/**
+ * Variables the mailbox reads, and those that decide whether `workflow run` colours its lines;
+ * the test runner's own values must not leak into a test.
+ */
+const TEST_OWN_ENV = new Set(['WORKFLOW_AGENT', 'WORKFLOW_RUN_ID', 'PLANSPACE_FAULT', 'NO_COLOR', 'FORCE_COLOR']);
 
-/** The environment for a child process: the test's, without the mailbox variables, plus `extra`. */
+/** The environment for a child process: the test's, without the variables above, plus `extra`. */
 export function childEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
-  const inherited = Object.entries(process.env).filter(([key]) => !MAILBOX_ENV.has(key));
+  const inherited = Object.entries(process.env).filter(([key]) => !TEST_OWN_ENV.has(key));
   return { ...Object.fromEntries(inherited), ...extra };
 }
 

@@ -13,12 +13,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { onTestFinished } from 'vitest';
 import { childEnv, ROOT } from './helpers.js';
 
-/** Variables that decide colours; the test runner's own values must not leak into a test. */
-const COLOUR_ENV = ['NO_COLOR', 'FORCE_COLOR'];
-
 /** Options of `startPty`. */
 export interface PtyOptions {
-  /** Variables added to the environment (after NO_COLOR and FORCE_COLOR are removed). */
+  /** Variables added to the environment (see `childEnv`: NO_COLOR and FORCE_COLOR are not inherited). */
   readonly env?: Readonly<Record<string, string>>;
   /** The terminal's width in columns. Default 100. */
   readonly columns?: number;
@@ -72,8 +69,7 @@ function shellQuote(word: string): string {
  * @throws if `script` cannot be started (util-linux is missing).
  */
 export function startPty(argv: readonly string[], options: PtyOptions = {}): PtyProcess {
-  const inherited = Object.entries(childEnv()).filter(([name]) => !COLOUR_ENV.includes(name));
-  const env = { ...Object.fromEntries(inherited), ...options.env };
+  const env = childEnv(options.env);
   // stty sets the terminal's size (a PTY made for a pipe starts at 0 x 0); exec keeps the
   // command the terminal's foreground process, which Ctrl-C signals.
   const command = `stty cols ${options.columns ?? 100} rows 24 && exec ${argv.map(shellQuote).join(' ')}`;

@@ -21,6 +21,8 @@ export interface CliStreams {
   readonly readStdin: () => Promise<Buffer>;
   /** True when stdout is a terminal. */
   readonly isTTY?: boolean;
+  /** The terminal's width in columns, when stdout is a terminal. */
+  readonly columns?: number;
   /** Standard input when it is a terminal, for typed answers. */
   readonly terminalInput?: NodeJS.ReadableStream;
 }
@@ -88,6 +90,9 @@ const processStreams: CliStreams = {
   },
   get isTTY() {
     return process.stdout.isTTY;
+  },
+  get columns() {
+    return process.stdout.isTTY ? process.stdout.columns : undefined;
   },
   get terminalInput() {
     return process.stdin.isTTY ? process.stdin : undefined;
@@ -210,6 +215,10 @@ export async function runCliWith(
     // Read when a verb asks: looking at standard output makes `process.stdout` (see `directOut`).
     get isTTY() {
       return streams.isTTY === true;
+    },
+    // Read at each redraw of the status line: the terminal's window may have been resized.
+    get columns() {
+      return streams.columns;
     },
     // Read when a verb asks: looking at standard input opens it, a few ms of every verb's start-up.
     get terminalInput() {

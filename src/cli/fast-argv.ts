@@ -2,7 +2,8 @@
  * A tiny argument parser for the verbs called most, so that they run without loading
  * commander (most of the CLI's code, and most of a schedule verb's start-up time). It accepts
  * only what it fully understands (the verb's arguments in order, `--json`, and the verb's long
- * options, as `--name value` or `--name=value`) and parses it as commander would. Anything
+ * options, as `--name value` or `--name=value`, or a flag `--name`, or `--no-name`, which sets
+ * `name` to false, and else to true) and parses it as commander would. Anything
  * else (`--help`, `--`, a short or unknown option, a missing or extra argument) returns
  * undefined, and commander parses the call instead, with its own messages.
  */
@@ -19,6 +20,8 @@ interface KnownOption {
   readonly key: string;
   readonly takesValue: boolean;
   readonly required: boolean;
+  /** The value a flag (an option without a value) sets: false for `--no-<name>`, as commander does. */
+  readonly flagValue: boolean;
 }
 
 /** `--run-id` -> `runId`, as commander names option keys. */
@@ -28,14 +31,18 @@ function camelCase(flag: string): string {
 
 /** The options of `spec` that this parser handles (`--name` and `--name <value>`), by flag; undefined if some other shape is declared. */
 function knownOptions(spec: VerbSpec): Map<string, KnownOption> | undefined {
-  const options = new Map<string, KnownOption>([['--json', { key: 'json', takesValue: false, required: false }]]);
+  const options = new Map<string, KnownOption>([
+    ['--json', { key: 'json', takesValue: false, required: false, flagValue: true }],
+  ]);
   for (const [flags, , required] of spec.options ?? []) {
     const match = /^(--[a-z][a-z0-9-]*)( <[^<>]+>)?$/.exec(flags);
     if (!match?.[1]) return undefined;
+    const negated = match[1].startsWith('--no-') && match[2] === undefined;
     options.set(match[1], {
-      key: camelCase(match[1].slice(2)),
+      key: camelCase(match[1].slice(negated ? 5 : 2)),
       takesValue: match[2] !== undefined,
       required: required === 'required',
+      flagValue: !negated,
     });
   }
   return options;
@@ -55,6 +62,8 @@ export function parseVerbArgs(spec: VerbSpec, args: readonly string[]): ParsedAr
   if (!known) return undefined;
   const slots = spec.usage.split(' ').slice(1);
   const options: Record<string, unknown> = {};
+  // commander sets `name` to true when `--no-name` is not given.
+  for (const option of known.values()) if (!option.flagValue) options[option.key] = true;
   const values: string[] = [];
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i] ?? '';
@@ -67,7 +76,7 @@ export function parseVerbArgs(spec: VerbSpec, args: readonly string[]): ParsedAr
     if (!option) return undefined;
     if (!option.takesValue) {
       if (equals !== -1) return undefined;
-      options[option.key] = true;
+      options[option.key] = option.flagValue;
       continue;
     }
     let value: string | undefined;

@@ -1,20 +1,11 @@
 import { answerQuestion } from '../engine/questions.js';
-import type { LoggedEvent } from '../planspace/log.js';
 import { planspacePaths } from '../planspace/paths.js';
 import { UsageError } from '../errors.js';
-import { EXIT } from './exit-codes.js';
 import { printable } from '../text/printable.js';
-import { LiveView } from './live-view.js';
+import { EXIT } from './exit-codes.js';
+import { startRunOutput } from './run-output.js';
 import { SOURCE_OPTIONS, type SourceOptions } from './sources.js';
 import { defineVerb, type VerbIO } from './verb.js';
-
-/**
- * A plain line for an event: its time of day and its log message, with the control characters
- * of agents' text escaped (`--json` prints the exact text).
- */
-function plainLine(event: LoggedEvent): string {
-  return `${event.time.slice(11, 19)} ${printable(event.message)}\n`;
-}
 
 /**
  * Answers typed at the terminal: `q3 use v2` answers q3. A line without a question id answers
@@ -52,6 +43,8 @@ interface RunOptions extends SourceOptions {
   readonly only?: string;
   readonly from?: string;
   readonly dryRun?: boolean;
+  /** False for `--no-color`. */
+  readonly color?: boolean;
 }
 
 /** A positive whole number given on the command line (a step number or a count). */
@@ -89,6 +82,7 @@ export function runCommand(io: VerbIO) {
         ['--only <steps>', 'run only these steps, e.g. 3 or 2,5; the others count as done for needs'],
         ['--from <step>', 'run only this step and the steps after it in the file'],
         ['--dry-run', 'write the prompts and print the commands a run would start; start nothing'],
+        ['--no-color', 'no colours (also NO_COLOR=1; FORCE_COLOR=1 colours even a pipe)'],
       ],
     },
     io,
@@ -120,8 +114,8 @@ export function runCommand(io: VerbIO) {
         return { text: lines.join('\n'), json: plan, notes };
       }
       const { runEngine } = await import('../engine/run-engine.js');
-      const stopTyping = await readTypedAnswers(io, planspace);
-      const view = io.isTTY && options.json !== true ? new LiveView(io.print) : undefined;
+      const output = startRunOutput(io, options);
+      const stopTyping = await readTypedAnswers(output.io, planspace);
       try {
         const outcome = await runEngine({
           planspace,
@@ -136,11 +130,7 @@ export function runCommand(io: VerbIO) {
           forceSignal: io.forceSignal,
           // PLANSPACE_CGROUPS=0 tracks agents by their environment marker even where cgroups would do.
           cgroups: io.env.PLANSPACE_CGROUPS !== '0',
-          onEvent: (event) => {
-            if (options.json === true) io.print(`${JSON.stringify(event)}\n`);
-            else if (view) view.event(event, plainLine(event));
-            else io.print(plainLine(event));
-          },
+          onEvent: output.event,
         });
         if (outcome.kind === 'selection-done') {
           const { done, skipped, remaining } = outcome;
@@ -153,11 +143,11 @@ export function runCommand(io: VerbIO) {
           outcome.kind === 'complete'
             ? 'COMPLETE'
             : outcome.kind === 'blocked'
-              ? `BLOCKED ${outcome.step.line}:${printable(outcome.step.text)}`
+              ? `BLOCKED ${outcome.step.line}:${outcome.step.text}`
               : 'ABORTED';
         return { text, json: { event: 'end', outcome: outcome.kind }, exitCode };
       } finally {
-        view?.stop();
+        output.stop();
         stopTyping();
       }
     },

@@ -47,6 +47,8 @@ export interface VerbIO {
   readonly note: (text: string) => void;
   /** True when stdout is a terminal (a live view instead of plain lines). */
   readonly isTTY: boolean;
+  /** The terminal's width in columns when stdout is a terminal that says; else undefined. */
+  readonly columns: number | undefined;
   /** Standard input as lines, for answers typed at the terminal; undefined when it is not a terminal. */
   readonly terminalInput: NodeJS.ReadableStream | undefined;
 }

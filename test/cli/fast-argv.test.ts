@@ -72,6 +72,8 @@ const token = fc.constantFrom(
   '64',
   '--dry-run',
   '--dry-run=1',
+  '--no-color',
+  '--no-color=1',
   '--only=2,5',
   '--codespace',
   '--models=./models',
@@ -112,8 +114,13 @@ describe('parseVerbArgs', () => {
     const args = ['./plan', '--concurrency', '64', '--models=./models', '--codespace', './code', '--dry-run'];
     expect(parseVerbArgs(runCommand(io).spec, args)).toEqual({
       positional: ['./plan'],
-      options: { concurrency: '64', models: './models', codespace: './code', dryRun: true },
+      options: { concurrency: '64', models: './models', codespace: './code', dryRun: true, color: true },
     });
+  });
+
+  it('takes --no-color as commander does: color false, and true without it', () => {
+    expect(parseVerbArgs(runCommand(io).spec, ['./plan', '--no-color'])?.options).toEqual({ color: false });
+    expect(parseVerbArgs(runCommand(io).spec, ['./plan'])?.options).toEqual({ color: true });
   });
 
   it('parses send with words and --from in any order', () => {

@@ -7,7 +7,7 @@
  * `workflow run` in a terminal with exit 70.
  */
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isProcessAlive } from '../../src/mailbox/liveness.js';
@@ -21,7 +21,7 @@ import {
   type RunSetup,
 } from '../engine/setup.js';
 import { childEnv, MAILBOX_BIN, ROOT, WORKFLOW_BIN, type RunResult } from '../helpers.js';
-import { startPty } from '../pty.js';
+import { startPty, stripAnsi } from '../pty.js';
 
 /** `bin/workflow.js` under a PTY. */
 function workflowPty(args: readonly string[], env: Readonly<Record<string, string>> = {}, columns?: number) {
@@ -29,9 +29,13 @@ function workflowPty(args: readonly string[], env: Readonly<Record<string, strin
 }
 
 /** `bin` with `args` on pipes: standard input closed, output collected. */
-function overPipe(bin: string, args: readonly string[]): Promise<RunResult> {
+function overPipe(
+  bin: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: ROOT, env: childEnv(), stdio: 'pipe' });
+    const child = spawn(process.execPath, [bin, ...args], { cwd: ROOT, env: childEnv(env), stdio: 'pipe' });
     child.stdin.end();
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -107,6 +111,8 @@ describe('workflow run in a terminal', () => {
     expect(result.screen).toMatch(/\nCOMPLETE\n$/);
     expect(result.code).toBe(0);
     expect((await setup.record(1)).answer).toBe('answer:make it teal\n');
+    // The note about the typed answer has a line of its own, not the end of the status line.
+    expect(result.screen.split('\n')).toContain('answered q1');
     expect([...(await setup.statuses()).values()]).toEqual(['done', 'done']);
   });
 
@@ -194,5 +200,60 @@ describe('every start-up bundle in a terminal works as on a pipe', () => {
     const events = async (of: RunSetup) => (await of.events()).map((event) => event.event);
     expect(await events(again)).toEqual(await events(setup));
     expect(tty.screen).toMatch(/\nCOMPLETE\n$/);
+  });
+});
+
+describe('the status line and colours of workflow run', () => {
+  /** A run of one step with blocks a and b, whose agents both wait for `<root>/go`. */
+  async function makeBlocksRun(): Promise<{ setup: RunSetup; go: () => Promise<void> }> {
+    const schedule = ['# Schedule: blocks', '', '[wait] 1. fan-out | waiter -- two slices', '  - blocks: a, b', ''];
+    const setup = await makeRun({ schedule: schedule.join('\n') });
+    const goFile = join(setup.root, 'go');
+    await setup.setModel('waiter', { command: join(AGENTS_BIN, 'agent-wait-file.js'), env: { GO_FILE: goFile } });
+    return { setup, go: () => writeFile(goFile, '') };
+  }
+
+  /** A colour code (SGR), not the line-clearing one. */
+  // The terminal's escape character is the point here.
+  // eslint-disable-next-line no-control-regex
+  const COLOUR = /\x1b\[\d+m/;
+
+  it.each([
+    ['a terminal', [], { TERM: 'xterm' }, true],
+    ['FORCE_COLOR=1 on a dumb terminal', [], { TERM: 'dumb', FORCE_COLOR: '1' }, true],
+    ['NO_COLOR=1', [], { TERM: 'xterm', NO_COLOR: '1' }, false],
+    ['--no-color', ['--no-color'], { TERM: 'xterm' }, false],
+  ] as const)('%s: the status line shows both running blocks', async (_, extra, env, coloured) => {
+    const { setup, go } = await makeBlocksRun();
+    const run = workflowPty(['run', ...setup.runArgs, '--concurrency', '2', ...extra], env);
+    await run.waitFor(/\n-- [^\n]*step 1 block a on waiter [^\n]*, step 1 block b on waiter [^\n]*\| no questions/);
+    await go();
+    const result = await run.ended;
+    expect(result.code).toBe(0);
+    expect(result.screen).toMatch(/\nCOMPLETE\n$/);
+    expect(COLOUR.test(result.raw)).toBe(coloured);
+  });
+
+  it.each([
+    ['plain', {}, false],
+    ['FORCE_COLOR=1', { FORCE_COLOR: '1' }, true],
+  ] as const)('on a pipe: no status line, %s lines', async (_, env, coloured) => {
+    const { setup, go } = await makeBlocksRun();
+    const engine = overPipe(WORKFLOW_BIN, ['run', ...setup.runArgs, '--concurrency', '2'], env);
+    const dispatched = async (): Promise<number> => {
+      const events = await setup.events().catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw error;
+      });
+      return events.filter((event) => event.event === 'dispatched').length;
+    };
+    await waitFor('both blocks to start', async () => (await dispatched()) === 2);
+    await go();
+    const result = await engine;
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain('\x1b[2K');
+    expect(stripAnsi(result.stdout)).not.toMatch(/^-- /m);
+    expect(COLOUR.test(result.stdout)).toBe(coloured);
+    expect(stripAnsi(result.stdout)).toMatch(/^\d\d:\d\d:\d\d step 1 \(fan-out\): done\n/m);
   });
 });
