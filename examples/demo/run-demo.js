@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run demo: a real `workflow run` with script agents and a scripted human, in a fresh
-// temporary planspace and codespace. Exits with the run's exit code.
+// temporary planspace and codespace, left for you to look at (the last line says where, and how
+// to remove them). Exits with the run's exit code.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,13 @@ const exec = (args, options = {}) =>
     const child = spawn(process.execPath, args, { stdio: 'inherit', ...options });
     child.on('exit', (code) => resolve(code ?? 1));
   });
+
+// Said however the demo ends: a failed step or a Ctrl-C leaves the folder too.
+// Ctrl-C reaches the run as well, which stops its agents and exits: wait for it, then report.
+process.on('SIGINT', () => undefined);
+process.on('exit', () => {
+  console.log(`\ntemporary folder left for you to look at: ${root}\nremove it with: rm -rf '${root}'`);
+});
 
 await exec([workflow, 'init', planspace, '--template', join(here, 'schedule.md'), '--set', 'name=greeting']);
 await exec(['-e', `require('fs').mkdirSync(${JSON.stringify(codespace)})`]);

@@ -16,7 +16,7 @@ export function checkCommand(io: VerbIO) {
         '$ workflow check ./plan',
         'OK: ./plan/schedule.md: 7 steps',
         '$ workflow check ./plan --skills ./skills --models ./models',
-        "./plan/schedule.md:6: step 3: unknown model 'glm': no glm.toml in ./models, ...",
+        "./plan/schedule.md:6: step 3: unknown model 'glm': no glm.toml in ...",
       ],
       options: SOURCE_OPTIONS,
     },

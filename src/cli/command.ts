@@ -5,6 +5,27 @@
 import { Command } from 'commander';
 import type { VerbDefinition, VerbOptions } from './verb.js';
 
+/** Help fits an 80-column terminal (commander wraps its own parts to this width). */
+export const HELP_WIDTH = 80;
+
+/**
+ * Wraps `line` at spaces into lines of at most `width` characters, the later ones starting
+ * with `indent`; a word longer than the width stays whole.
+ */
+export function wrapHanging(line: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of line.split(' ')) {
+    const next = current === '' ? word : `${current} ${word}`;
+    if (next.length > width && current.trim() !== '') {
+      lines.push(current);
+      current = `${indent}${word}`;
+    } else current = next;
+  }
+  lines.push(current);
+  return lines;
+}
+
 /** The commander command of a verb: its arguments, `--json`, its options, and its help text. */
 export function toCommand(verb: VerbDefinition): Command {
   const { spec } = verb;
@@ -26,9 +47,10 @@ export function toCommand(verb: VerbDefinition): Command {
       ? []
       : ['2  bad usage or bad input (reason on stderr); nothing written']),
   ];
+  const exitLines = exits.flatMap((line) => wrapHanging(line, HELP_WIDTH - 2, '   '));
   command.addHelpText(
     'after',
-    `\nExamples:\n${spec.examples.map((line) => `  ${line}`).join('\n')}\n\nExit codes:\n${exits.map((line) => `  ${line}`).join('\n')}\n`,
+    `\nExamples:\n${spec.examples.map((line) => `  ${line}`).join('\n')}\n\nExit codes:\n${exitLines.map((line) => `  ${line}`).join('\n')}\n`,
   );
   command.action(async (...received: unknown[]) => {
     // commander passes the positional arguments, then the options, then the command.

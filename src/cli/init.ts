@@ -15,7 +15,7 @@ export function initCommand(io: VerbIO) {
       planspace: 'created',
       summary: 'Create a planspace from a schedule template, filling its {{key}} placeholders.',
       examples: [
-        '$ workflow init ./plan --template feature --set name=dry-run --set "goal=add a --dry-run flag"',
+        '$ workflow init ./plan --template feature --set name=x --set "goal=a flag"',
         'initialised ./plan/schedule.md: 5 steps',
       ],
       options: [

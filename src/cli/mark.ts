@@ -23,7 +23,7 @@ export function markCommand(io: VerbIO, status: MarkStatus) {
       summary: `Mark step N [${status}] (default: the first [run] step) and print "${LABELS[status]}: <new line>".`,
       examples: [
         `$ workflow ${status} ./plan`,
-        `${LABELS[status]}: [${status}] 3. scan | glm -- file relevance scan (implement.md Stage 3)`,
+        `${LABELS[status]}: [${status}] 3. scan | glm -- relevance scan (implement.md Stage 3)`,
         `$ workflow ${status} ./plan 5 --json`,
       ],
       exitCodes: [
@@ -48,7 +48,7 @@ export function retryCommand(io: VerbIO) {
       summary: 'Reset step N to [wait] (default: the first [fail] step) and print "Reset to wait: <new line>".',
       examples: [
         '$ workflow retry ./plan',
-        'Reset to wait: [wait] 5. verify | codex-high -- constraint audit (implement.md Stage 6)',
+        'Reset to wait: [wait] 5. verify | codex-high -- audit (implement.md Stage 6)',
       ],
       exitCodes: [
         '1  ERROR: no [fail] step to retry (or no step N)',

@@ -14,7 +14,7 @@ export function nextCommand(io: VerbIO) {
         'Print the first [run] step, or turn the first ready [wait] step into [run] and print it, as <line>:<step line>. With --all, turn every ready step into [run] and print every [run] step, one per line.',
       examples: [
         '$ workflow next ./plan',
-        '4:[run] 1. decompose | claude-opus -- recursive section decomposition (implement.md Stage 1)',
+        '4:[run] 1. decompose | claude-opus -- sections (implement.md Stage 1)',
         '$ workflow next ./plan      # every step [done] or [skip]',
         'COMPLETE',
         '$ workflow next ./plan --all   # two roots with needs: none',

@@ -5,7 +5,7 @@
 import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { PACKAGE_VERSION } from '../package-root.js';
 import { checkCommand } from './check.js';
-import { toCommand } from './command.js';
+import { HELP_WIDTH, toCommand } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { initCommand } from './init.js';
 import { mailboxCommands } from './mailbox.js';
@@ -18,6 +18,13 @@ import { abortCommand, answerCommand, questionsCommand } from './questions.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
 import type { VerbIO } from './verb.js';
+
+/**
+ * Help of a program (or the `mailbox` group): verbs listed by name alone, so that their
+ * summaries keep enough of the 80 columns to be wrapped (commander wraps nothing narrower
+ * than 40); each verb's own `--help` shows its arguments.
+ */
+const HELP = { helpWidth: HELP_WIDTH, subcommandTerm: (command: Command) => command.name() };
 
 /** Each program's verbs by name; a factory builds the verb's command only when it is needed. */
 function verbFactories(name: ProgramName, io: VerbIO, output: OutputConfiguration): Map<string, () => Command> {
@@ -41,7 +48,9 @@ function verbFactories(name: ProgramName, io: VerbIO, output: OutputConfiguratio
     [
       'mailbox',
       () => {
-        const group = new Command('mailbox').description('the mailbox verbs, as the `mailbox` command has them');
+        const group = new Command('mailbox')
+          .description('the mailbox verbs, as the `mailbox` command has them')
+          .configureHelp(HELP);
         for (const verb of mailboxVerbs()) group.addCommand(verb.exitOverride().configureOutput(output));
         return group;
       },
@@ -60,6 +69,7 @@ function buildProgram(name: ProgramName, io: VerbIO, streams: CliStreams, verb?:
     .exitOverride()
     .configureOutput(output)
     .showHelpAfterError('(run with --help for usage)')
+    .configureHelp(HELP)
     .description(
       name === 'mailbox'
         ? 'planspace mailboxes: messages between agents, the engine and humans'

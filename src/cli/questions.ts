@@ -109,7 +109,7 @@ export function questionsCommand(io: VerbIO) {
         "At a terminal, none is said as 'no open questions'; a pipe gets nothing.",
       examples: [
         '$ workflow questions ./plan',
-        'q2 | step=4 | from=step-4 | asked=2026-11-22T02:30:00.000Z | Which API version?',
+        'q2 | step=4 | from=step-4 | asked=2026-11-22T02:30:00.000Z | Which API?',
       ],
     },
     io,

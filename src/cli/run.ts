@@ -66,10 +66,10 @@ export function runCommand(io: VerbIO) {
         '$ workflow run ./plan --skills ./skills --codespace ./project',
         '02:30:00 step 1 (decompose): dispatched to claude-opus, run rmwr7hpe6-1-1',
         '$ workflow answer ./plan --id q1 "use the v2 API"     # from any shell',
-        '$ workflow run ./plan --concurrency 8 --from 4       # steps 4 and later, 8 agents at once',
-        '$ workflow run ./plan --only 1                       # not COMPLETE while other steps wait',
+        '$ workflow run ./plan --concurrency 8 --from 4   # steps 4 on, 8 at once',
+        '$ workflow run ./plan --only 1    # not COMPLETE while other steps wait',
         'SELECTION DONE: step 1 done; 6 steps still wait',
-        '$ workflow run ./plan --dry-run                      # write the prompts, print the commands',
+        '$ workflow run ./plan --dry-run   # write the prompts, print the commands',
         'step 1 (decompose): claude -p < /work/plan/artifacts/step-1-prompt.md',
       ],
       exitCodes: [

@@ -54,12 +54,39 @@ export function modelSearchPath(options: { models?: string; codespace: string; e
   ];
 }
 
+/** The keys of a model file. */
+const MODEL_KEYS = ['command', 'args', 'prompt_mode', 'env'] as const;
+
+/**
+ * The model-file key that `key` is a typo of (`comand` for `command`: at most two letters
+ * added, dropped or changed), or undefined. Other unknown keys are left alone: model files
+ * shared with the original skill's tools may carry keys of their own.
+ */
+function nearMissKey(key: string): string | undefined {
+  if ((MODEL_KEYS as readonly string[]).includes(key)) return undefined;
+  return MODEL_KEYS.find((known) => editDistance(key.toLowerCase(), known) <= Math.min(2, known.length - 2));
+}
+
+/** Levenshtein distance: the fewest one-character insertions, deletions or changes from `a` to `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
 /**
  * Parses and checks one model file.
  *
  * @throws {ModelError} naming the file and the field: bad TOML, a missing or empty
- *   `command`, `args` that is not a list of strings, an unknown `prompt_mode`, or `env` that is
- *   not a table of strings.
+ *   `command`, `args` that is not a list of strings, an unknown `prompt_mode`, `env` that is
+ *   not a table of strings, or a key that is a typo of one of these (`comand`), with the fix.
  */
 export function parseModelToml(name: string, text: string, file: string): ModelSpec {
   let data: Record<string, unknown>;
@@ -71,6 +98,12 @@ export function parseModelToml(name: string, text: string, file: string): ModelS
   const fail = (field: string, expected: string): never => {
     throw new ModelError(name, `${file}: '${field}' must be ${expected}`);
   };
+  for (const key of Object.keys(data)) {
+    const meant = nearMissKey(key);
+    if (meant !== undefined) {
+      throw new ModelError(name, `${file}: unknown key '${key}' (did you mean '${meant}'?)`);
+    }
+  }
   const { command, args = [], prompt_mode: promptMode = 'stdin', env = {} } = data;
   if (typeof command !== 'string' || command.trim() === '') return fail('command', 'a non-empty string');
   if (!Array.isArray(args) || !args.every((arg) => typeof arg === 'string')) return fail('args', 'a list of strings');

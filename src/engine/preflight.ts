@@ -89,11 +89,14 @@ export async function preflight(schedule: Schedule, sources: Sources): Promise<R
       return undefined;
     }
   };
+  // A mistyped --skills would otherwise show as one 'no file' per ref, or not at all.
+  const skillsMissing = sources.skills !== undefined && !(await isFolder(sources.skills));
+  if (skillsMissing) problems.push(`skills: ${sources.skills ?? ''} (--skills) does not exist or is not a folder`);
   for (const step of schedule.steps) {
     if (step.status === 'done' || step.status === 'skip') continue;
     const where = `${schedule.file}:${step.line}: step ${step.number}`;
     await remember(step.models[0] ?? '', where);
-    if (step.ref === undefined) continue;
+    if (step.ref === undefined || skillsMissing) continue;
     if (sources.skills === undefined) {
       problems.push(`${where}: ref '${step.ref}' needs a skills folder (--skills DIR)`);
       continue;
