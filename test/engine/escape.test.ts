@@ -156,7 +156,7 @@ describe('a descendant that clears its environment and leaves its session (env -
       '',
       '[wait] 1. daemon | escape -- starts env -i setsid sleep 1000, then hangs',
       '  - needs: none',
-      '  - timeout: 2s',
+      '  - timeout: 6s',
       '[wait] 2. gated | gated -- runs on meanwhile',
       '  - needs: none',
       '',
@@ -174,7 +174,13 @@ describe('a descendant that clears its environment and leaves its session (env -
       return text === '' ? undefined : Number(text);
     });
     setup.track(envless);
-    const pids = [...(await escapedPids(setup, pidsDir)), envless];
+    // The agent's pid, written when it has started its escapees; the envless one is the point.
+    const agent = await waitFor('agent-escape.js to record its pid', async () => {
+      const text = await readFile(join(pidsDir, 'agent.pid'), 'utf8').catch(() => '');
+      return text === '' ? undefined : Number(text);
+    });
+    setup.track(agent);
+    const pids = [agent, envless];
     await waitFor('step 1 to fail on its timeout', async () =>
       (await setup.events()).some((event) => event.event === 'failed' && event.step === 1),
     );
