@@ -91,6 +91,7 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   // write, spawn and log in one go, with no round trips to the thread pool in between, which
   // on a busy machine competes with the spawns for the processor.
   const promptFile = join(ctx.paths.artifacts, `${unitStem(unit)}-prompt.md`);
+  ctx.artifacts.assertSame();
   writeFileAtomicSync(promptFile, prompt);
   const env = dispatchEnvironment(
     {
@@ -107,13 +108,16 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   ctx.mailbox.expect(runId, step.number);
   try {
     let running: RunningAgent;
+    const tree = await ctx.trees.open(runId);
+    // Outside the catch below: a swapped artifacts/ stops the run, it does not fail a step.
+    ctx.artifacts.assertSame();
     try {
       running = startAgent(buildAgentCommand(model, { text: prompt, file: promptFile }, env), {
         cwd: ctx.sources.codespace,
         outputFile,
         timeoutMs: step.attributes.timeoutMs,
         killGraceMs: ctx.timings.killGraceMs,
-        tree: await ctx.trees.open(runId),
+        tree,
       });
     } catch (error) {
       // A link planted in place of the output file while the run went on (`runEngine` refuses

@@ -43,6 +43,7 @@ import { logEvent, type RunEvent } from '../planspace/log.js';
 import type { PlanspacePaths } from '../planspace/paths.js';
 import { writePosition } from '../planspace/state.js';
 import { ENGINE_MAILBOX } from '../prompt/render.js';
+import { holdFolder, type HeldFolder } from '../fs/held-folder.js';
 import { ScheduleCache } from '../schedule/cache.js';
 import { readSchedule, retryStep, type TakeOptions, type TakeOutcome } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
@@ -58,6 +59,7 @@ import { stopRun } from './stopped.js';
 /** One run of a planspace, from its first NEXT to its end (see the module comment); `runEngine` starts it. */
 export class Engine implements EngineContext {
   readonly paths: PlanspacePaths;
+  readonly artifacts: HeldFolder;
   readonly sources: Sources;
   readonly resolved: Resolved;
   readonly runBase: string;
@@ -116,6 +118,8 @@ export class Engine implements EngineContext {
     trees: ProcessTrees,
   ) {
     this.paths = paths;
+    // Made (0700) by runEngine right before.
+    this.artifacts = holdFolder(paths.artifacts, 'artifacts folder');
     this.trees = trees;
     this.sources = sources;
     this.resolved = resolved;

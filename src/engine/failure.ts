@@ -67,6 +67,7 @@ export async function runExceptionHandler(
     agentBody: handler.body,
   });
   const promptFile = join(ctx.paths.artifacts, `exception-${step.number}-prompt.md`);
+  ctx.artifacts.assertSame();
   await writeFileAtomic(promptFile, prompt);
   const runId = ctx.newRunId(step.number, 'x');
   const env = dispatchEnvironment(
@@ -88,12 +89,14 @@ export async function runExceptionHandler(
   ctx.mailbox.expect(runId, step.number);
   try {
     const timeoutMs = handler.timeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
+    const tree = await ctx.trees.open(runId);
+    ctx.artifacts.assertSame();
     const running = startAgent(buildAgentCommand(handlerModel, { text: prompt, file: promptFile }, env), {
       cwd: ctx.sources.codespace,
       outputFile: handlerOutput,
       timeoutMs,
       killGraceMs: ctx.timings.killGraceMs,
-      tree: await ctx.trees.open(runId),
+      tree,
     });
     const { exit, stalled } = await waitForAgent(ctx, running, runId, handlerOutput, handler.stallMs);
     if ((stalled || exit.timedOut) && !ctx.signal.aborted) {
