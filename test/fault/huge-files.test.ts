@@ -5,7 +5,7 @@
  * and the limit, and the planspace left as it was. The files are sparse: 600 MB of holes cost
  * no disk.
  */
-import { readdir, stat, truncate } from 'node:fs/promises';
+import { readdir, readFile, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeSandbox } from './sandbox.js';
@@ -66,5 +66,21 @@ describe('a 600 MB model TOML', () => {
       expect(result.stdout + result.stderr).toContain(refusal(toml));
       expect(await snapshot(box.planspace)).toEqual(before);
     }
+  });
+});
+
+describe('a 600 MB state.md', () => {
+  it('run stops with exit 2 naming it before any agent starts; the step is back to [wait]', async () => {
+    const box = await makeSandbox(SCHEDULE);
+    const state = join(box.planspace, 'state.md');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(state, '# State\n', { mode: 0o600 });
+    await truncate(state, HUGE);
+    const result = await box.workflow(['run', box.planspace, ...box.sources]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(refusal(state));
+    expect(await readFile(join(box.planspace, 'schedule.md'), 'utf8')).toBe(SCHEDULE);
+    expect((await stat(state)).size).toBe(HUGE);
+    expect(await readFile(join(box.planspace, 'log.md'), 'utf8')).not.toContain('dispatched');
   });
 });
