@@ -13,7 +13,6 @@
  * ...
  * ```
  */
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { isErrno, PlanspaceError } from '../errors.js';
@@ -21,6 +20,7 @@ import { parseSimpleFrontmatter } from './frontmatter.js';
 import { assertName } from '../names.js';
 import { packagePath } from '../package-root.js';
 import { parseDuration } from '../schedule/attributes.js';
+import { readRegularFile } from '../fs/regular-file.js';
 
 /** An agent file, parsed. */
 export interface AgentFile {
@@ -165,7 +165,7 @@ export async function findAgentFile(name: string, searchPath: readonly string[])
   for (const dir of searchPath) {
     const file = join(dir, `${name}.md`);
     try {
-      return parseAgentFile(await readFile(file, 'utf8'), file);
+      return parseAgentFile((await readRegularFile(file)).toString('utf8'), file);
     } catch (error) {
       if (!isErrno(error, 'ENOENT')) throw error;
     }

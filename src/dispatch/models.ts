@@ -15,12 +15,12 @@
  * Files are searched in `--models DIR`, then `<codespace>/.agents/models`, then the user's
  * config folder (`$XDG_CONFIG_HOME/planspace/models`, default `~/.config/planspace/models`).
  */
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { isErrno, PlanspaceError } from '../errors.js';
 import { assertName } from '../names.js';
+import { readRegularFile } from '../fs/regular-file.js';
 
 /** How to start the agent for one model. */
 export interface ModelSpec {
@@ -133,7 +133,8 @@ export async function findModel(name: string, searchPath: readonly string[]): Pr
     const file = join(dir, `${name}.toml`);
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      // Not a FIFO planted in a models folder (it hung `run` and `check`), nor a huge file.
+      text = (await readRegularFile(file)).toString('utf8');
     } catch (error) {
       if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) continue;
       throw error;

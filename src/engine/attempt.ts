@@ -121,6 +121,7 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   // write, spawn and log in one go, with no round trips to the thread pool in between, which
   // on a busy machine competes with the spawns for the processor.
   const promptFile = files.prompt;
+  ctx.artifacts.assertSame();
   writeFileAtomicSync(promptFile, prompt);
   linkFileAtomicSync(promptFile, files.latestPrompt);
   const env = dispatchEnvironment(
@@ -139,6 +140,9 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   try {
     let running: RunningAgent;
     let linked: boolean;
+    const tree = await ctx.trees.open(runId);
+    // Outside the catch below: a swapped artifacts/ stops the run, it does not fail a step.
+    ctx.artifacts.assertSame();
     try {
       linked = prepareOutput(files);
       outputFile = files.output;
@@ -147,7 +151,7 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
         outputFile,
         timeoutMs: step.attributes.timeoutMs,
         killGraceMs: ctx.timings.killGraceMs,
-        tree: await ctx.trees.open(runId),
+        tree,
       });
     } catch (error) {
       // A link planted in place of the output file while the run went on (`runEngine` refuses

@@ -4,6 +4,7 @@
  */
 import type { ProcessTrees } from '../dispatch/trees.js';
 import type { RunEvent } from '../planspace/log.js';
+import type { HeldFolder } from '../fs/held-folder.js';
 import type { PlanspacePaths } from '../planspace/paths.js';
 import type { Step } from '../schedule/step.js';
 import type { AttemptNumbers } from './artifacts.js';
@@ -28,6 +29,11 @@ export interface Unit {
 /** The run's shared state, handed to each step's task. */
 export interface EngineContext {
   readonly paths: PlanspacePaths;
+  /**
+   * `artifacts/` as the run started with it: `assertSame()` before every write into it (a
+   * prompt, an output file), so that a link swapped in its place is never written through.
+   */
+  readonly artifacts: HeldFolder;
   readonly sources: Sources;
   readonly resolved: Resolved;
   /** The run id of the whole run; each dispatch's run id starts with it. */

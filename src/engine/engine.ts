@@ -40,6 +40,7 @@ import { AGENT_COMMANDS } from '../dispatch/shims.js';
 import type { Inbox } from '../mailbox/receive.js';
 import { logEvent, type RunEvent } from '../planspace/log.js';
 import type { PlanspacePaths } from '../planspace/paths.js';
+import { holdFolder, type HeldFolder } from '../fs/held-folder.js';
 import { ScheduleCache } from '../schedule/cache.js';
 import type { LiveTakeOutcome } from '../schedule/live-plan.js';
 import type { TakeOptions } from '../schedule/operations.js';
@@ -59,6 +60,7 @@ import { stopRun } from './stopped.js';
 /** One run of a planspace, from its first NEXT to its end (see the module comment); `runEngine` starts it. */
 export class Engine implements EngineContext {
   readonly paths: PlanspacePaths;
+  readonly artifacts: HeldFolder;
   readonly sources: Sources;
   readonly resolved: Resolved;
   readonly runBase: string;
@@ -123,6 +125,8 @@ export class Engine implements EngineContext {
   ) {
     this.paths = paths;
     this.attempts = new AttemptNumbers(paths.artifacts);
+    // Made (0700) by runEngine right before.
+    this.artifacts = holdFolder(paths.artifacts, 'artifacts folder');
     this.trees = trees;
     this.sources = sources;
     this.resolved = resolved;

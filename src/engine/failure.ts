@@ -73,6 +73,7 @@ export async function runExceptionHandler(
   const stem = `exception-${step.number}`;
   const files = attemptFiles(ctx.paths.artifacts, stem, ctx.attempts.next(stem));
   const promptFile = files.prompt;
+  ctx.artifacts.assertSame();
   await writeFileAtomic(promptFile, prompt);
   linkFileAtomicSync(promptFile, files.latestPrompt);
   const runId = ctx.newRunId(step.number, 'x');
@@ -97,12 +98,14 @@ export async function runExceptionHandler(
   ctx.mailbox.expect(runId, step.number);
   try {
     const timeoutMs = handler.timeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
+    const tree = await ctx.trees.open(runId);
+    ctx.artifacts.assertSame();
     const running = startAgent(buildAgentCommand(handlerModel, { text: prompt, file: promptFile }, env), {
       cwd: ctx.sources.codespace,
       outputFile: handlerOutput,
       timeoutMs,
       killGraceMs: ctx.timings.killGraceMs,
-      tree: await ctx.trees.open(runId),
+      tree,
     });
     const { exit, stalled } = await waitForAgent(ctx, running, runId, handlerOutput, handler.stallMs);
     if (!linked) linkFileAtomicSync(handlerOutput, files.latestOutput);

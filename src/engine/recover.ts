@@ -20,7 +20,7 @@ import { readText } from './text.js';
 async function stepsOfRun(path: string, runId: string): Promise<{ dispatched: Set<number>; done: Set<number> }> {
   const dispatched = new Set<number>();
   const done = new Set<number>();
-  const text = await readText(path);
+  const text = await readText(path, Number.POSITIVE_INFINITY);
   let inRun = false;
   for (const line of text.split('\n')) {
     if (line === '') continue;

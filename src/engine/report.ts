@@ -89,7 +89,7 @@ function parseEvents(text: string): Event[] {
 export async function buildReport(planspace: string): Promise<RunReport> {
   const paths = planspacePaths(planspace);
   const schedule = await readSchedule(planspace);
-  const events = parseEvents(await readText(paths.events));
+  const events = parseEvents(await readText(paths.events, Number.POSITIVE_INFINITY));
   const pending = (await listQuestions(paths)).filter((q) => q.answer === undefined && q.cancelled === undefined);
   const steps = schedule.steps.map((step): StepReport => {
     const mine = events.filter((event) => event.step === step.number);

@@ -1,5 +1,6 @@
 import { isErrno } from '../errors.js';
 import { NO_FOLLOW, openNoFollow, UnsafePathError } from '../fs/guard.js';
+import { FileTooLargeError, MAX_READ_BYTES } from '../fs/regular-file.js';
 
 /**
  * A file's text (UTF-8), or '' if it does not exist or is a symbolic link. A link is never
@@ -7,13 +8,19 @@ import { NO_FOLLOW, openNoFollow, UnsafePathError } from '../fs/guard.js';
  * output file would hand them whatever file it points at (`runEngine` refuses links found at
  * the start; this covers one planted while the run goes on).
  *
+ * @param limit - the largest size read, bytes. Default `MAX_READ_BYTES` (64 MiB), the limit
+ *   README.md documents for `state.md`; `events.jsonl`, which only grows with a run, passes
+ *   `Infinity`.
  * @throws {NotRegularFileError} for a FIFO, socket, device or folder (never blocks on one).
+ * @throws {FileTooLargeError} if the file is larger than `limit` (nothing read).
  * @throws the `fs` error for anything but a missing file.
  */
-export async function readText(path: string): Promise<string> {
+export async function readText(path: string, limit = MAX_READ_BYTES): Promise<string> {
   try {
     const file = await openNoFollow(path, NO_FOLLOW.read);
     try {
+      const { size } = await file.stat();
+      if (size > limit) throw new FileTooLargeError(path, size, limit);
       return await file.readFile('utf8');
     } finally {
       await file.close();

@@ -23,6 +23,49 @@ export class NotRegularFileError extends PlanspaceError {
   }
 }
 
+/**
+ * The largest file (bytes) planspace reads whole: a schedule, a question record, `engine.json`, a model
+ * TOML, an agent or skill file, a template. 64 MiB is thousands of times a real one; a bigger
+ * file is refused (exit 2) before it is read, rather than exhausting memory or V8's string
+ * limit (a 600 MB schedule ended in exit 70 and a stack trace). Documented in README.md.
+ */
+export const MAX_READ_BYTES = 64 * 1024 * 1024;
+
+/** A file planspace reads whole is larger than `MAX_READ_BYTES`; nothing was read. */
+export class FileTooLargeError extends PlanspaceError {
+  readonly path: string;
+  /** The file's size, bytes. */
+  readonly size: number;
+  /** The limit, bytes. */
+  readonly limit: number;
+
+  constructor(path: string, size: number, limit: number) {
+    super(
+      'E_FILE_TOO_LARGE',
+      `${path} is ${mebibytes(size)} (${size} bytes), over the ${mebibytes(limit)} planspace reads; is it the right file?`,
+    );
+    this.path = path;
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/** `bytes` in MiB, for messages: `600 MiB`, `0.5 MiB`. */
+function mebibytes(bytes: number): string {
+  return `${Number((bytes / 1024 / 1024).toFixed(1))} MiB`;
+}
+
+/**
+ * Checks an open file (`fstat`) before reading it whole: a regular file of at most `limit` bytes.
+ *
+ * @throws {NotRegularFileError} unless it is a regular file.
+ * @throws {FileTooLargeError} if it is larger than `limit` bytes.
+ */
+function assertReadable(path: string, stats: Stats, limit: number): void {
+  assertRegular(path, stats);
+  if (stats.size > limit) throw new FileTooLargeError(path, stats.size, limit);
+}
+
 /** What a non-regular file is, in words. */
 function kindOf(stats: Stats): string {
   if (stats.isFIFO()) return 'a FIFO (named pipe)';
@@ -70,14 +113,17 @@ export async function openRegularFile(path: string, flags = constants.O_RDONLY, 
 }
 
 /**
- * Reads a whole regular file.
+ * Reads a whole regular file, without blocking on a FIFO and without reading a huge file.
  *
+ * @param limit - the largest size accepted, bytes. Default `MAX_READ_BYTES`.
  * @throws {NotRegularFileError} if `path` is a FIFO, socket, device or folder.
+ * @throws {FileTooLargeError} if it is larger than `limit` (nothing read).
  * @throws the `fs` error (`ENOENT` for a missing file).
  */
-export async function readRegularFile(path: string): Promise<Buffer> {
+export async function readRegularFile(path: string, limit = MAX_READ_BYTES): Promise<Buffer> {
   const handle = await openRegularFile(path);
   try {
+    assertReadable(path, await handle.stat(), limit);
     return await handle.readFile();
   } finally {
     await handle.close();
@@ -91,7 +137,7 @@ export async function readRegularFile(path: string): Promise<Buffer> {
  *
  * @throws as `readRegularFile`.
  */
-export function readRegularFileSync(path: string): Buffer {
+export function readRegularFileSync(path: string, limit = MAX_READ_BYTES): Buffer {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -100,7 +146,7 @@ export function readRegularFileSync(path: string): Buffer {
     throw error;
   }
   try {
-    assertRegular(path, fstatSync(fd));
+    assertReadable(path, fstatSync(fd), limit);
     return readFileSync(fd);
   } finally {
     closeSync(fd);

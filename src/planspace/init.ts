@@ -1,7 +1,7 @@
 /**
  * `workflow init`: a new planspace from a schedule template.
  */
-import { access, mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { access, mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, UsageError } from '../errors.js';
 import { assertOwnFolder, FILE_MODE, FOLDER_MODE } from '../fs/guard.js';
@@ -9,6 +9,7 @@ import { namePath } from '../fs/io-error.js';
 import { packagePath } from '../package-root.js';
 import { parseSchedule } from '../schedule/parse.js';
 import { planspacePaths } from './paths.js';
+import { readRegularFile } from '../fs/regular-file.js';
 
 /** The package's schedule templates, `templates/schedules/<name>.md`. */
 export const SCHEDULE_TEMPLATES = packagePath('templates', 'schedules');
@@ -42,7 +43,7 @@ export async function initPlanspace(
   const file = /[\\/]|\.md$/.test(template) ? template : join(SCHEDULE_TEMPLATES, `${template}.md`);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readRegularFile(file)).toString('utf8');
   } catch (error) {
     if (!isErrno(error, 'ENOENT')) throw error;
     throw new UsageError(`no schedule template '${template}' (give a name from templates/schedules/ or a path)`);

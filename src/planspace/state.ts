@@ -6,6 +6,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { isErrno } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { NO_FOLLOW, openNoFollow } from '../fs/guard.js';
+import { FileTooLargeError, MAX_READ_BYTES } from '../fs/regular-file.js';
 
 const HEADING = '## Position';
 
@@ -36,6 +37,7 @@ export function withPosition(text: string, body: string): string {
  *
  * @throws {UnsafePathError} if the file is a symbolic link (its target would be read into the
  *   new file, and so into the prompts of agents).
+ * @throws {FileTooLargeError} if the file is larger than `MAX_READ_BYTES` (64 MiB).
  * @throws the `fs` error if the file cannot be read or written.
  */
 export async function writePosition(path: string, body: string): Promise<void> {
@@ -46,6 +48,10 @@ export async function writePosition(path: string, body: string): Promise<void> {
     if (!isErrno(error, 'ENOENT')) throw error;
   }
   try {
+    if (old !== undefined) {
+      const { size } = await old.stat();
+      if (size > MAX_READ_BYTES) throw new FileTooLargeError(path, size, MAX_READ_BYTES);
+    }
     const bytes = old === undefined ? Buffer.from('# State\n') : await old.readFile();
     const text = bytes.toString('utf8');
     const updated = withPosition(text, body);

@@ -1,8 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
 import { parseMarkdown } from '../markdown.js';
 import { findSection, parseRef, RefError } from './sections.js';
+import { NotRegularFileError, readRegularFile } from '../fs/regular-file.js';
 
 /**
  * Reads the verbatim text a step's ref names from a skills folder.
@@ -17,9 +18,11 @@ export async function readSkillSection(skills: string, ref: string): Promise<str
   const parsed = parseRef(ref);
   let text: string;
   try {
-    text = await readFile(join(skills, parsed.file), 'utf8');
+    text = (await readRegularFile(join(skills, parsed.file))).toString('utf8');
   } catch (error) {
-    if (!isErrno(error, 'ENOENT') && !isErrno(error, 'EISDIR')) throw error;
+    // A folder of that name is no skill file; a FIFO or a huge file is its own error.
+    const folder = error instanceof NotRegularFileError && error.kind === 'a folder';
+    if (!isErrno(error, 'ENOENT') && !folder) throw error;
     const files = await readdir(skills).catch(() => [] as string[]);
     const markdown = files.filter((file) => file.endsWith('.md')).sort();
     throw new RefError(

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { isErrno, PlanspaceError, ScheduleNotFoundError } from '../errors.js';
 import { writeFileAtomicSync } from '../fs/atomic.js';
 import { assertOwnFolder } from '../fs/guard.js';
-import { NotRegularFileError, readRegularFileSync } from '../fs/regular-file.js';
+import { readRegularFileSync } from '../fs/regular-file.js';
 import { withFileLock } from '../fs/lock.js';
 import { decodeSchedule } from './decode.js';
 import { parseSchedule } from './parse.js';
@@ -20,6 +20,7 @@ import type { Schedule } from './step.js';
  * @throws {ScheduleNotFoundError} if the file does not exist.
  * @throws {ScheduleSyntaxError} if it is binary, not UTF-8, or does not fit the grammar.
  * @throws {NotRegularFileError} if it is a FIFO, socket, device or folder (read without blocking).
+ * @throws {FileTooLargeError} if it is larger than `MAX_READ_BYTES` (64 MiB; nothing read).
  * @throws {PlanspaceError} `E_IO` naming the file for any other read error.
  */
 export async function readScheduleFile(path: string): Promise<Schedule> {
@@ -50,7 +51,8 @@ function readScheduleTextSync(path: string): string {
   try {
     bytes = readRegularFileSync(path);
   } catch (error) {
-    if (error instanceof NotRegularFileError) throw error;
+    // Not a regular file, or too big to read: the error says so already.
+    if (error instanceof PlanspaceError) throw error;
     if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) throw new ScheduleNotFoundError(path, { cause: error });
     // Some fs errors (EISDIR from a read) do not name the file; this one always does.
     throw new PlanspaceError('E_IO', `cannot read ${path}: ${(error as Error).message}`, { cause: error });

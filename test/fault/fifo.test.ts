@@ -6,10 +6,10 @@
  * guard (45 s, then SIGTERM and code -1), which a hang fails.
  */
 import { execFileSync } from 'node:child_process';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeSandbox, type Sandbox } from './sandbox.js';
+import { makeSandbox, snapshot, type Sandbox } from './sandbox.js';
 
 const SCHEDULE = '# Schedule: fifo\n\n[wait] 1. plan | m -- write the plan (guide.md Stage 1)\n';
 
@@ -79,4 +79,36 @@ describe('a FIFO at state.md, log.md, events.jsonl or engine.json', () => {
       expect(status.code).toBe(0);
     },
   );
+});
+
+describe('a FIFO where run and check read a model, skill or agent file', () => {
+  // An agent can plant one in `<codespace>/.agents/models/`; both commands hung in `open` on
+  // it, waiting for a writer that never comes.
+  it.each(['models/m.toml', 'skills/guide.md', 'agents/exception-handler.md'])(
+    '%s: check and run exit 2 at once naming it; the planspace is unchanged',
+    async (name) => {
+      const box = await makeSandbox(SCHEDULE);
+      const path = join(box.root, name);
+      await rm(path);
+      mkfifo(path);
+      const before = await snapshot(box.planspace);
+      for (const verb of ['check', 'run']) {
+        const result = await box.workflow([verb, box.planspace, ...box.sources]);
+        expect({ verb, code: result.code }).toEqual({ verb, code: 2 });
+        // check lists its problems on stdout, run its reason on stderr.
+        expect(result.stdout + result.stderr).toContain(`${path} is a FIFO (named pipe), not a regular file`);
+        expect(await snapshot(box.planspace)).toEqual(before);
+      }
+    },
+    30_000,
+  );
+
+  it('init refuses one given as --template with exit 2', async () => {
+    const box = await makeSandbox(SCHEDULE);
+    const template = join(box.root, 'template.md');
+    mkfifo(template);
+    const plan = join(box.root, 'made');
+    const result = await box.workflow(['init', plan, '--template', template]);
+    expect(result).toEqual({ code: 2, stdout: '', stderr: refusal(template) });
+  }, 30_000);
 });
