@@ -172,6 +172,23 @@ describe('workflow run in a terminal', () => {
     expect(await readJsonIfThere(join(setup.planspace, 'engine.json'))).toBeUndefined();
   });
 
+  it('what is typed stays on the bottom line while event lines scroll above it', async () => {
+    const setup = await makeRun({ schedule: TWO_STEPS.join('\n') });
+    const run = workflowPty(['run', ...setup.runArgs], { ASK: '1' });
+    const started = await run.waitFor('engine started');
+    run.write('q1 half');
+    // The question is asked after the engine started: its event line comes after the typing.
+    const asked = await run.waitFor(/QUESTION q1 from step-1[^\n]*\n/, { from: started });
+    await run.waitFor('q1 half', { from: asked, timeoutMs: 5000 });
+    const lines = run.screen().split('\n');
+    expect(lines.at(-1)).toMatch(/^-- .*q1 half$/);
+    expect(lines.at(-2)).toMatch(/QUESTION q1 from step-1/);
+    run.write(' done\r');
+    await run.waitFor('answered q1');
+    expect((await run.ended).code).toBe(0);
+    expect((await setup.record(1)).answer).toBe('answer:half done\n');
+  });
+
   it('Ctrl-D ends typed answers with a note; the status line stays and Ctrl-C still aborts', async () => {
     const { setup, pidsFile } = await makeTreeRun();
     const run = workflowPty(['run', ...setup.runArgs]);
