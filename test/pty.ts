@@ -134,37 +134,53 @@ const CONTROL_SEQUENCE = /\x1b\[([0-9;?]*)([A-Za-z])/y;
 
 /**
  * What a terminal shows after `raw` was written to it, as lines joined by `\n`: `\r` moves to
- * the line's start and what follows overwrites it, `ESC[2K` clears the line, other escape
- * sequences (colours) show nothing. Enough for the CLI's output, not a terminal emulator:
- * no cursor movement across lines, no wrapping.
+ * the line's start and what follows overwrites it; `ESC[2K` clears the line, `ESC[K` (`0K`) the
+ * rest of it and `ESC[J` (`0J`) the rest of the screen; `ESC[<n>G` sets the column and
+ * `ESC[<n>A/B/C/D` move the cursor, as readline draws its prompt; other escape sequences
+ * (colours) show nothing. Enough for the CLI's output, not a terminal emulator: no wrapping,
+ * no scrolling region.
  */
 export function renderScreen(raw: string): string {
-  const lines: string[] = [];
-  let line = '';
+  const lines: string[] = [''];
+  let row = 0;
   let column = 0;
+  const current = (): string => lines[row] ?? '';
   for (let i = 0; i < raw.length;) {
     const char = raw[i] ?? '';
     if (char === '\x1b') {
       CONTROL_SEQUENCE.lastIndex = i;
       const match = CONTROL_SEQUENCE.exec(raw);
       if (match) {
-        if (match[2] === 'K' && match[1] === '2') line = '';
-        i += match[0].length;
+        const [sequence, parameter = '', final] = match;
+        const count = parameter === '' ? 1 : Number(parameter);
+        if (final === 'K' && parameter === '2') lines[row] = '';
+        else if ((final === 'K' || final === 'J') && (parameter === '' || parameter === '0')) {
+          lines[row] = current().slice(0, column);
+          if (final === 'J') lines.length = row + 1;
+        } else if (final === 'G') column = Math.max(0, count - 1);
+        else if (final === 'C') column += count;
+        else if (final === 'D') column = Math.max(0, column - count);
+        else if (final === 'A') row = Math.max(0, row - count);
+        else if (final === 'B') {
+          row += count;
+          while (lines.length <= row) lines.push('');
+        }
+        i += sequence.length;
         continue;
       }
     }
     i += 1;
     if (char === '\r') column = 0;
     else if (char === '\n') {
-      lines.push(line);
-      line = '';
+      row += 1;
+      if (row === lines.length) lines.push('');
       column = 0;
     } else {
-      line = line.slice(0, column).padEnd(column) + char + line.slice(column + 1);
+      const line = current();
+      lines[row] = line.slice(0, column).padEnd(column) + char + line.slice(column + 1);
       column += 1;
     }
   }
-  lines.push(line);
   return lines.join('\n');
 }
 

@@ -224,6 +224,10 @@ export async function runCliWith(
     get terminalInput() {
       return streams.terminalInput;
     },
+    // The process's own SIGINT: the one handler (see `mainWith`) decides between abort and force.
+    interrupt: () => {
+      process.kill(process.pid, 'SIGINT');
+    },
   };
   const program = options.program ?? 'workflow';
   try {

@@ -17,6 +17,23 @@ export interface RunOutput {
   readonly io: VerbIO;
   /** Stops redrawing the status line and removes it. */
   readonly stop: () => void;
+  /**
+   * Reads the lines typed at the terminal `input` and calls `onLine` with each, until the
+   * returned function is called. In the live view on a terminal they are typed on the status
+   * line's own line, after it (see `typed-line.ts`), and echoed on a line of their own after
+   * Enter; elsewhere read in the terminal's cooked mode, as plain lines.
+   */
+  readonly readLines: (input: NodeJS.ReadableStream, onLine: (line: string) => void) => Promise<() => void>;
+}
+
+/** Lines of `input` read in the terminal's cooked mode: the terminal echoes and edits them. */
+async function readPlainLines(input: NodeJS.ReadableStream, onLine: (line: string) => void): Promise<() => void> {
+  const { createInterface } = await import('node:readline');
+  const lines = createInterface({ input });
+  lines.on('line', onLine);
+  return () => {
+    lines.close();
+  };
 }
 
 /**
@@ -32,6 +49,7 @@ export function startRunOutput(io: VerbIO, options: { readonly json?: boolean; r
       },
       io,
       stop: () => undefined,
+      readLines: readPlainLines,
     };
   }
   const colours = makeColours(colourEnabled({ env: io.env, isTTY: io.isTTY, color: options.color }));
@@ -42,6 +60,7 @@ export function startRunOutput(io: VerbIO, options: { readonly json?: boolean; r
       },
       io,
       stop: () => undefined,
+      readLines: readPlainLines,
     };
   const view = new LiveView({ write: io.print, columns: () => io.columns, colours });
   // A note written under the status line would join it: the view lifts the line for it.
@@ -57,6 +76,44 @@ export function startRunOutput(io: VerbIO, options: { readonly json?: boolean; r
     io: { ...io, note },
     stop: () => {
       view.stop();
+    },
+    readLines: async (input, onLine) => {
+      if (!(input as Partial<NodeJS.ReadStream>).isTTY) return readPlainLines(input, onLine);
+      const { openTypedLine } = await import('./typed-line.js');
+      const typed = openTypedLine({
+        input,
+        write: io.print,
+        columns: () => io.columns,
+        onLine: (line) => {
+          if (line.trim() !== '') {
+            view.interject(() => {
+              io.print(`${line}\n`);
+            });
+          }
+          onLine(line);
+        },
+        onInterrupt: io.interrupt,
+        onKey: () => {
+          view.redraw();
+        },
+        onClose: () => {
+          view.attach(undefined);
+          note('no more typed answers (Ctrl-D); answer from any shell: workflow answer <planspace> --id <id> <text>\n');
+        },
+      });
+      view.attach(typed);
+      const stop = (): void => {
+        io.forceSignal.removeEventListener('abort', stopNow);
+        view.attach(undefined);
+        typed.close();
+      };
+      // A forced stop ends the process right after its listeners: raw mode off, line erased first.
+      const stopNow = (): void => {
+        view.stop();
+        typed.close();
+      };
+      io.forceSignal.addEventListener('abort', stopNow, { once: true });
+      return stop;
     },
   };
 }

@@ -3,7 +3,7 @@ import { planspacePaths } from '../planspace/paths.js';
 import { UsageError } from '../errors.js';
 import { printable } from '../text/printable.js';
 import { EXIT } from './exit-codes.js';
-import { startRunOutput } from './run-output.js';
+import { startRunOutput, type RunOutput } from './run-output.js';
 import { SOURCE_OPTIONS, type SourceOptions } from './sources.js';
 import { defineVerb, type VerbIO } from './verb.js';
 
@@ -12,11 +12,10 @@ import { defineVerb, type VerbIO } from './verb.js';
  * nothing: the question it was meant for may have been answered or closed meanwhile, and the
  * text would go to another.
  */
-async function readTypedAnswers(io: VerbIO, planspace: string): Promise<() => void> {
+async function readTypedAnswers(output: RunOutput, planspace: string): Promise<() => void> {
+  const { io } = output;
   if (!io.terminalInput) return () => undefined;
-  const { createInterface } = await import('node:readline');
-  const lines = createInterface({ input: io.terminalInput });
-  lines.on('line', (line) => {
+  return output.readLines(io.terminalInput, (line) => {
     if (line.trim() === '') return;
     const match = /^(q\d+)[:\s]\s*(.+)$/.exec(line.trim());
     if (!match) {
@@ -32,9 +31,6 @@ async function readTypedAnswers(io: VerbIO, planspace: string): Promise<() => vo
       },
     );
   });
-  return () => {
-    lines.close();
-  };
 }
 
 /** Options of `workflow run` beyond the sources. */
@@ -115,7 +111,7 @@ export function runCommand(io: VerbIO) {
       }
       const { runEngine } = await import('../engine/run-engine.js');
       const output = startRunOutput(io, options);
-      const stopTyping = await readTypedAnswers(output.io, planspace);
+      const stopTyping = await readTypedAnswers(output, planspace);
       try {
         const outcome = await runEngine({
           planspace,

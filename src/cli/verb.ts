@@ -51,6 +51,11 @@ export interface VerbIO {
   readonly columns: number | undefined;
   /** Standard input as lines, for answers typed at the terminal; undefined when it is not a terminal. */
   readonly terminalInput: NodeJS.ReadableStream | undefined;
+  /**
+   * Acts as a Ctrl-C at the terminal would (SIGINT to this process, which its handler turns
+   * into an abort, then a forced stop): for Ctrl-C read as a key while the terminal is in raw mode.
+   */
+  readonly interrupt: () => void;
 }
 
 /** Describes a verb for `defineVerb`. */

@@ -43,4 +43,26 @@ describe('LiveView', () => {
     expect(view.status().length).toBeLessThanOrEqual(59);
     view.stop();
   });
+
+  it('with text typed after it, cuts the status line so that both fit, and drops it before the text', () => {
+    const { view } = makeView();
+    let typed = '';
+    const prompts: string[] = [];
+    view.attach({
+      typedWidth: () => typed.length,
+      show: (prompt) => prompts.push(prompt),
+      hide: () => undefined,
+      close: () => undefined,
+    });
+    view.event({ ...dispatched, model: 'a-model-with-a-very-long-name-indeed-and-more' }, 'event line\n');
+    typed = 'q1 use the blue one from the brand guide';
+    view.redraw();
+    const cut = prompts.at(-1) ?? '';
+    expect(cut).toMatch(/^-- /);
+    expect(cut.length + typed.length).toBeLessThanOrEqual(59);
+    typed = 'x'.repeat(55);
+    view.redraw();
+    expect(prompts.at(-1)).toBe('');
+    view.stop();
+  });
 });

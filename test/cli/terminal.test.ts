@@ -116,6 +116,30 @@ describe('workflow run in a terminal', () => {
     expect([...(await setup.statuses()).values()]).toEqual(['done', 'done']);
   });
 
+  it('what is typed stays on the bottom line through redraws, and Enter leaves no status line glued to it', async () => {
+    const setup = await makeRun({ schedule: TWO_STEPS.join('\n') });
+    const run = workflowPty(['run', ...setup.runArgs], { ASK: '1' });
+    const asked = await run.waitFor(/QUESTION q1 from step-1/);
+    run.write('q1 make it');
+    const typed = await run.waitFor('q1 make it', { from: asked });
+    // A redraw after the typing: the status shows another elapsed time than the last one drawn.
+    const elapsed = [...stripAnsi(run.raw()).matchAll(/-- (\d+s) \|/g)].at(-1)?.[1] ?? '';
+    const redrawn = await run.waitFor(new RegExp(`-- (?!${elapsed} )\\d+s \\|`), { from: typed });
+    await run.waitFor('q1 make it', { from: redrawn, timeoutMs: 5000 });
+    const bottom = run.screen().split('\n').at(-1) ?? '';
+    expect(bottom).toMatch(/^-- .*q1 make it$/);
+    run.write(' teal\r');
+    await run.waitFor('answered q1');
+    const result = await run.ended;
+    expect(result.code).toBe(0);
+    expect(result.screen).toMatch(/\nCOMPLETE\n$/);
+    const lines = result.screen.split('\n');
+    expect(lines.filter((line) => line.includes('-- ') && line.includes('make it'))).toEqual([]);
+    expect(lines).toContain('q1 make it teal');
+    expect(lines).toContain('answered q1');
+    expect((await setup.record(1)).answer).toBe('answer:make it teal\n');
+  });
+
   it('Ctrl-C once: a clean abort, exit 4, the running step back to [wait], its agent gone', async () => {
     const { setup, pidsFile } = await makeTreeRun();
     const run = workflowPty(['run', ...setup.runArgs]);
@@ -148,6 +172,67 @@ describe('workflow run in a terminal', () => {
     expect(await readJsonIfThere(join(setup.planspace, 'engine.json'))).toBeUndefined();
   });
 
+  it('what is typed stays on the bottom line while event lines scroll above it', async () => {
+    const setup = await makeRun({ schedule: TWO_STEPS.join('\n') });
+    const run = workflowPty(['run', ...setup.runArgs], { ASK: '1' });
+    const started = await run.waitFor('engine started');
+    run.write('q1 half');
+    // The question is asked after the engine started: its event line comes after the typing.
+    const asked = await run.waitFor(/QUESTION q1 from step-1[^\n]*\n/, { from: started });
+    await run.waitFor('q1 half', { from: asked, timeoutMs: 5000 });
+    const lines = run.screen().split('\n');
+    expect(lines.at(-1)).toMatch(/^-- .*q1 half$/);
+    expect(lines.at(-2)).toMatch(/QUESTION q1 from step-1/);
+    run.write(' done\r');
+    await run.waitFor('answered q1');
+    expect((await run.ended).code).toBe(0);
+    expect((await setup.record(1)).answer).toBe('answer:half done\n');
+  });
+
+  it('Ctrl-D ends typed answers with a note; the status line stays and Ctrl-C still aborts', async () => {
+    const { setup, pidsFile } = await makeTreeRun();
+    const run = workflowPty(['run', ...setup.runArgs]);
+    await treeStarted(setup, pidsFile);
+    const drawn = await run.waitFor(/-- [^\n]*step 2[^\n]*on tree/);
+    run.write('\x04');
+    const noted = await run.waitFor('no more typed answers (Ctrl-D)', { from: drawn });
+    await run.waitFor(/-- [^\n]*step 2[^\n]*on tree/, { from: noted });
+    run.write('\x03');
+    const result = await run.ended;
+    expect(result.code).toBe(4);
+    expect(result.screen).toMatch(/run aborted[^\n]*\nABORTED\n$/);
+  });
+
+  it.each([
+    ['Ctrl-C once', ['\x03'], 4],
+    ['Ctrl-C twice', ['\x03', '\x03'], 130],
+  ] as const)('%s: the terminal is back in cooked mode (echo, line editing) after the run', async (_, keys, code) => {
+    const { setup, pidFile } = await makeStubbornRun();
+    const modes = join(setup.root, 'stty.txt');
+    const command = ['run', ...setup.runArgs].map((word) => `'${word}'`).join(' ');
+    // The shell outlives the run in the same terminal and records its modes as the next program finds them.
+    const shell = startPty([
+      'sh',
+      '-c',
+      `'${process.execPath}' '${WORKFLOW_BIN}' ${command}; echo "exit $?"; stty -a > '${modes}'`,
+    ]);
+    const agent = Number(
+      await waitFor('agent-stubborn.js to record its pid', () => readFile(pidFile, 'utf8').catch(() => undefined)),
+    );
+    setup.track(agent);
+    await shell.waitFor(/-- [^\n]*step 2/);
+    for (const key of keys) {
+      shell.write(key);
+      await waitFor('the agent to get SIGTERM', () => readFile(`${pidFile}.signals`, 'utf8').catch(() => undefined));
+    }
+    const result = await shell.ended;
+    expect(result.screen).toContain(`exit ${code}`);
+    const flags = (await readFile(modes, 'utf8')).split(/\s+/);
+    expect(flags).toContain('icanon');
+    expect(flags).toContain('echo');
+    expect(flags).toContain('isig');
+  });
+
   it('draws the live status line while a step runs, and removes it at the end', async () => {
     const { setup, pidsFile } = await makeTreeRun();
     const run = workflowPty(['run', ...setup.runArgs]);
@@ -156,8 +241,9 @@ describe('workflow run in a terminal', () => {
     run.write('\x03');
     const result = await run.ended;
     expect(result.code).toBe(4);
-    // The status line is cleared (erase line, carriage return) before each line printed over it.
-    expect(result.raw).toContain('\x1b[2K\r');
+    // The status line (the prompt of what is typed) is erased, from the line's start down, before
+    // each line printed over it.
+    expect(result.raw).toContain('\r\x1b[J');
     expect(result.screen.split('\n').filter((line) => line.startsWith('-- '))).toEqual([]);
   });
 });
