@@ -107,14 +107,14 @@ function errorJson(error: unknown): unknown {
 }
 
 /**
- * The one-line (or, for schedule problems, one-per-problem) reason for a terminal. Messages
- * quote what they refuse (an earlier answer, a schedule line), which may hold control
- * characters: those are shown escaped. `--json` keeps the exact message.
+ * The reason for a terminal: one line, or one per problem (schedule problems, preflight's
+ * list). Messages quote what they refuse (an earlier answer, a schedule line), which may hold
+ * control characters: those are shown escaped, newlines kept. `--json` keeps the exact message.
  */
 function errorText(error: unknown): string {
   if (error instanceof ScheduleSyntaxError)
     return error.problems.map((problem) => printable(formatProblem(problem))).join('\n');
-  return printable(error instanceof Error ? error.message : String(error));
+  return printable(error instanceof Error ? error.message : String(error), { keepNewlines: true });
 }
 
 /** The programs this module can run, by executable name. */
