@@ -139,7 +139,7 @@ export function runCommand(io: VerbIO) {
           outcome.kind === 'complete'
             ? 'COMPLETE'
             : outcome.kind === 'blocked'
-              ? `BLOCKED ${outcome.step.line}:${outcome.step.text}`
+              ? `BLOCKED ${outcome.step.line}:${printable(outcome.step.text)}`
               : 'ABORTED';
         return { text, json: { event: 'end', outcome: outcome.kind }, exitCode };
       } finally {
