@@ -4,7 +4,13 @@
  */
 import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { PACKAGE_VERSION } from '../package-root.js';
+import { openQuestions } from '../engine/questions.js';
+import { PlanspaceError } from '../errors.js';
+import { planspacePaths } from '../planspace/paths.js';
+import { readSchedule } from '../schedule/operations.js';
 import { checkCommand } from './check.js';
+import { completeWords, completionModel, type CompletionLookups } from './complete-words.js';
+import { COMPLETE_VERB, completionCommand } from './completion.js';
 import { HELP_WIDTH, toCommand } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { initCommand } from './init.js';
@@ -46,6 +52,10 @@ function verbFactories(name: ProgramName, io: VerbIO, output: OutputConfiguratio
     ['abort', () => toCommand(abortCommand(io))],
     ['init', () => toCommand(initCommand(io))],
     [
+      'completion',
+      () => toCommand(completionCommand(io, () => completionModel(buildProgram('workflow', io, { ...noOutput })))),
+    ],
+    [
       'mailbox',
       () => {
         const group = new Command('mailbox')
@@ -57,6 +67,37 @@ function verbFactories(name: ProgramName, io: VerbIO, output: OutputConfiguratio
     ],
   ]);
 }
+
+/** Output of a program built only to be described (completion): it never prints. */
+const noOutput: CliStreams = {
+  stdout: () => undefined,
+  stderr: () => undefined,
+  flush: () => Promise.resolve(),
+  readStdin: () => Promise.resolve(Buffer.alloc(0)),
+};
+
+/**
+ * What completion reads from a planspace: nothing, and no error shown, when the planspace is
+ * not one (yet) or its schedule or questions are bad; the verb itself will say why later.
+ */
+const COMPLETION_LOOKUPS: CompletionLookups = {
+  stepNumbers: async (planspace) => {
+    try {
+      return (await readSchedule(planspace)).steps.map((step) => step.number);
+    } catch (error) {
+      if (error instanceof PlanspaceError) return [];
+      throw error;
+    }
+  },
+  questionIds: async (planspace) => {
+    try {
+      return (await openQuestions(planspacePaths(planspace))).map((question) => question.id);
+    } catch (error) {
+      if (error instanceof PlanspaceError) return [];
+      throw error;
+    }
+  },
+};
 
 /**
  * Builds the `workflow` or `mailbox` program. With `verb` naming one of its verbs, only that
@@ -96,6 +137,13 @@ export async function runProgram(
   streams: CliStreams,
   argv: readonly string[],
 ): Promise<number | undefined> {
+  if (name === 'workflow' && argv[0] === COMPLETE_VERB) {
+    // Not through commander: the words to complete are any words, `--id` and `-` among them.
+    const model = completionModel(buildProgram('workflow', io, streams));
+    const candidates = await completeWords(model, argv.slice(1), COMPLETION_LOOKUPS);
+    io.print(candidates.map((candidate) => `${candidate}\n`).join(''));
+    return EXIT.ok;
+  }
   try {
     await buildProgram(name, io, streams, argv[0]).parseAsync([...argv], { from: 'user' });
     return undefined;

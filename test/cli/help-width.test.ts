@@ -10,6 +10,7 @@ const WORKFLOW = ['next', 'parse', 'done', 'fail', 'skip', 'retry', 'status', 'c
   'report',
   'abort',
   'init',
+  'completion',
   'mailbox',
 ]);
 const MAILBOX = ['register', 'unregister', 'send', 'recv', 'check', 'drain', 'agents', 'cleanup'];

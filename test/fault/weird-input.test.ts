@@ -51,7 +51,12 @@ describe('valid but weird schedules: the verbs work and change one marker, byte 
         `Total: ${steps} | Done: 1 | Running: 0 | Failed: 0 | Waiting: ${steps - 1} | Skipped: 0\n`,
         'done',
       ],
-      [['check', box.planspace, ...box.sources], 0, `OK: ${schedule}: ${steps} steps\n`, 'done'],
+      [
+        ['check', box.planspace, ...box.sources],
+        0,
+        `OK: ${schedule}: ${steps} ${steps === 1 ? 'step' : 'steps'}\n`,
+        'done',
+      ],
       [['report', box.planspace], 0, undefined, 'done'],
     ];
     for (const [args, code, stdout, status] of walk) {
