@@ -20,11 +20,14 @@ export function restoreState(paths: MailboxPaths): ReaderState | undefined {
   return checkpoint === undefined ? undefined : ReaderState.from(checkpoint);
 }
 
-/** Whether both logs reach a checkpoint: see `restoreState`. */
+/**
+ * Whether both logs reach a checkpoint: see `restoreState`. One record past it is read, not
+ * the rest: a backlog of unread messages after it must cost nothing here.
+ */
 function reaches(paths: MailboxPaths, checkpoint: Checkpoint): boolean {
-  const journal = readLog(paths.journal, checkpoint.journal);
+  const journal = readLog(paths.journal, checkpoint.journal, 1);
   if (journal === GONE || journal.tag !== checkpoint.tag || journal.total < checkpoint.journal) return false;
-  const claims = readLog(paths.claims, checkpoint.claims);
+  const claims = readLog(paths.claims, checkpoint.claims, 1);
   return claims !== GONE && claims.total >= checkpoint.claims;
 }
 

@@ -24,13 +24,17 @@
  *
  * What a reader knows is a `ReaderState` (see `reader-state.ts`), which the records change. A
  * reader starts from the mailbox's checkpoint (see `checkpoint.ts`, `reader-checkpoint.ts`),
- * the state after a prefix of both logs, and reads only what follows it: what `check` and `recv` cost does not
- * grow with the history of the mailbox. Readers write the checkpoint as they go: once they have
- * read `CHECKPOINT_RECORDS` records past the last one (or as many records as the state has
- * entries, whichever is more, so that writing it costs O(1) per record), and, with a smaller
- * threshold, when they find nothing waiting. Having written one, a reader deletes the older
- * checkpoints and the log segments that the two it keeps both cover (see `segments.ts`); a
- * reader left behind by deleted segments starts again from the newest checkpoint.
+ * the state after a prefix of both logs, and reads only what follows it: what `check` and
+ * `recv` cost does not grow with the history of the mailbox. Nor with its backlog: a reader
+ * reads the journal only `READ_AHEAD` records past the first message it may claim (going
+ * straight to the segment that holds it), and counts the waiting messages from the journal's
+ * current segment, so that a receive with 100,000 messages waiting costs what one with 10 does.
+ * Readers write the checkpoint as they go: once they have read `CHECKPOINT_RECORDS` records
+ * past the last one (or as many records as the state has entries, whichever is more, so that
+ * writing it costs O(1) per record), and, with a smaller threshold, when they find nothing
+ * waiting. Having written one, a reader deletes the older checkpoints and the log segments that
+ * the two it keeps both cover (see `segments.ts`); a reader left behind by deleted segments
+ * starts again from the newest checkpoint.
  */
 import { isErrno } from '../errors.js';
 import { faultPoint } from '../fault.js';

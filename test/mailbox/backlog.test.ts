@@ -7,14 +7,18 @@
  * leaves in a checkpoint, does not grow with the backlog.
  */
 import { appendFileSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeMessage, ensureMailbox, mailboxPaths, openInbox, send } from '../../src/index.js';
 import { encodeDelivery } from '../../src/mailbox/journal.js';
 import { appendToLog, SEGMENT_RECORDS } from '../../src/mailbox/segments.js';
 import { makeTree, runMailbox } from '../helpers.js';
-import { checkpointFiles, DEAD_PID, scribble } from './history.js';
+import { checkpointFiles, DEAD_PID } from './history.js';
+
+const execFileAsync = promisify(execFile);
 
 /**
  * Delivers `perSender` messages from each of `senders` exited sender processes, as `send`
@@ -80,22 +84,40 @@ describe('a mailbox with a large backlog', () => {
     expect(await readdir(join(dir, 'data'))).toEqual([]);
   }, 300_000);
 
-  it('a receive reads none of the backlog past the next messages', async () => {
+  it('a receive reads none of the backlog past the next messages, from a checkpoint or without', async () => {
     const plan = await makeTree({ 'schedule.md': '# Schedule: backlog\n' });
-    for (let n = 0; n < 10 * SEGMENT_RECORDS; n += 1) await send(plan, 'orch', `m${n}\n`);
-    // Segment 6 of the journal (a header, then log records 3073 to 3584) made unreadable.
+    const total = 10 * SEGMENT_RECORDS;
+    for (let n = 0; n < total; n += 1) await send(plan, 'orch', `m${n}\n`);
     const dir = join(plan, 'mailboxes', 'orch');
-    await scribble(join(dir, 'journal.6'), 2, SEGMENT_RECORDS + 1);
+    // Segment 6 of the journal (log records 3073 to 3584) unreadable: a pipe in its place (set
+    // aside under a name that is no segment's).
+    const breakSegment = async (): Promise<void> => {
+      await rename(join(dir, 'journal.6'), join(dir, 'journal.6.aside'));
+      await execFileAsync('mkfifo', [join(dir, 'journal.6')]);
+    };
+    const mendSegment = async (): Promise<void> => {
+      await rm(join(dir, 'journal.6'));
+      await rename(join(dir, 'journal.6.aside'), join(dir, 'journal.6'));
+    };
+    await breakSegment();
+    // No checkpoint yet: the first receivers read the journal from its start.
+    expect(await checkpointFiles(dir)).toEqual([]);
     expect(await runMailbox(['recv', plan, 'orch', '10'])).toMatchObject({ code: 0, stdout: 'm0\n' });
-    expect(await runMailbox(['check', plan, 'orch'])).toMatchObject({
-      code: 0,
-      stdout: `${10 * SEGMENT_RECORDS - 1}\n`,
-    });
+    expect(await runMailbox(['check', plan, 'orch'])).toMatchObject({ code: 0, stdout: `${total - 1}\n` });
+    const received = ['m0\n'];
     const inbox = await openInbox(plan, 'orch');
     try {
-      expect((await inbox.next({ timeoutMs: 10_000 })).body.toString()).toBe('m1\n');
+      while (received.length < 300) received.push((await inbox.next({ timeoutMs: 10_000 })).body.toString());
+      // Now from the checkpoints the receivers left.
+      expect((await checkpointFiles(dir)).length).toBeGreaterThan(0);
+      expect(await runMailbox(['recv', plan, 'orch', '10'])).toMatchObject({ code: 0, stdout: 'm300\n' });
+      expect(await runMailbox(['check', plan, 'orch'])).toMatchObject({ code: 0, stdout: `${total - 301}\n` });
+      received.push('m300\n');
+      await mendSegment();
+      while (received.length < total) received.push((await inbox.next({ timeoutMs: 10_000 })).body.toString());
     } finally {
       await inbox.close();
     }
-  }, 120_000);
+    expect(received).toEqual(Array.from({ length: total }, (_, n) => `m${n}\n`));
+  }, 180_000);
 });
