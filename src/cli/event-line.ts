@@ -9,11 +9,13 @@ import type { Colours } from './colours.js';
 /** The colour of each event's message, by event name; events not named here stay plain. */
 const EVENT_COLOURS: Readonly<Record<string, 'green' | 'red' | 'yellow' | 'cyan' | 'magenta'>> = {
   done: 'green',
+  'block-done': 'green',
   fixed: 'green',
   answered: 'green',
   complete: 'green',
   'selection-done': 'green',
   failed: 'red',
+  'block-failed': 'red',
   'attempt-failed': 'red',
   'exception-handler-stopped': 'red',
   blocked: 'red',

@@ -50,8 +50,8 @@ function unitKey(step: number, block: string | undefined, handler = false): stri
  * The status after `event`: `dispatched` and `exception-handler` start a unit, `attempt-failed`
  * ends one (a retry dispatches it again), a step's end (`done`, `failed`, ...) or an escalation
  * question ends all of its step's, the run's end all; `question` adds a waiting question,
- * `answered` and `question-cancelled` remove one. A block whose agent has ended shows as
- * running until its step settles: no event marks a block's end.
+ * `answered` and `question-cancelled` remove one. A block leaves at its `block-done` or
+ * `block-failed`, or at a failed attempt (a retry dispatches it again).
  */
 export function nextStatus(status: RunStatus, event: LoggedEvent): RunStatus {
   const step = typeof event.step === 'number' ? event.step : undefined;

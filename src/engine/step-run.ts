@@ -113,6 +113,27 @@ async function runUnit(ctx: EngineContext, unit: Unit): Promise<AttemptResult> {
 }
 
 /**
+ * Logs that a block's last attempt ended (`block-done` or `block-failed`), while the step's
+ * other blocks may still run: a person watching sees it, and the status line stops counting
+ * it as running. The step's own `done`/`failed` line follows once every block has ended.
+ */
+async function logBlockEnd(ctx: EngineContext, unit: Unit, result: AttemptResult): Promise<void> {
+  const { step, block } = unit;
+  const summary = result.report?.text;
+  if (result.failure === undefined) {
+    await ctx.log(
+      { event: 'block-done', step: step.number, block, runId: result.runId, summary },
+      `${unitLabel(unit)}: done${summary === undefined || summary === '' ? '' : `: ${summary}`}`,
+    );
+  } else {
+    await ctx.log(
+      { event: 'block-failed', step: step.number, block, runId: result.runId, reason: result.failure },
+      `${unitLabel(unit)}: failed, ${result.failure}`,
+    );
+  }
+}
+
+/**
  * The blocks of `step` done in its current attempt: this run's record, else, for a step
  * resumed after its engine died, that engine's record on disk; a step started afresh begins a
  * new attempt and drops any old record.
@@ -158,6 +179,7 @@ export async function runStep(ctx: EngineContext, step: Step, resumed = false): 
         done.add(unit.block);
         writeBlocksDone(ctx.paths, step.number, done);
       }
+      if (unit.block !== undefined && !ctx.signal.aborted) await logBlockEnd(ctx, unit, result);
       return result;
     }),
   );

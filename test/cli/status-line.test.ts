@@ -57,6 +57,17 @@ describe('the status line', () => {
     );
   });
 
+  it("drops a block once its agent has ended, while the step's other blocks still run", () => {
+    const status = replay([
+      at(0, { event: 'dispatched', step: 4, block: 'a', model: 'glm' }),
+      at(0, { event: 'dispatched', step: 4, block: 'b', model: 'glm' }),
+      at(0, { event: 'dispatched', step: 4, block: 'c', model: 'glm' }),
+      at(2, { event: 'block-done', step: 4, block: 'a' }),
+      at(3, { event: 'block-failed', step: 4, block: 'c' }),
+    ]);
+    expect(line(status, 10)).toBe('-- 10s | step 4 block b on glm 10s | no questions');
+  });
+
   it('says "between steps" when nothing runs, and lists the questions waiting', () => {
     const status = replay([
       at(0, { event: 'dispatched', step: 1, model: 'glm' }),

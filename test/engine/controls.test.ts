@@ -142,6 +142,12 @@ describe('workflow run: blocks and --concurrency', () => {
     expect(dispatched.map((e) => e.block).sort()).toEqual([...BLOCKS]);
     expect(events.filter((e) => e.step === 1 && e.event === 'done')).toHaveLength(1);
     expect(events.filter((e) => e.event === 'failed' || e.event === 'attempt-failed')).toEqual([]);
+    // Each block's end is logged as it happens, before the step's own done line.
+    const blockDone = events.filter((e) => e.event === 'block-done');
+    expect(blockDone.map((e) => e.block).sort()).toEqual([...BLOCKS]);
+    const stepDone = events.findIndex((e) => e.step === 1 && e.event === 'done');
+    expect(blockDone.every((e) => events.indexOf(e) < stepDone)).toBe(true);
+    expect(result.stdout).toMatch(/step 1 \(fan-out\) block a: done/);
 
     const records = new Map<string, TimedRecord>();
     for (const block of BLOCKS) {
