@@ -73,7 +73,7 @@ export function nextStatus(status: RunStatus, event: LoggedEvent): RunStatus {
       );
     } else if (event.event === 'exception-handler') {
       change((next) => next.set(unitKey(step, undefined, true), { step, handler: true, model, since }));
-    } else if (event.event === 'attempt-failed') {
+    } else if (event.event === 'attempt-failed' || event.event === 'block-done' || event.event === 'block-failed') {
       change((next) => next.delete(unitKey(step, block)));
     } else if (STEP_ENDS.has(event.event) || (event.event === 'question' && event.kind === 'escalation')) {
       change((next) => {
@@ -133,7 +133,9 @@ const CUT = '...';
  */
 export function statusLine({ status, startedAt, now, width, colours }: StatusLineInput): string {
   const room = Math.max(width - 1, CUT.length);
-  const units = [...status.units.values()].sort((a, b) => a.since - b.since || a.step - b.step);
+  const units = [...status.units.values()].sort(
+    (a, b) => a.since - b.since || a.step - b.step || (a.block ?? '').localeCompare(b.block ?? ''),
+  );
   const waiting = status.questions.length;
   const head: Part[] = [
     ['-- ', colours.dim],

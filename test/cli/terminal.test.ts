@@ -312,7 +312,10 @@ describe('the status line and colours of workflow run', () => {
   ] as const)('%s: the status line shows both running blocks', async (_, extra, env, coloured) => {
     const { setup, go } = await makeBlocksRun();
     const run = workflowPty(['run', ...setup.runArgs, '--concurrency', '2', ...extra], env);
-    await run.waitFor(/\n-- [^\n]*step 1 block a on waiter [^\n]*, step 1 block b on waiter [^\n]*\| no questions/);
+    // Either order: the blocks are listed by start, and either agent may be logged first.
+    await run.waitFor(
+      /\n-- (?=[^\n]*step 1 block a on waiter )(?=[^\n]*step 1 block b on waiter )[^\n]*\| no questions/,
+    );
     await go();
     const result = await run.ended;
     expect(result.code).toBe(0);
