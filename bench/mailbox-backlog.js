@@ -85,6 +85,8 @@ const ms = (value) => `${value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0)} ms
  */
 export async function measureMailboxBacklog({ runs = 40 } = {}) {
   const planspace = mkdtempSync(join(tmpdir(), 'planspace-bench-backlog-'));
+  // A planspace is a folder with a schedule: the mailbox verbs refuse any other folder.
+  writeFileSync(join(planspace, 'schedule.md'), '# Schedule: bench\n');
   try {
     const setup = performance.now();
     const mailboxes = [

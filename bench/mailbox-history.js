@@ -109,6 +109,8 @@ const kib = (bytes) =>
  */
 export async function measureMailboxHistory({ runs = 40 } = {}) {
   const planspace = mkdtempSync(join(tmpdir(), 'planspace-bench-history-'));
+  // A planspace is a folder with a schedule: the mailbox verbs refuse any other folder.
+  writeFileSync(join(planspace, 'schedule.md'), '# Schedule: bench\n');
   try {
     const setup = performance.now();
     const mailboxes = [

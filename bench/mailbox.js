@@ -332,6 +332,8 @@ export async function measureMailbox({ runs = 200 } = {}) {
   const cliStartupMs = 1000;
   const load = { senderCount: 16, perSender: 250, receiverCount: 3 };
   const planspace = mkdtempSync(join(tmpdir(), 'planspace-bench-mailbox-'));
+  // A planspace is a folder with a schedule: the mailbox verbs refuse any other folder.
+  writeFileSync(join(planspace, 'schedule.md'), '# Schedule: bench\n');
   try {
     // The same kind of folder as a mailbox: raw fs.watch on a journal-like file, polling on a
     // messages-like folder.
