@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { countPending, encodeMessage, ensureMailbox, mailboxPaths, receive, send } from '../dist/index.js';
 import { encodeDelivery } from '../dist/mailbox/journal.js';
 import { appendToLog } from '../dist/mailbox/segments.js';
+import { percentiles, shuffled } from './stats.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const mailboxBin = join(root, 'bin', 'mailbox.js');
@@ -55,25 +56,6 @@ async function generate(planspace, name, count) {
     writeFileSync(join(paths.data, key), Buffer.concat(envelopes), { mode: 0o600 });
   }
   for (const record of journal) appendToLog(paths.journal, record);
-}
-
-function quantile(sorted, q) {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
-function summary(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { n: sorted.length, p10: quantile(sorted, 0.1), p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9) };
-}
-
-/** A random order of `items` (Fisher-Yates): no mailbox is always measured first. */
-function shuffled(items) {
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i -= 1) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j], copy[i]];
-  }
-  return copy;
 }
 
 const ms = (value) => `${value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0)} ms`;
@@ -134,9 +116,9 @@ export async function measureMailboxBacklog({ runs = 40 } = {}) {
     ];
     const rows = [];
     for (const { key, label } of ways) {
-      const base = summary(samples.get('ten')[key]).p50;
+      const base = percentiles(samples.get('ten')[key]).p50;
       for (const { name, waiting } of mailboxes) {
-        const s = summary(samples.get(name)[key]);
+        const s = percentiles(samples.get(name)[key]);
         const ratio = s.p50 / base;
         const goal =
           name === 'ten' ? 'baseline' : name === 'many' ? `<= ${GOAL}x (${ratio <= GOAL ? 'met' : 'not met'})` : '';

@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { encodeMessage, ensureMailbox, MailboxReader, mailboxPaths, send } from '../dist/index.js';
 import { encodeDelivery } from '../dist/mailbox/journal.js';
 import { appendToLog } from '../dist/mailbox/segments.js';
+import { percentiles, shuffled } from './stats.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const mailboxBin = join(root, 'bin', 'mailbox.js');
@@ -77,25 +78,6 @@ function cli(args) {
   const elapsed = performance.now() - start;
   if (result.status !== 0) throw new Error(`mailbox ${args.join(' ')}: exit ${result.status}: ${result.stderr}`);
   return { ms: elapsed, stdout: result.stdout };
-}
-
-function quantile(sorted, q) {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
-function summary(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { n: sorted.length, p10: quantile(sorted, 0.1), p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9) };
-}
-
-/** A random order of `items` (Fisher-Yates): no mailbox is always measured first. */
-function shuffled(items) {
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i -= 1) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j], copy[i]];
-  }
-  return copy;
 }
 
 const ms = (value) => `${value.toFixed(value < 100 ? 1 : 0)} ms`;
@@ -162,11 +144,11 @@ export async function measureMailboxHistory({ runs = 40 } = {}) {
       disk.set(name, { bytes: [...inodes.values()].reduce((sum, size) => sum + size, 0), files: inodes.size });
     }
 
-    const base = { check: summary(samples.get('empty').check), recv: summary(samples.get('empty').recv) };
+    const base = { check: percentiles(samples.get('empty').check), recv: percentiles(samples.get('empty').recv) };
     const rows = [];
     for (const { name, label, senders } of mailboxes) {
       for (const verb of ['check', 'recv']) {
-        const s = summary(samples.get(name)[verb]);
+        const s = percentiles(samples.get(name)[verb]);
         const ratio = s.p50 / base[verb].p50;
         const goal = senders === undefined ? '' : `<= 1.2x (${ratio <= 1.2 ? 'met' : 'missed'})`;
         rows.push(

@@ -1,0 +1,36 @@
+// Statistics the benchmark scripts share: quantiles of samples, and a random order of the
+// things measured in each round, so that none is always measured first.
+
+/**
+ * The `q` quantile (0 to 1) of `sorted`, ascending: the sample at rank floor(q * n).
+ * @param {number[]} sorted
+ * @param {number} q
+ */
+export function quantile(sorted, q) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/**
+ * The count, 10th, 50th (median) and 90th percentiles of `values` (any order).
+ * @param {number[]} values
+ * @returns {{ n: number, p10: number, p50: number, p90: number }}
+ */
+export function percentiles(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { n: sorted.length, p10: quantile(sorted, 0.1), p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9) };
+}
+
+/**
+ * A random order of `items` (Fisher-Yates).
+ * @template T
+ * @param {readonly T[]} items
+ * @returns {T[]}
+ */
+export function shuffled(items) {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j], copy[i]];
+  }
+  return copy;
+}
