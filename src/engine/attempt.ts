@@ -140,7 +140,10 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   try {
     let running: RunningAgent;
     let linked: boolean;
-    const tree = await ctx.trees.open(runId);
+    // A cgroup of its own only where the run may have to stop this agent alone: at its timeout
+    // or stall (an abort or the run's end kill the run's whole cgroup).
+    const { timeoutMs, stallMs } = step.attributes;
+    const tree = await ctx.trees.open(runId, { ownCgroup: timeoutMs !== undefined || stallMs !== undefined });
     // Outside the catch below: a swapped artifacts/ stops the run, it does not fail a step.
     ctx.artifacts.assertSame();
     try {
