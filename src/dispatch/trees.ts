@@ -16,7 +16,8 @@
  *   process that cleared its environment) is killed, the engine moves back and the folder goes.
  *   The engine moves back earlier when told no agent is expected (`quiet`: the run's last
  *   agents all started), and in again before any agent that comes after all.
- *   Each agent also gets a cgroup of its own below the run's, `unit-<dispatch run id>/`, which
+ *   An agent whose step has a timeout or stall (`open`'s `ownCgroup`) also gets a cgroup of
+ *   its own below the run's, `unit-<dispatch run id>/`, which
  *   it enters itself before it runs: it starts as `/bin/sh -c 'echo $$ >…/cgroup.procs; exec
  *   "$@"'`, so the move happens before the agent's first instruction, and no process it starts
  *   can be born outside (a move made by the engine after the start would race a fast fork, and
