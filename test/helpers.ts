@@ -188,3 +188,26 @@ export function linesBetween(text: string, from: string, to: string): string {
   if (end <= start) throw new Error(`'${to}' comes before '${from}'`);
   return `${lines.slice(start, end).join('\n')}\n`;
 }
+
+/**
+ * A planspace (`<tmp>/plan`) whose `schedule.md` is `schedule`, with open question q1 (asked by
+ * step 1): its run's engine, in `engine.json`, is this test's own live process.
+ */
+export async function makePlanspaceWithOpenQuestion(schedule: string): Promise<string> {
+  const question = {
+    id: 'q1',
+    kind: 'ask',
+    step: 1,
+    asker: 'step-1',
+    question: 'Which API?',
+    askedAt: '2026-01-01T00:00:00.000Z',
+    runId: 'rtest-1-1',
+  };
+  const hold = { pid: process.pid, runId: 'rtest', since: question.askedAt };
+  const root = await makeTree({
+    'plan/schedule.md': schedule,
+    'plan/questions/q1.json': `${JSON.stringify(question)}\n`,
+    'plan/engine.json': `${JSON.stringify(hold)}\n`,
+  });
+  return join(root, 'plan');
+}

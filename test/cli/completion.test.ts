@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { childEnv, makeTree, ROOT, runWorkflow } from '../helpers.js';
+import { childEnv, makePlanspaceWithOpenQuestion, ROOT, runWorkflow } from '../helpers.js';
 
 /** The words bash would offer for `words` with the cursor on the last one. */
 function bashComplete(words: readonly string[]): Promise<string[]> {
@@ -32,22 +32,8 @@ function bashComplete(words: readonly string[]): Promise<string[]> {
 }
 
 /** A planspace with steps 1, 2 and 12, and open question q1 (this test's process is its engine). */
-async function planspace(): Promise<string> {
-  const question = {
-    id: 'q1',
-    kind: 'ask',
-    step: 1,
-    asker: 'step-1',
-    question: 'Which API?',
-    askedAt: '2026-01-01T00:00:00.000Z',
-    runId: 'rtest-1-1',
-  };
-  const root = await makeTree({
-    'plan/schedule.md': '[run] 1. a | m -- d\n[wait] 2. b | m -- d\n[wait] 12. c | m -- d\n',
-    'plan/questions/q1.json': `${JSON.stringify(question)}\n`,
-    'plan/engine.json': `${JSON.stringify({ pid: process.pid, runId: 'rtest', since: question.askedAt })}\n`,
-  });
-  return join(root, 'plan');
+function planspace(): Promise<string> {
+  return makePlanspaceWithOpenQuestion('[run] 1. a | m -- d\n[wait] 2. b | m -- d\n[wait] 12. c | m -- d\n');
 }
 
 describe('workflow completion bash', () => {

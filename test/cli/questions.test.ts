@@ -7,28 +7,13 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeTree, runWorkflow, WORKFLOW_BIN } from '../helpers.js';
+import { makePlanspaceWithOpenQuestion, makeTree, runWorkflow, WORKFLOW_BIN } from '../helpers.js';
 
 const SCHEDULE = '[wait] 1. a | m -- d\n';
 
 /** A planspace with open question q1: its run's engine is this test's own (live) process. */
-async function withOpenQuestion(): Promise<string> {
-  const question = {
-    id: 'q1',
-    kind: 'ask',
-    step: 1,
-    asker: 'step-1',
-    question: 'Which API?',
-    askedAt: '2026-01-01T00:00:00.000Z',
-    runId: 'rtest-1-1',
-  };
-  const hold = { pid: process.pid, runId: 'rtest', since: '2026-01-01T00:00:00.000Z' };
-  const root = await makeTree({
-    'plan/schedule.md': SCHEDULE,
-    'plan/questions/q1.json': `${JSON.stringify(question)}\n`,
-    'plan/engine.json': `${JSON.stringify(hold)}\n`,
-  });
-  return join(root, 'plan');
+function withOpenQuestion(): Promise<string> {
+  return makePlanspaceWithOpenQuestion(SCHEDULE);
 }
 
 async function answerOf(plan: string): Promise<unknown> {
