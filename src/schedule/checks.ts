@@ -50,7 +50,8 @@ export function badNeeds(steps: readonly Step[], needsAt: readonly NeedsAt[], fi
   const byNumber = new Map(steps.map((step) => [step.number, step]));
   const problems: Problem[] = [];
   for (const { step, line, column } of needsAt) {
-    for (const need of step.attributes.needs ?? []) {
+    // `needs: 9, 9` names step 9 once as far as the reader is concerned: one problem.
+    for (const need of new Set(step.attributes.needs)) {
       const found =
         need === step.number
           ? `step ${need} itself`

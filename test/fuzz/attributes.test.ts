@@ -108,7 +108,7 @@ const ORACLE: Record<string, { field: keyof StepAttributes; parse: (value: strin
 /** Values near each key's grammar, huge numbers among them, plus arbitrary text. */
 const value = fc.oneof(
   durationText,
-  fc.constantFrom('1', '2', '3', '4', '1, 2', '1,2,', ' 1 ,2', '1, 1', 'none', 'None', '0', '01', '-1'),
+  fc.constantFrom('1', '2', '3', '4', '1, 2', '1,2,', ' 1 ,2', '1, 1', '9,9', 'none', 'None', '0', '01', '-1'),
   fc.constantFrom('9007199254740993', '99999999999999999999', '100', '101', '1000', '1e2', '2.0'),
   fc.constantFrom('success', 'failure', 'always', 'Always', 'a, b', 'a,a', 'a/b', '..', 'x'.repeat(41)),
   hostileText(16),

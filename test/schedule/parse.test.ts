@@ -367,6 +367,8 @@ describe('parseSchedule: attributes', () => {
     { item: '  - needs: 1, x', column: 15, expected: 'step numbers', found: "'x'" },
     { item: '  - needs: 7', column: 12, expected: 'numbers of other steps', found: 'step 7, which does not exist' },
     { item: '  - needs: 2', column: 12, expected: 'numbers of other steps', found: 'step 2 itself' },
+    // Found by test/fuzz/attributes.test.ts: a missing step named twice was two problems.
+    { item: '  - needs: 9, 9', column: 12, expected: 'numbers of other steps', found: 'step 9, which does not exist' },
     { item: '  - when: sometimes', column: 11, expected: "'success', 'failure' or 'always'", found: "'sometimes'" },
     { item: '  - blocks: a, a', column: 16, expected: 'distinct block names', found: "'a' twice" },
     { item: '  - blocks: a/b', column: 13, expected: 'block names', found: "'a/b'" },
