@@ -93,6 +93,9 @@ export async function completeWords(
   const planspace = verb.args[0]?.name === 'planspace' ? positional[0] : undefined;
   if (pending !== undefined) {
     if (pending === '--id') return planspace === undefined ? [] : starting(await lookups.questionIds(planspace));
+    // `rollback --to N`: a step number.
+    if (pending === '--to')
+      return planspace === undefined ? [] : starting((await lookups.stepNumbers(planspace)).map(String));
     return [FILES];
   }
   if (current.startsWith('-')) return starting(optionsOf(verb).map((option) => option.flag));

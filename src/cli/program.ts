@@ -9,6 +9,7 @@ import { PlanspaceError } from '../errors.js';
 import { planspacePaths } from '../planspace/paths.js';
 import { readSchedule } from '../schedule/operations.js';
 import { checkCommand } from './check.js';
+import { checkpointsCommand, rollbackCommand } from './checkpoints.js';
 import { completeWords, completionModel, type CompletionLookups } from './complete-words.js';
 import { COMPLETE_VERB, completionCommand } from './completion.js';
 import { HELP_WIDTH, toCommand } from './command.js';
@@ -50,6 +51,8 @@ function verbFactories(name: ProgramName, io: VerbIO, output: OutputConfiguratio
     ['questions', () => toCommand(questionsCommand(io))],
     ['report', () => toCommand(reportCommand(io))],
     ['abort', () => toCommand(abortCommand(io))],
+    ['checkpoints', () => toCommand(checkpointsCommand(io))],
+    ['rollback', () => toCommand(rollbackCommand(io))],
     ['init', () => toCommand(initCommand(io))],
     [
       'completion',

@@ -32,6 +32,7 @@
  * back to `[wait]`.
  */
 import pRetry from 'p-retry';
+import { recordCheckpoint } from '../git/checkpoints.js';
 import { markStep, readSchedule, retryStep } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
 import { runAttempt, type AttemptResult } from './attempt.js';
@@ -234,12 +235,14 @@ async function settleDone(ctx: EngineContext, step: Step, results: readonly Atte
   // The schedule first, the log once it holds [done]: a write that fails (a full disk, the
   // schedule removed) must not leave a log that says done. The steps this one made ready are
   // dispatched, and logged, after this line.
-  await ctx.settle(step, 'done', () =>
-    ctx.log(
+  await ctx.settle(step, 'done', async () => {
+    await ctx.log(
       { event: 'done', step: step.number, runId: results.at(-1)?.runId, summary: summaries.join('; ') || undefined },
       `step ${step.number} (${step.name}): done${summary}`,
-    ),
-  );
+    );
+    // Before the steps this one made ready start: none of their agents has moved HEAD yet.
+    await recordCheckpoint(ctx, step);
+  });
   // Only now: killed before the line above, the engine leaves the reports to the next run.
   for (const result of results) await ctx.mailbox.acknowledge(result.runId);
   ctx.fixed.delete(step.number);

@@ -53,6 +53,11 @@ describe('workflow completion bash', () => {
     expect(await bashComplete(['retry', plan, '1'])).toEqual(['1', '12']);
   });
 
+  it('completes step numbers after rollback <planspace> --to', async () => {
+    const plan = await planspace();
+    expect(await bashComplete(['rollback', plan, '--to', ''])).toEqual(['1', '2', '12']);
+  });
+
   it('completes open question ids after answer <planspace> --id', async () => {
     const plan = await planspace();
     expect(await bashComplete(['answer', plan, '--id', ''])).toEqual(['q1']);

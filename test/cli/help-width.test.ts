@@ -9,6 +9,8 @@ const WORKFLOW = ['next', 'parse', 'done', 'fail', 'skip', 'retry', 'status', 'c
   'questions',
   'report',
   'abort',
+  'checkpoints',
+  'rollback',
   'init',
   'completion',
   'mailbox',
