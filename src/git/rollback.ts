@@ -6,7 +6,9 @@
  *
  * In this order, each refusal before the first change:
  * 1. step N must have a checkpoint (`checkpoints.json`), whose commit the repository still has;
- * 2. no live engine may run the planspace (its agents would go on editing the old code);
+ * 2. no live engine may run the planspace (its agents would go on editing the old code). As
+ *    for `workflow done`, this is a look at `engine.json`, not a hold: an engine started in the
+ *    same moment is not kept out;
  * 3. no tracked file of the codespace may have uncommitted changes (staged or not): they
  *    would be lost or mixed into the old code. Untracked files are never looked at or touched;
  * 4. the head it leaves is saved as `refs/planspace/rollback/<UTC time>`, so that a rollback
@@ -205,7 +207,10 @@ async function logRollback(paths: PlanspacePaths, outcome: RollbackOutcome): Pro
   const { checkpoint, branch, left, savedRef, reset } = outcome;
   const steps = reset.map((change) => change.before.number);
   const where = branch ?? 'detached HEAD';
-  const back = steps.length === 0 ? 'no step settled after it' : `steps ${steps.join(', ')} back to [wait]`;
+  const back =
+    steps.length === 0
+      ? 'no step settled after it'
+      : `step${steps.length > 1 ? 's' : ''} ${steps.join(', ')} back to [wait]`;
   await logEvent(
     paths,
     {

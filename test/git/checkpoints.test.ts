@@ -166,6 +166,25 @@ describe('workflow rollback', () => {
     expect((await git(code, ['for-each-ref', 'refs/planspace/rollback'])).stdout).toBe('');
   });
 
+  it('refuses, exit 2 and nothing changed, when an untracked file stands where the checkpoint has one', async () => {
+    const setup = await makeGitRun();
+    expect((await setup.run()).code).toBe(0);
+    const code = setup.codespace;
+    await git(code, ['rm', '-q', 'step-1.txt']);
+    await git(code, ['-c', 'user.name=me', '-c', 'user.email=me@example.com', 'commit', '-q', '-m', 'drop step-1.txt']);
+    await writeFile(join(code, 'step-1.txt'), 'mine now\n');
+    const head = await gitLine(code, ['rev-parse', 'HEAD']);
+    const schedule = await readFile(join(setup.planspace, 'schedule.md'));
+
+    const result = await setup.workflow(['rollback', setup.planspace, '--to', '1']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("Untracked working tree file 'step-1.txt' would be overwritten");
+    expect(await readFile(join(code, 'step-1.txt'), 'utf8')).toBe('mine now\n');
+    expect(await gitLine(code, ['rev-parse', 'HEAD'])).toBe(head);
+    expect(await readFile(join(setup.planspace, 'schedule.md'))).toEqual(schedule);
+    expect((await git(code, ['for-each-ref', 'refs/planspace/rollback'])).stdout).toBe('');
+  });
+
   it('refuses, exit 2 and nothing changed, while an engine runs the planspace', async () => {
     const setup = await makeGitRun();
     const gate = join(setup.root, 'gate');
