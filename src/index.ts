@@ -81,3 +81,5 @@ export {
 } from './mailbox/receive.js';
 export { listAgents, register, unregister, type AgentRecord } from './mailbox/registry.js';
 export { send, type SendOptions, type SendResult } from './mailbox/send.js';
+export { checkpointRef, CheckpointFileError, readCheckpoints, type Checkpoint } from './git/checkpoint-file.js';
+export { NoCheckpointError, rollback, RollbackRefusedError, type RollbackOutcome } from './git/rollback.js';
