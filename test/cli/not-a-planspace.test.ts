@@ -22,6 +22,8 @@ const WORKFLOW_VERBS: Readonly<Record<string, readonly string[]>> = {
   questions: [],
   report: [],
   abort: [],
+  checkpoints: [],
+  rollback: ['--to', '1'],
 };
 const MAILBOX_VERBS: Readonly<Record<string, readonly string[]>> = {
   register: ['scan'],
