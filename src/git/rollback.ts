@@ -17,11 +17,11 @@
  *    stops, changing nothing, rather than overwrite an untracked file that is in the way;
  * 6. the steps go back to `[wait]` in one locked write of the schedule (on failure, the branch
  *    is put back where it was);
- * 7. their checkpoints are dropped (refs and `checkpoints.json`): they are no longer done;
- * 8. a `rollback` event in `events.jsonl` and a line in `log.md`.
+ * 7. a `rollback` event in `events.jsonl` and a line in `log.md`;
+ * 8. their checkpoints are dropped (refs and `checkpoints.json`): they are no longer done.
  *
- * A process killed between 5 and 6 leaves the branch moved and the steps settled: the saved
- * ref and the log say where it was.
+ * A process killed between 5 and 7 leaves the branch moved with no log line (and, before 6,
+ * the steps settled): the saved ref says where it was.
  */
 import { PlanspaceError } from '../errors.js';
 import { liveHold } from '../planspace/hold.js';
@@ -161,6 +161,9 @@ export async function rollback(planspace: string, to: number, now = new Date()):
     await git(repository, ['update-ref', '-d', savedRef, left]);
     throw error;
   }
+  const outcome: RollbackOutcome = { checkpoint, branch, left, savedRef, reset };
+  // The log first: should dropping the checkpoints fail, what was done is on record.
+  await logRollback(paths, outcome);
   const dropped = new Set(reset.map((change) => change.before.number));
   await dropCheckpoints(repository, checkpoints, dropped);
   if (dropped.size > 0)
@@ -168,8 +171,6 @@ export async function rollback(planspace: string, to: number, now = new Date()):
       paths,
       checkpoints.filter((entry) => !dropped.has(entry.step)),
     );
-  const outcome: RollbackOutcome = { checkpoint, branch, left, savedRef, reset };
-  await logRollback(paths, outcome);
   return outcome;
 }
 
