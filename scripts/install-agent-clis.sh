@@ -34,11 +34,11 @@ for entry in "${clis[@]}"; do
   echo "== $name: installing $pkg@$version into $prefix"
   rm -rf "$prefix"
   mkdir -p "$prefix"
-  # --ignore-scripts is not used: codex and opencode pick their platform binary through
-  # optional dependencies, which npm resolves without scripts, but claude-code's postinstall
-  # may be needed. No package-lock, no audit, no funding noise.
+  # Scripts stay on: each package picks its platform binary (an optional dependency, e.g.
+  # @openai/codex-linux-x64); the postinstall of claude-code and opencode-ai puts it in place.
   started=$(date +%s)
-  if npm install --prefix "$prefix" --no-save --no-package-lock --no-audit --no-fund \
+  # Bounded: without a registry npm retries for many minutes, and CI has 90 in all.
+  if timeout 600 npm install --prefix "$prefix" --no-save --no-package-lock --no-audit --no-fund \
     --loglevel=error "$pkg@$version" >"$prefix/install.log" 2>&1; then
     if version_out=$("$prefix/node_modules/.bin/$bin" --version 2>&1); then
       echo "$pkg@$version" >"$stamp"

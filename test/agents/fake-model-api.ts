@@ -66,18 +66,24 @@ export async function startFakeModelApi(script: FakeModelScript): Promise<FakeMo
   const requests: RecordedRequest[] = [];
   const toolCalls: { tool: string; command: string }[] = [];
   const server = createServer((request, response) => {
-    void readBody(request).then((text) => {
-      let body: unknown;
-      try {
-        body = text === '' ? undefined : JSON.parse(text);
-      } catch (error) {
-        if (!(error instanceof SyntaxError)) throw error;
-        body = undefined;
-      }
-      const path = request.url ?? '/';
-      requests.push({ method: request.method ?? 'GET', path, body });
-      route(path, (body ?? {}) as Json, script, response, toolCalls);
-    });
+    void readBody(request).then(
+      (text) => {
+        let body: unknown;
+        try {
+          body = text === '' ? undefined : JSON.parse(text);
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
+          body = undefined;
+        }
+        const path = request.url ?? '/';
+        requests.push({ method: request.method ?? 'GET', path, body });
+        route(path, (body ?? {}) as Json, script, response, toolCalls);
+      },
+      (error: unknown) => {
+        // A request cut off half-way: the CLI sees a 500, the test its message.
+        sendJson(response, 500, { error: { message: `fake model API: ${String(error)}` } });
+      },
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -88,7 +94,10 @@ export async function startFakeModelApi(script: FakeModelScript): Promise<FakeMo
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
+        server.close((error) => {
+          if (error) reject(error);
+          else resolve();
+        });
       }),
   };
 }
@@ -96,8 +105,12 @@ export async function startFakeModelApi(script: FakeModelScript): Promise<FakeMo
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+    });
+    request.on('end', () => {
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
     request.on('error', reject);
   });
 }
@@ -176,7 +189,8 @@ function toolNames(tools: unknown): string[] {
   if (!Array.isArray(tools)) return [];
   return tools.map((tool: Json) => {
     const fn = tool.function as Json | undefined;
-    return String(tool.name ?? fn?.name ?? tool.type ?? '');
+    const name = tool.name ?? fn?.name ?? tool.type;
+    return typeof name === 'string' ? name : '';
   });
 }
 
