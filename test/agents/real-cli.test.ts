@@ -45,7 +45,10 @@ interface ModelFile {
  * where each flag's reason is given). The one place to switch to `workflow models add` once
  * that verb exists: read its TOML here instead.
  *
- * Until placeholders land, `{planspace}` is filled in by `fillUntilPlaceholders` below.
+ * Until placeholders land, `{planspace}` is filled in by `fillUntilPlaceholders` below. With
+ * `workflow models add`, give it the fake API's model (`--model fake-model` for Codex,
+ * `fake/fake-model` for opencode) and drop the `-m`/`--model` that `testModel` appends: Codex
+ * refuses `-m` twice (exit 2).
  */
 function shippedModel(cli: Cli): ModelFile {
   const limits = { report: 'required', timeout: '30m', stall: '10m' } as const;
