@@ -110,9 +110,15 @@ export class MailboxReader {
     return Math.max(window.total, this.#state.total);
   }
 
-  /** How far the journal is worth reading: `READ_AHEAD` past the first message that may be unclaimed. */
+  /**
+   * How far the journal is worth reading: `READ_AHEAD` past the first message that may be
+   * unclaimed, once fewer than half that many records are read past it, and no further until
+   * then. Receivers so read the journal in batches, not one or two records per claim: each read
+   * opens the journal, and a reader behind the writer's segment opens an older one too.
+   */
   #wanted(): number {
-    return Math.max(this.#state.scanFrom, this.#state.ownership.settled + 1) + READ_AHEAD;
+    const first = Math.max(this.#state.scanFrom, this.#state.ownership.settled + 1);
+    return this.#state.total - first >= READ_AHEAD / 2 ? this.#state.total : first + READ_AHEAD;
   }
 
   /**
