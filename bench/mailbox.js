@@ -5,6 +5,8 @@
 // folder every 500 ms (the old behaviour). Prints medians and spread, never a single timing.
 //
 //   node bench/mailbox.js [--runs N]      (default 200 wake samples per mechanism)
+//   node bench/mailbox.js --only throughput [--rounds N]
+//                                         (the throughput table alone: N rounds, default 5)
 //
 // Needs the built library (`npm run build`). `bench/run.js` (npm run bench) imports
 // `measureMailbox` and gathers its section into BENCHMARKS.md. Helper processes are in
@@ -320,13 +322,74 @@ async function mailboxThroughput(planspace, name, { senderCount, perSender, rece
 }
 
 /**
+ * The throughput rounds: `rounds` interleaved rounds of the `appendFile` floor and of the
+ * mailbox (a fresh one each round), under `load`.
+ * @param {string} planspace - the bench's planspace.
+ * @param {string} rawDir - a folder for the floor's files.
+ * @param {{ senderCount: number, perSender: number, receiverCount: number }} load
+ * @param {number} rounds
+ * @returns {Promise<string[]>} markdown lines: method, table, summary.
+ */
+async function measureThroughput(planspace, rawDir, load, rounds) {
+  // Throughput moves a lot with the machine's load: several interleaved rounds, median.
+  const floors = [];
+  const flows = [];
+  for (let round = 0; round < rounds; round += 1) {
+    floors.push(await appendThroughput(join(rawDir, `lines-${round}`), load));
+    flows.push(await mailboxThroughput(planspace, `load-${round}`, load));
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const spread = (values) => `${Math.round(Math.min(...values))}-${Math.round(Math.max(...values))}`;
+  const floor = { total: floors[0].total, perSecond: median(floors.map((f) => f.perSecond)) };
+  floor.wallMs = (floor.total / floor.perSecond) * 1000;
+  const flow = {
+    total: flows[0].total,
+    perSecond: median(flows.map((f) => f.perSecond)),
+    sendsPerSecond: median(flows.map((f) => f.total / (f.sendMs / 1000))),
+    lost: flows.reduce((sum, f) => sum + f.lost, 0),
+    duplicated: flows.reduce((sum, f) => sum + f.duplicated, 0),
+    outOfOrder: flows.reduce((sum, f) => sum + f.outOfOrder, 0),
+    unexpected: flows.reduce((sum, f) => sum + f.unexpected, 0),
+    pending: flows.reduce((sum, f) => sum + f.pending, 0),
+  };
+  flow.wallMs = (flow.total / flow.perSecond) * 1000;
+
+  const flowGoal =
+    `>= 2,000/s (${verdict(flow.perSecond >= 2000)}), 0 lost (${verdict(flow.lost === 0)}), ` +
+    `0 duplicated (${verdict(flow.duplicated === 0)})`;
+  return [
+    `Throughput: ${load.senderCount} sender processes each sending ${load.perSender} messages one after another ` +
+      `through \`send()\` into one mailbox, with ${load.receiverCount} receiver processes draining it ` +
+      `concurrently through \`openInbox\` + \`inbox.next()\`; rate = messages / time from the first send to the ` +
+      `last receive. Every body is unique, so lost and duplicated messages are counted by body. Baseline: the same ` +
+      `sender processes each appending ${load.perSender} lines to one file with \`appendFile\`, no receiver. ` +
+      `${rounds} interleaved rounds of each, a fresh mailbox per round: median (min-max); lost and ` +
+      `duplicated summed over all rounds.`,
+    '',
+    '| workload | messages | wall time (median) | messages/s | ratio to floor | lost | duplicated | goal |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+    `| ${load.senderCount} processes \`appendFile\` a line (floor) | ${floor.total} | ${ms(floor.wallMs)} | ` +
+      `${Math.round(floor.perSecond)} (${spread(floors.map((f) => f.perSecond))}) | 1.00 | | | |`,
+    `| ${load.senderCount} processes \`send()\`, ${load.receiverCount} receivers | ${flow.total} | ` +
+      `${ms(flow.wallMs)} | ${Math.round(flow.perSecond)} (${spread(flows.map((f) => f.perSecond))}) | ` +
+      `${(flow.perSecond / floor.perSecond).toFixed(2)} | ${flow.lost} | ${flow.duplicated} | ${flowGoal} |`,
+    '',
+    `Over the ${rounds} rounds: the senders alone managed a median ${Math.round(flow.sendsPerSecond)} ` +
+      `sends/s; ${flow.outOfOrder} receipts out of sequence order within a receiver; ${flow.unexpected} unexpected ` +
+      `bodies; ${flow.pending} messages left pending.`,
+  ];
+}
+
+/**
  * Runs the benchmark.
- * @param {{ runs?: number }} options - wake samples per mechanism (default 200); the polling
- *   receiver, the history rounds and the CLI take fewer (runs / 5, runs / 5 and runs / 10),
- *   their samples being slow.
+ * @param {{ runs?: number, only?: 'throughput', rounds?: number }} options - `runs`: wake
+ *   samples per mechanism (default 200); the polling receiver, the history rounds and the CLI
+ *   take fewer (runs / 5, runs / 5 and runs / 10), their samples being slow. `only:
+ *   'throughput'` measures the throughput alone (to compare two builds of the mailbox without
+ *   the minutes the rest takes); `rounds`: its rounds (default 5).
  * @returns {Promise<string>} markdown sections: heading, method, tables.
  */
-export async function measureMailbox({ runs = 200 } = {}) {
+export async function measureMailbox({ runs = 200, only, rounds = THROUGHPUT_ROUNDS } = {}) {
   const pollSamples = Math.max(10, Math.round(runs / 5));
   const cliSamples = Math.max(5, Math.round(runs / 10));
   const cliStartupMs = 1000;
@@ -343,6 +406,18 @@ export async function measureMailbox({ runs = 200 } = {}) {
     mkdirSync(rawDir, { recursive: true, mode: 0o700 });
     mkdirSync(pollDir, { recursive: true, mode: 0o700 });
     writeFileSync(rawFile, '');
+
+    if (only === 'throughput') {
+      const table = await measureThroughput(planspace, rawDir, load, rounds);
+      return [
+        '## Mailbox throughput',
+        '',
+        `\`node bench/mailbox.js --only throughput --rounds ${rounds}\`.`,
+        '',
+        ...table,
+      ].join('\n');
+    }
+    if (only !== undefined) throw new Error(`--only: unknown part ${JSON.stringify(only)} (known: throughput)`);
 
     const gap = () => 20;
     const raw = await wakeLatency({
@@ -376,28 +451,7 @@ export async function measureMailbox({ runs = 200 } = {}) {
     const cliExit = summary(cli.map((sample) => sample.afterExit));
     const cliSpawn = summary(cli.map((sample) => sample.afterSpawn));
 
-    // Throughput moves a lot with the machine's load: several interleaved rounds, median.
-    const floors = [];
-    const flows = [];
-    for (let round = 0; round < THROUGHPUT_ROUNDS; round += 1) {
-      floors.push(await appendThroughput(join(rawDir, `lines-${round}`), load));
-      flows.push(await mailboxThroughput(planspace, `load-${round}`, load));
-    }
-    const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-    const spread = (values) => `${Math.round(Math.min(...values))}-${Math.round(Math.max(...values))}`;
-    const floor = { total: floors[0].total, perSecond: median(floors.map((f) => f.perSecond)) };
-    floor.wallMs = (floor.total / floor.perSecond) * 1000;
-    const flow = {
-      total: flows[0].total,
-      perSecond: median(flows.map((f) => f.perSecond)),
-      sendsPerSecond: median(flows.map((f) => f.total / (f.sendMs / 1000))),
-      lost: flows.reduce((sum, f) => sum + f.lost, 0),
-      duplicated: flows.reduce((sum, f) => sum + f.duplicated, 0),
-      outOfOrder: flows.reduce((sum, f) => sum + f.outOfOrder, 0),
-      unexpected: flows.reduce((sum, f) => sum + f.unexpected, 0),
-      pending: flows.reduce((sum, f) => sum + f.pending, 0),
-    };
-    flow.wallMs = (flow.total / flow.perSecond) * 1000;
+    const throughput = await measureThroughput(planspace, rawDir, load, rounds);
 
     const clock = Math.max(raw.clock, library.clock, poll.clock);
     const ratio = (row) => `${(row.p50 / raw.before.p50).toFixed(1)}x`;
@@ -406,9 +460,6 @@ export async function measureMailbox({ runs = 200 } = {}) {
     const libraryName = 'library: `send()` to `openInbox` + `inbox.next()`';
     const libraryGoal =
       `p50 <= 5 ms (${verdict(library.after.p50 <= 5)}), ` + `p99 <= 20 ms (${verdict(library.after.p99 <= 20)})`;
-    const flowGoal =
-      `>= 2,000/s (${verdict(flow.perSecond >= 2000)}), 0 lost (${verdict(flow.lost === 0)}), ` +
-      `0 duplicated (${verdict(flow.duplicated === 0)})`;
     const lines = [
       '## Mailboxes',
       '',
@@ -445,25 +496,7 @@ export async function measureMailbox({ runs = 200 } = {}) {
       `| \`mailbox recv\` woken by \`mailbox send\` | send process spawned | ${ms(cliSpawn.p50)} | ` +
         `${ms(cliSpawn.p10)} to ${ms(cliSpawn.p90)} | |`,
       '',
-      `Throughput: ${load.senderCount} sender processes each sending ${load.perSender} messages one after another ` +
-        `through \`send()\` into one mailbox, with ${load.receiverCount} receiver processes draining it ` +
-        `concurrently through \`openInbox\` + \`inbox.next()\`; rate = messages / time from the first send to the ` +
-        `last receive. Every body is unique, so lost and duplicated messages are counted by body. Baseline: the same ` +
-        `sender processes each appending ${load.perSender} lines to one file with \`appendFile\`, no receiver. ` +
-        `${THROUGHPUT_ROUNDS} interleaved rounds of each, a fresh mailbox per round: median (min-max); lost and ` +
-        `duplicated summed over all rounds.`,
-      '',
-      '| workload | messages | wall time (median) | messages/s | ratio to floor | lost | duplicated | goal |',
-      '|---|---:|---:|---:|---:|---:|---:|---|',
-      `| ${load.senderCount} processes \`appendFile\` a line (floor) | ${floor.total} | ${ms(floor.wallMs)} | ` +
-        `${Math.round(floor.perSecond)} (${spread(floors.map((f) => f.perSecond))}) | 1.00 | | | |`,
-      `| ${load.senderCount} processes \`send()\`, ${load.receiverCount} receivers | ${flow.total} | ` +
-        `${ms(flow.wallMs)} | ${Math.round(flow.perSecond)} (${spread(flows.map((f) => f.perSecond))}) | ` +
-        `${(flow.perSecond / floor.perSecond).toFixed(2)} | ${flow.lost} | ${flow.duplicated} | ${flowGoal} |`,
-      '',
-      `Over the ${THROUGHPUT_ROUNDS} rounds: the senders alone managed a median ${Math.round(flow.sendsPerSecond)} ` +
-        `sends/s; ${flow.outOfOrder} receipts out of sequence order within a receiver; ${flow.unexpected} unexpected ` +
-        `bodies; ${flow.pending} messages left pending.`,
+      ...throughput,
     ];
     const history = await measureMailboxHistory({ runs: pollSamples });
     return [...lines, '', history].join('\n');
@@ -474,6 +507,17 @@ export async function measureMailbox({ runs = 200 } = {}) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const runsArg = process.argv.indexOf('--runs');
-  console.log(await measureMailbox({ runs: runsArg === -1 ? 200 : Number(process.argv[runsArg + 1]) }));
+  const option = (name) => {
+    const at = process.argv.indexOf(name);
+    return at === -1 ? undefined : process.argv[at + 1];
+  };
+  const runs = option('--runs');
+  const rounds = option('--rounds');
+  console.log(
+    await measureMailbox({
+      runs: runs === undefined ? 200 : Number(runs),
+      only: option('--only'),
+      rounds: rounds === undefined ? THROUGHPUT_ROUNDS : Number(rounds),
+    }),
+  );
 }

@@ -200,6 +200,19 @@ function listCheckpoints(base: string): CheckpointFile[] {
 }
 
 /**
+ * Journal and claims log records that the newest checkpoint of the journal tagged `tag`
+ * covers, from the names of the files alone.
+ *
+ * @param base - `<mailbox>/checkpoint` (see `MailboxPaths`).
+ * @returns the records, or -1 if there is none.
+ * @throws the `fs` error of listing the mailbox's folder, for anything but a missing folder.
+ */
+export function newestCheckpointCovers(base: string, tag: string): number {
+  const newest = listCheckpoints(base).find((file) => file.tag === tag);
+  return newest === undefined ? -1 : newest.journal + newest.claims;
+}
+
+/**
  * Reads one checkpoint file.
  *
  * @returns the checkpoint, or undefined if it is gone or damaged.

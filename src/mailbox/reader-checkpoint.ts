@@ -3,7 +3,13 @@
  * newest one the logs still reach, and writing a new one once enough records were read past
  * the last, then deleting what every kept checkpoint covers.
  */
-import { collectCheckpoints, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import {
+  collectCheckpoints,
+  newestCheckpointCovers,
+  readCheckpoint,
+  writeCheckpoint,
+  type Checkpoint,
+} from './checkpoint.js';
 import type { MailboxPaths } from './paths.js';
 import { ReaderState } from './reader-state.js';
 import { collectSegments, GONE, readLog } from './segments.js';
@@ -34,7 +40,9 @@ function reaches(paths: MailboxPaths, checkpoint: Checkpoint): boolean {
 /**
  * Writes the checkpoint of `state` if at least `threshold` records were read past the last
  * one, and at least as many as the state has entries (so that writing it costs O(1) per
- * record); then deletes older checkpoints and the log segments both kept ones cover. Call it
+ * record), unless the mailbox's newest checkpoint, which another reader may have written,
+ * is fewer than `threshold` records behind `state` (or ahead of it); then deletes older
+ * checkpoints and the log segments both kept ones cover. Call it
  * only when both logs were just read to their end: a reader that lags behind (one that
  * acknowledges a message it has held for long) would otherwise write a checkpoint far behind
  * the one it replaces. A checkpoint that cannot be written (a read-only or full planspace) is
@@ -46,6 +54,14 @@ export function checkpointIfDue(paths: MailboxPaths, state: ReaderState, thresho
   const checkpoint = state.toCheckpoint();
   if (checkpoint === undefined) return;
   if (state.covered - state.checkpointed < Math.max(threshold, state.entries)) return;
+  // The receivers of a busy mailbox read the same records and would each write a checkpoint of
+  // them: one near this state, by another, serves as well, and looking costs a listing of the
+  // folder where writing costs a write, a rename and the collection after it.
+  const newest = newestCheckpointCovers(paths.checkpoint, checkpoint.tag);
+  if (state.covered - newest < threshold) {
+    state.checkpointed = newest;
+    return;
+  }
   state.checkpointed = state.covered;
   if (!writeCheckpoint(paths.checkpoint, checkpoint)) return;
   // Segments of the logs that every kept checkpoint covers are no longer needed by anyone.

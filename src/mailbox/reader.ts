@@ -41,7 +41,8 @@ import { faultPoint } from '../fault.js';
 import { readDelivered } from './data.js';
 import { MessageCorruptError, type Message } from './envelope.js';
 import { assertMailboxFolders } from './folders.js';
-import { isOwnerAlive, PROCESS_KEY } from './identity.js';
+import { isOwnerAlive, pidOfKey, PROCESS_KEY } from './identity.js';
+import { isProcessAlive } from './liveness.js';
 import type { MailboxPaths } from './paths.js';
 import { checkpointIfDue, restoreState } from './reader-checkpoint.js';
 import { ReaderState } from './reader-state.js';
@@ -82,6 +83,11 @@ export class MailboxReader {
   #restored = false;
   /** Whether the last read of the journal reached its end. */
   #readToEnd = false;
+  /**
+   * Data files whose writer was found alive since the last look for orphans (see
+   * `#isWriterAlive`).
+   */
+  readonly #writersAlive = new Set<string>();
 
   constructor(paths: MailboxPaths) {
     this.#paths = paths;
@@ -110,9 +116,15 @@ export class MailboxReader {
     return Math.max(window.total, this.#state.total);
   }
 
-  /** How far the journal is worth reading: `READ_AHEAD` past the first message that may be unclaimed. */
+  /**
+   * How far the journal is worth reading: `READ_AHEAD` past the first message that may be
+   * unclaimed, once fewer than half that many records are read past it, and no further until
+   * then. Receivers so read the journal in batches, not one or two records per claim: each read
+   * opens the journal, and a reader behind the writer's segment opens an older one too.
+   */
   #wanted(): number {
-    return Math.max(this.#state.scanFrom, this.#state.ownership.settled + 1) + READ_AHEAD;
+    const first = Math.max(this.#state.scanFrom, this.#state.ownership.settled + 1);
+    return this.#state.total - first >= READ_AHEAD / 2 ? this.#state.total : first + READ_AHEAD;
   }
 
   /**
@@ -213,7 +225,23 @@ export class MailboxReader {
         this.#readJournal();
         return this.#readToEnd;
       },
+      (file) => this.#isWriterAlive(file),
     );
+  }
+
+  /**
+   * Whether a data file's writer is alive, remembered when it is until the next look for
+   * orphans (at most `ORPHAN_SCAN_MS` later for a busy reader, and whenever it finds nothing
+   * waiting). A reader reads the journal only a little ahead, so a live sender's file often has
+   * all the messages read of it acknowledged: asking the system each time (a signal and a read
+   * of /proc) cost about one question per message received. A writer that dies meanwhile has
+   * its file deleted at that next look rather than at once.
+   */
+  #isWriterAlive(file: string): boolean {
+    if (this.#writersAlive.has(file)) return true;
+    const alive = isProcessAlive(pidOfKey(file));
+    if (alive) this.#writersAlive.add(file);
+    return alive;
   }
 
   /**
@@ -249,6 +277,7 @@ export class MailboxReader {
   /** Takes over the oldest claim whose owner died, if there is one; reclaims dead writers' files. */
   #claimOrphan(now: number): ClaimedMessage | undefined {
     this.#orphansCheckedAt = now;
+    this.#writersAlive.clear();
     this.#state.markReclaimable();
     this.#reclaim();
     const state = this.#state;

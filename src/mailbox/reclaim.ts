@@ -18,14 +18,21 @@ import type { ReaderState } from './reader-state.js';
  *
  * @param dataFolder - the mailbox's `data/` folder.
  * @param state - the reader's state; `rereadJournal` may replace it (a new journal).
+ * @param isWriterAlive - whether the process that wrote a data file is alive (default: asks
+ *   the system each time, see `isProcessAlive`; a reader may remember live writers a while).
  * @throws the `fs` error for anything but files deleted meanwhile.
  */
-export function reclaimDataFiles(dataFolder: string, state: () => ReaderState, rereadJournal: () => boolean): void {
+export function reclaimDataFiles(
+  dataFolder: string,
+  state: () => ReaderState,
+  rereadJournal: () => boolean,
+  isWriterAlive: (file: string) => boolean = (file) => isProcessAlive(pidOfKey(file)),
+): void {
   const { reclaimable, files } = state();
   if (reclaimable.size === 0) return;
   const candidates = [...reclaimable];
   reclaimable.clear();
-  const dead = candidates.filter((file) => holdsOneMessage(file) || !isProcessAlive(pidOfKey(file)));
+  const dead = candidates.filter((file) => holdsOneMessage(file) || !isWriterAlive(file));
   if (dead.length === 0) return;
   const unsure = dead.filter((file) => {
     const bytes = files.get(file)?.bytes ?? -1;

@@ -168,18 +168,22 @@ export function readLog(log: string, from: number, limit = Number.POSITIVE_INFIN
   const tag = segment.tag;
   if (limit <= 0) return { tag, total: Math.min(from, endOf(segment)), records: [] };
   if (segment.base > from) {
-    // Back to the segment that holds it: where its number says, else one by one.
-    const guess = findSegment(log, Math.floor(from / SEGMENT_RECORDS), HEADER_ONLY);
-    if (guess !== undefined && guess.base <= from && from < guess.base + SEGMENT_RECORDS) segment = guess;
-    while (segment.base > from) {
-      const previous: Segment | undefined =
-        segment.gen === 0 ? undefined : findSegment(log, segment.gen - 1, HEADER_ONLY);
-      if (previous === undefined) return GONE;
-      segment = previous;
+    // Back to the segment that holds it: where its number says, read from record `from` on in
+    // the same open (a receiver behind the writer comes here on every read), else one by one.
+    const guess = findSegment(log, Math.floor(from / SEGMENT_RECORDS), at);
+    if (guess !== undefined && guess.base <= from && from < guess.base + SEGMENT_RECORDS) {
+      segment = guess;
+    } else {
+      while (segment.base > from) {
+        const previous: Segment | undefined =
+          segment.gen === 0 ? undefined : findSegment(log, segment.gen - 1, HEADER_ONLY);
+        if (previous === undefined) return GONE;
+        segment = previous;
+      }
+      const start = findSegment(log, segment.gen, at(segment));
+      if (start === undefined) return GONE;
+      segment = start;
     }
-    const start = findSegment(log, segment.gen, at(segment));
-    if (start === undefined) return GONE;
-    segment = start;
   }
   const records: string[][] = [];
   for (;;) {
