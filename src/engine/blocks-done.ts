@@ -3,8 +3,9 @@
  * engine that dies (SIGKILL, a crash, a double Ctrl-C) does not have them redone: the next run
  * resumes the step's `[run]` and dispatches only the blocks not recorded here.
  *
- * File: `artifacts/step-N-blocks-done.json`, replaced atomically each time a block of step N
- * succeeds, before its `done:` report is acknowledged:
+ * File: `artifacts/step-N-blocks-done.json`, replaced atomically each time blocks of step N
+ * succeed, before their `done:` reports are acknowledged (blocks that end together share one
+ * write, see `recordBlocksDone`):
  *
  * ```json
  * {"step":3,"blocks":["parser","cli"]}
@@ -60,13 +61,51 @@ export async function readBlocksDone(
 }
 
 /**
- * Records `done` as step `step`'s done blocks, replacing the record atomically. Synchronous:
- * blocks ending together each write the whole set in turn, so the last write holds them all.
+ * Records `done` as step `step`'s done blocks, replacing the record atomically. Synchronous.
  *
  * @throws the `fs` error of the write (`ENOSPC`, `EROFS`), naming the file; the old record stays.
  */
 export function writeBlocksDone(paths: PlanspacePaths, step: number, done: ReadonlySet<string>): void {
   writeFileAtomicSync(blocksDonePath(paths, step), `${JSON.stringify({ step, blocks: [...done] })}\n`);
+}
+
+/** A write of a record due at the end of this turn of the event loop, and the set it writes. */
+interface DueWrite {
+  done: ReadonlySet<string>;
+  readonly written: Promise<void>;
+}
+
+/** Writes due, by record file. */
+const due = new Map<string, DueWrite>();
+
+/**
+ * `writeBlocksDone`, shared by the blocks of a step that end in the same turn of the event loop:
+ * one write, at the end of the turn (`setImmediate`), of the latest `done` given. Each write
+ * makes a file and renames it over the last (several ms on a busy disk), and 64 blocks started
+ * together end within a few ms of each other: they wrote the record 64 times.
+ *
+ * @returns resolves once a record holding `done` (as it is when the write is made: the caller's
+ *   set, to which later blocks add) is on disk.
+ * @throws (rejects with) the `fs` error of the write, naming the file; the old record stays.
+ */
+export function recordBlocksDone(paths: PlanspacePaths, step: number, done: ReadonlySet<string>): Promise<void> {
+  const file = blocksDonePath(paths, step);
+  const pending = due.get(file);
+  if (pending !== undefined) {
+    pending.done = done;
+    return pending.written;
+  }
+  const write: DueWrite = {
+    done,
+    written: new Promise<void>((resolve) => {
+      setImmediate(resolve);
+    }).then(() => {
+      due.delete(file);
+      writeBlocksDone(paths, step, write.done);
+    }),
+  };
+  due.set(file, write);
+  return write.written;
 }
 
 /** Removes step `step`'s record of done blocks, if there is one. */

@@ -36,7 +36,7 @@ import { recordCheckpoint } from '../git/checkpoints.js';
 import { markStep, readSchedule, retryStep } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
 import { runAttempt, type AttemptResult } from './attempt.js';
-import { clearBlocksDone, readBlocksDone, writeBlocksDone } from './blocks-done.js';
+import { clearBlocksDone, readBlocksDone, recordBlocksDone } from './blocks-done.js';
 import { unitLabel, type EngineContext, type Unit } from './context.js';
 import { runExceptionHandler } from './failure.js';
 
@@ -178,7 +178,7 @@ export async function runStep(ctx: EngineContext, step: Step, resumed = false): 
       // settles): an engine killed later has it neither redone nor lost.
       if (unit.block !== undefined && result.failure === undefined && !ctx.signal.aborted) {
         done.add(unit.block);
-        writeBlocksDone(ctx.paths, step.number, done);
+        await recordBlocksDone(ctx.paths, step.number, done);
       }
       if (unit.block !== undefined && !ctx.signal.aborted) await logBlockEnd(ctx, unit, result);
       return result;

@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs';
 import { isErrno } from '../errors.js';
 import { NO_FOLLOW, openNoFollow, UnsafePathError } from '../fs/guard.js';
 import { FileTooLargeError, MAX_READ_BYTES } from '../fs/regular-file.js';
@@ -19,7 +20,9 @@ export async function readText(path: string, limit = MAX_READ_BYTES): Promise<st
   try {
     const file = await openNoFollow(path, NO_FOLLOW.read);
     try {
-      const { size } = await file.stat();
+      // Synchronous: a thread-pool round trip for the size cost more than the check (state.md
+      // is read before every dispatch).
+      const { size } = fstatSync(file.fd);
       if (size > limit) throw new FileTooLargeError(path, size, limit);
       return await file.readFile('utf8');
     } finally {

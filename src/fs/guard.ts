@@ -89,6 +89,17 @@ export function assertOwnFolder(
   if (stats.isSymbolicLink()) throw linkError(path, `${what} `);
   // Not a folder: the caller's own error (ENOTDIR, EEXIST) says so better.
   if (!stats.isDirectory() || options.owner === false) return true;
+  assertOwnFolderStats(path, what, stats);
+  return true;
+}
+
+/**
+ * `assertOwnFolder`'s owner and mode checks on a folder's `stats` already taken (by a caller
+ * that needs them too: `holdFolder` checks its folder before every write, one `lstat` each).
+ *
+ * @throws {UnsafePathError} if the folder belongs to another user or others may write to it.
+ */
+export function assertOwnFolderStats(path: string, what: string, stats: Stats): void {
   const uid = process.geteuid?.();
   if (uid !== undefined && stats.uid !== uid) {
     throw new UnsafePathError(
@@ -103,7 +114,6 @@ export function assertOwnFolder(
     const fix = group && others ? 'go-w' : group ? 'g-w' : 'o-w';
     throw new UnsafePathError(path, `${what} ${path} is writable by ${who}: chmod ${fix} ${path}`);
   }
-  return true;
 }
 
 /**

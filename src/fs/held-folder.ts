@@ -9,7 +9,7 @@
  */
 import { lstatSync } from 'node:fs';
 import { isErrno, PlanspaceError } from '../errors.js';
-import { assertOwnFolder } from './guard.js';
+import { assertOwnFolderStats } from './guard.js';
 
 /** A held folder is no longer the folder it was: removed, replaced, or a link now. */
 export class FolderReplacedError extends PlanspaceError {
@@ -59,7 +59,8 @@ export function holdFolder(path: string, what: string): HeldFolder {
     }
     if (stats.isSymbolicLink()) throw replaced('it is a symbolic link now');
     if (!stats.isDirectory()) throw replaced('it is not a folder now');
-    assertOwnFolder(path, what);
+    // The same stats: a second lstat for the owner and mode doubled the cost of each check.
+    assertOwnFolderStats(path, what, stats);
     return `${stats.dev}:${stats.ino}`;
   };
   const held = identity();

@@ -2,6 +2,7 @@
  * `state.md`: agents append facts; the engine owns one section, `## Position`, and rewrites
  * only that section, leaving every other byte as it is.
  */
+import { fstatSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { isErrno } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
@@ -48,8 +49,10 @@ export async function writePosition(path: string, body: string): Promise<void> {
     if (!isErrno(error, 'ENOENT')) throw error;
   }
   try {
+    // The sizes are taken synchronously: `## Position` is rewritten twice a step, and each
+    // thread-pool round trip cost more than the `fstat` it waited for.
     if (old !== undefined) {
-      const { size } = await old.stat();
+      const { size } = fstatSync(old.fd);
       if (size > MAX_READ_BYTES) throw new FileTooLargeError(path, size, MAX_READ_BYTES);
     }
     const bytes = old === undefined ? Buffer.from('# State\n') : await old.readFile();
@@ -58,7 +61,7 @@ export async function writePosition(path: string, body: string): Promise<void> {
     if (updated === text && old !== undefined) return;
     await writeFileAtomic(path, updated);
     if (old === undefined) return;
-    const { size } = await old.stat();
+    const { size } = fstatSync(old.fd);
     if (size <= bytes.length) return;
     const late = Buffer.alloc(size - bytes.length);
     const { bytesRead } = await old.read(late, 0, late.length, bytes.length);

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { linkFileAtomicSync, writeFileAtomic, writeFileAtomicSync } from '../../src/fs/atomic.js';
+import { countFsCalls } from '../fs-calls.js';
 
 const writers = [
   ['writeFileAtomic', writeFileAtomic],
@@ -80,6 +81,17 @@ describe('linkFileAtomicSync', () => {
     // The earlier attempt's file is left as it was.
     expect(readFileSync(join(dir, 'attempt-1.md'), 'utf8')).toBe('one\n');
     expect(readdirSync(dir).sort()).toEqual(['attempt-1.md', 'attempt-2.md', 'latest.md']);
+  });
+
+  it('links a free name at once: no temporary name, no rename (each attempt makes two such names)', async () => {
+    const dir = folder();
+    writeFileSync(join(dir, 'attempt-1.md'), 'one\n');
+    const calls = await countFsCalls(['linkSync', 'renameSync', 'copyFileSync'], () => {
+      expect(linkFileAtomicSync(join(dir, 'attempt-1.md'), join(dir, 'latest.md'))).toBe(true);
+    });
+    expect(calls).toEqual({ linkSync: 1, renameSync: 0, copyFileSync: 0 });
+    expect(lstatSync(join(dir, 'latest.md')).ino).toBe(lstatSync(join(dir, 'attempt-1.md')).ino);
+    expect(readdirSync(dir).sort()).toEqual(['attempt-1.md', 'latest.md']);
   });
 
   it('replaces a link in place of the name and leaves what it pointed to alone', () => {
