@@ -8,6 +8,12 @@
  * Blocks already done earlier in this run are not run again; nor, for a `[run]` step resumed
  * after its engine died, are those that engine recorded done (`blocks-done.ts`).
  *
+ * ## VERIFY
+ * An attempt whose agent succeeded is verified: the step's `verify:` commands (else the run's
+ * `--verify` ones) run in the unit's working tree, in the attempt's slot (`verify/verify.ts`).
+ * The first that fails fails the attempt (`verify failed: <command> (exit N)`), and the
+ * unit's next attempt, and the exception handler, are shown what it printed.
+ *
  * ## RETRY
  * A failed attempt of a unit with `retries: N` is tried again, up to N more times, after an
  * exponential backoff with jitter: `backoff` (default 1 s) times 2^(attempt-1), times a random
@@ -36,8 +42,11 @@ import { markStep, readSchedule, retryStep } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
 import { runAttempt, type AttemptResult } from './attempt.js';
 import { clearBlocksDone, readBlocksDone, writeBlocksDone } from './blocks-done.js';
-import { unitLabel, type EngineContext, type Unit } from './context.js';
+import { verificationSection, verifyReason } from '../verify/failure.js';
+import { runVerify, verifyCommands } from '../verify/verify.js';
+import { unitLabel, unitStem, type EngineContext, type Unit } from './context.js';
 import { runExceptionHandler } from './failure.js';
+import { outputTail } from './output-tail.js';
 
 /** Base delay before the first retry when a step sets `retries` but no `backoff`, in ms. */
 export const DEFAULT_BACKOFF_MS = 1000;
@@ -57,12 +66,42 @@ function seconds(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s` : `${ms}ms`;
 }
 
+/**
+ * One attempt at a unit, then, if its agent succeeded, its verification (VERIFY). Keeps the
+ * unit's latest verification failure in `ctx.verifyFailures` for its next attempt's prompt.
+ */
+async function verifiedAttempt(ctx: EngineContext, unit: Unit, attempt: number): Promise<AttemptResult> {
+  const result = await runAttempt(ctx, unit, attempt);
+  const stem = unitStem(unit);
+  const commands = verifyCommands(unit.step, ctx.verify);
+  if (result.failure !== undefined || result.files === undefined || commands.length === 0) {
+    ctx.verifyFailures.delete(stem);
+    return result;
+  }
+  const file = result.files.verify;
+  // The codespace is the unit's working tree (a unit's own git worktree would go here).
+  const verified = await runVerify(ctx, unit, { runId: result.runId, attempt, file, commands }, ctx.sources.codespace);
+  if (verified.kind === 'passed') {
+    ctx.verifyFailures.delete(stem);
+    return result;
+  }
+  if (verified.kind === 'aborted') return { ...result, failure: 'aborted' };
+  ctx.verifyFailures.set(stem, verified.failure);
+  const tail = outputTail(verified.failure.output);
+  return {
+    ...result,
+    failure: verifyReason(verified.failure),
+    verification: verified.failure,
+    ...(tail !== '' && { outputTail: tail }),
+  };
+}
+
 /** Runs a unit's attempts until one succeeds or its retries are spent; returns the last attempt. */
 async function runUnit(ctx: EngineContext, unit: Unit): Promise<AttemptResult> {
   const { retries = 0, backoffMs = DEFAULT_BACKOFF_MS } = unit.step.attributes;
   // One attempt, nothing to retry: as p-retry would end, without its set-up (its first call
   // loaded Node's performance timer, ~1 ms before the first agent of a run).
-  if (retries === 0) return ctx.slots(() => runAttempt(ctx, unit, 1));
+  if (retries === 0) return ctx.slots(() => verifiedAttempt(ctx, unit, 1));
   let attempt = 0;
   let last: AttemptResult | undefined;
   try {
@@ -70,7 +109,7 @@ async function runUnit(ctx: EngineContext, unit: Unit): Promise<AttemptResult> {
       async () => {
         attempt += 1;
         const number = attempt;
-        last = await ctx.slots(() => runAttempt(ctx, unit, number));
+        last = await ctx.slots(() => verifiedAttempt(ctx, unit, number));
         if (last.failure !== undefined && !ctx.signal.aborted) throw new AttemptFailed(last);
         return last;
       },
@@ -224,7 +263,11 @@ export async function runStep(ctx: EngineContext, step: Step, resumed = false): 
   // A [fail] step can make `when: failure` and `when: always` steps ready while it waits for
   // the exception handler or a human.
   ctx.replan();
-  await handleFailure(ctx, step, { reason, described }, first?.outputFile ?? '');
+  const verification = verificationSection(
+    failed.flatMap(({ result }) => (result.verification === undefined ? [] : [result.verification])),
+    3,
+  );
+  await handleFailure(ctx, step, { reason, described, verification }, first?.outputFile ?? '');
   return true;
 }
 
@@ -248,19 +291,21 @@ async function settleDone(ctx: EngineContext, step: Step, results: readonly Atte
 // HANDLE_FAILURE
 /**
  * `failure.reason` is why the step failed; `failure.described` adds the agents' last output
- * lines, for a human (the exception handler's prompt shows the output's tail on its own).
+ * lines, for a human (the exception handler's prompt shows the output's tail on its own);
+ * `failure.verification` is the "Verification failed" sections of the units whose
+ * verification failed ('' for none), for the exception handler's prompt.
  */
 async function handleFailure(
   ctx: EngineContext,
   step: Step,
-  failure: { readonly reason: string; readonly described: string },
+  failure: { readonly reason: string; readonly described: string; readonly verification: string },
   outputFile: string,
 ): Promise<void> {
   if (ctx.fixed.has(step.number)) {
     await askHuman(ctx, step, `failed again after a fix: ${failure.described}`);
     return;
   }
-  const verdict = await runExceptionHandler(ctx, step, failure.reason, outputFile);
+  const verdict = await runExceptionHandler(ctx, step, failure.reason, outputFile, failure.verification);
   if (ctx.signal.aborted) return;
   if (!verdict.fixed) {
     await askHuman(ctx, step, verdict.line);

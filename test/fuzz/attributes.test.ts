@@ -103,6 +103,10 @@ const ORACLE: Record<string, { field: keyof StepAttributes; parse: (value: strin
   backoff: { field: 'backoffMs', parse: expectedDuration },
   timeout: { field: 'timeoutMs', parse: expectedDuration },
   stall: { field: 'stallMs', parse: expectedDuration },
+  // Any shell line but an empty one or one with a control character other than a tab; one
+  // item is a list of one command.
+  // eslint-disable-next-line no-control-regex
+  verify: { field: 'verify', parse: (value) => (value === '' || /[\x00-\x08\x0a-\x1f\x7f]/.test(value) ? undefined : [value]) },
 };
 
 /** Values near each key's grammar, huge numbers among them, plus arbitrary text. */
@@ -113,6 +117,7 @@ const value = fc.oneof(
   fc.constantFrom('success', 'failure', 'always', 'Always', 'a, b', 'a,a', 'a/b', '..', 'x'.repeat(41)),
   hostileText(16),
   fc.constantFrom('\u2028', '5s\u2028', '\u00a01', '1\u00a0'),
+  fc.constantFrom('npm test', 'make -j4 check && echo ok', 'a\tb', 'x\u0000y', 'x\u001b[2Jy', 'x\u007fy', '\t'),
 );
 
 describe('fuzz: attribute values', () => {
