@@ -393,7 +393,10 @@ describe('parseSchedule: attributes', () => {
 
   it('keeps every verify: of a step, in order: the one attribute that may be repeated', () => {
     const text = '[wait] 1. a | m -- d\n  - verify: npm test\n  - retries: 1\n  - verify:  npm run lint -- src/ \n';
-    expect(parseSchedule(text).steps[0]?.attributes).toEqual({ verify: ['npm test', 'npm run lint -- src/'], retries: 1 });
+    expect(parseSchedule(text).steps[0]?.attributes).toEqual({
+      verify: ['npm test', 'npm run lint -- src/'],
+      retries: 1,
+    });
   });
 
   it('finds a cycle through explicit and default needs', () => {

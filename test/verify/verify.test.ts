@@ -134,25 +134,58 @@ describe('workflow run: verify', () => {
     expect(await artifact(setup, 'step-1-attempt-2-prompt.md')).toContain('## Verification failed');
   }, 60_000);
 
-  it("is killed with its children by the step's timeout, which fails the attempt", async () => {
-    const pids = 'verify-pids';
-    // The first run leaves two sleeps behind its shell and waits; a later run passes.
-    const command = `if [ -f ${pids} ]; then exit 0; fi; sleep 100 & echo $! >> ${pids}; sleep 100 & echo $! >> ${pids}; wait`;
+  it('verifies each block on its own; the handler is shown every failed block', async () => {
     const setup = await makeRun({
-      schedule: schedule('[wait] 1. build | quick -- build it', '  - timeout: 1s', `  - verify: ${command}`),
+      schedule: schedule(
+        '[wait] 1. build | quick -- build it',
+        '  - blocks: a, b',
+        `  - verify: VERIFY_COUNTER=count-$WORKFLOW_BLOCK ${VERIFY_FLAKY}`,
+      ),
+      // Not agent-record.js, whose blocks would share one record file.
       models: { quick: QUICK_MODEL },
     });
     const result = await setup.run();
-    for (const pid of await pidsIn(join(setup.codespace, pids), 2)) setup.track(pid);
     expect(result).toMatchObject({ code: 0 });
-
-    const events = await setup.events();
-    const reason = `verify failed: ${command} (timeout after 1s)`;
-    expect(events.find((event) => event.event === 'failed')).toMatchObject({ step: 1, reason });
-    expect(events.find((event) => event.event === 'verify-failed')).toMatchObject({ timedOut: true });
-    expect(await artifact(setup, 'exception-1-prompt.md')).toContain(`    $ ${command}\n    timeout after 1s\n`);
-    for (const pid of await pidsIn(join(setup.codespace, pids), 2)) await waitForExit(pid, 'a sleep of the verify');
+    for (const block of ['a', 'b']) {
+      expect(await artifact(setup, `step-1-block-${block}-attempt-1-verify.txt`)).toContain('check 3 of 3 failed\n');
+      expect(await artifact(setup, `step-1-block-${block}-attempt-2-verify.txt`)).toContain('all checks passed\n');
+      expect(await artifact(setup, `step-1-block-${block}-attempt-2-prompt.md`)).toContain(
+        `## Verification failed (block ${block})\n`,
+      );
+    }
+    const handler = await artifact(setup, 'exception-1-prompt.md');
+    expect(handler).toContain('### Verification failed (block a)\n');
+    expect(handler).toContain('### Verification failed (block b)\n');
+    expect(handler).toContain(join(setup.planspace, 'artifacts', 'step-1-block-b-attempt-1-verify.txt'));
   }, 60_000);
+
+  it.each([
+    ['cgroup tracking where the machine offers it', '1'],
+    ['the environment marker', '0'],
+  ])(
+    "is killed with its children by the step's timeout, which fails the attempt (%s)",
+    async (_, cgroups) => {
+      const pids = 'verify-pids';
+      // The first run leaves two sleeps behind its shell and waits; a later run passes.
+      const command = `if [ -f ${pids} ]; then exit 0; fi; sleep 100 & echo $! >> ${pids}; sleep 100 & echo $! >> ${pids}; wait`;
+      const setup = await makeRun({
+        schedule: schedule('[wait] 1. build | quick -- build it', '  - timeout: 1s', `  - verify: ${command}`),
+        models: { quick: QUICK_MODEL },
+        env: { PLANSPACE_CGROUPS: cgroups },
+      });
+      const result = await setup.run();
+      for (const pid of await pidsIn(join(setup.codespace, pids), 2)) setup.track(pid);
+      expect(result).toMatchObject({ code: 0 });
+
+      const events = await setup.events();
+      const reason = `verify failed: ${command} (timeout after 1s)`;
+      expect(events.find((event) => event.event === 'failed')).toMatchObject({ step: 1, reason });
+      expect(events.find((event) => event.event === 'verify-failed')).toMatchObject({ timedOut: true });
+      expect(await artifact(setup, 'exception-1-prompt.md')).toContain(`    $ ${command}\n    timeout after 1s\n`);
+      for (const pid of await pidsIn(join(setup.codespace, pids), 2)) await waitForExit(pid, 'a sleep of the verify');
+    },
+    60_000,
+  );
 
   it('is killed with its children by workflow abort; the step goes back to [wait]', async () => {
     const pids = 'verify-pids';
