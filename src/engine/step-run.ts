@@ -10,7 +10,7 @@
  *
  * ## VERIFY
  * An attempt whose agent succeeded is verified: the step's `verify:` commands (else the run's
- * `--verify` ones) run in the unit's working tree, in the attempt's slot (`verify/verify.ts`).
+ * `--verify` ones) run in the unit's working tree, in the attempt's slot (`verified-attempt.ts`).
  * The first that fails fails the attempt (`verify failed: <command> (exit N)`), and the
  * unit's next attempt, and the exception handler, are shown what it printed.
  *
@@ -40,13 +40,12 @@
 import pRetry from 'p-retry';
 import { markStep, readSchedule, retryStep } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
-import { runAttempt, type AttemptResult } from './attempt.js';
+import type { AttemptResult } from './attempt.js';
 import { clearBlocksDone, readBlocksDone, writeBlocksDone } from './blocks-done.js';
-import { verificationSection, verifyReason } from '../verify/failure.js';
-import { runVerify, verifyCommands } from '../verify/verify.js';
-import { unitLabel, unitStem, type EngineContext, type Unit } from './context.js';
+import { verificationSection } from '../verify/failure.js';
+import { unitLabel, type EngineContext, type Unit } from './context.js';
 import { runExceptionHandler } from './failure.js';
-import { outputTail } from './output-tail.js';
+import { verifiedAttempt } from './verified-attempt.js';
 
 /** Base delay before the first retry when a step sets `retries` but no `backoff`, in ms. */
 export const DEFAULT_BACKOFF_MS = 1000;
@@ -64,36 +63,6 @@ class AttemptFailed extends Error {
 /** `5s` or `250ms`, for log lines. */
 function seconds(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s` : `${ms}ms`;
-}
-
-/**
- * One attempt at a unit, then, if its agent succeeded, its verification (VERIFY). Keeps the
- * unit's latest verification failure in `ctx.verifyFailures` for its next attempt's prompt.
- */
-async function verifiedAttempt(ctx: EngineContext, unit: Unit, attempt: number): Promise<AttemptResult> {
-  const result = await runAttempt(ctx, unit, attempt);
-  const stem = unitStem(unit);
-  const commands = verifyCommands(unit.step, ctx.verify);
-  if (result.failure !== undefined || result.files === undefined || commands.length === 0) {
-    ctx.verifyFailures.delete(stem);
-    return result;
-  }
-  const file = result.files.verify;
-  // The codespace is the unit's working tree (a unit's own git worktree would go here).
-  const verified = await runVerify(ctx, unit, { runId: result.runId, attempt, file, commands }, ctx.sources.codespace);
-  if (verified.kind === 'passed') {
-    ctx.verifyFailures.delete(stem);
-    return result;
-  }
-  if (verified.kind === 'aborted') return { ...result, failure: 'aborted' };
-  ctx.verifyFailures.set(stem, verified.failure);
-  const tail = outputTail(verified.failure.output);
-  return {
-    ...result,
-    failure: verifyReason(verified.failure),
-    verification: verified.failure,
-    ...(tail !== '' && { outputTail: tail }),
-  };
 }
 
 /** Runs a unit's attempts until one succeeds or its retries are spent; returns the last attempt. */
