@@ -169,7 +169,7 @@ describe('workflow run: verify', () => {
       // The first run leaves two sleeps behind its shell and waits; a later run passes.
       const command = `if [ -f ${pids} ]; then exit 0; fi; sleep 100 & echo $! >> ${pids}; sleep 100 & echo $! >> ${pids}; wait`;
       const setup = await makeRun({
-        schedule: schedule('[wait] 1. build | quick -- build it', '  - timeout: 1s', `  - verify: ${command}`),
+        schedule: schedule('[wait] 1. build | quick -- build it', '  - timeout: 3s', `  - verify: ${command}`),
         models: { quick: QUICK_MODEL },
         env: { PLANSPACE_CGROUPS: cgroups },
       });
@@ -178,10 +178,10 @@ describe('workflow run: verify', () => {
       expect(result).toMatchObject({ code: 0 });
 
       const events = await setup.events();
-      const reason = `verify failed: ${command} (timeout after 1s)`;
+      const reason = `verify failed: ${command} (timeout after 3s)`;
       expect(events.find((event) => event.event === 'failed')).toMatchObject({ step: 1, reason });
       expect(events.find((event) => event.event === 'verify-failed')).toMatchObject({ timedOut: true });
-      expect(await artifact(setup, 'exception-1-prompt.md')).toContain(`    $ ${command}\n    timeout after 1s\n`);
+      expect(await artifact(setup, 'exception-1-prompt.md')).toContain(`    $ ${command}\n    timeout after 3s\n`);
       for (const pid of await pidsIn(join(setup.codespace, pids), 2)) await waitForExit(pid, 'a sleep of the verify');
     },
     60_000,
