@@ -106,8 +106,10 @@ export async function renderStepPrompt(values: StepPromptValues): Promise<string
       run_id: values.runId,
       section:
         values.section === '' ? '(This step names no skill section; its description is the task.)' : values.section,
-      guidance: values.guidance ? `\n## Guidance from a human\n\n${values.guidance}\n` : '',
-      verification: values.verification ?? '',
+      // Both sit between the section and the state, in one placeholder: a line of their own in
+      // the template would add a blank line to every prompt (which Prettier wants there).
+      guidance:
+        (values.verification ?? '') + (values.guidance ? `\n## Guidance from a human\n\n${values.guidance}\n` : ''),
       block:
         values.block === undefined
           ? ''
