@@ -26,6 +26,11 @@ export function wrapHanging(line: string, width: number, indent: string): string
   return lines;
 }
 
+/** Adds a repeatable option's value to the values given before it (commander's option parser). */
+function collect(value: string, previous: readonly string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 /** The commander command of a verb: its arguments, `--json`, its options, and its help text. */
 export function toCommand(verb: VerbDefinition): Command {
   const { spec } = verb;
@@ -34,8 +39,9 @@ export function toCommand(verb: VerbDefinition): Command {
     .arguments(args.join(' '))
     .description(spec.summary)
     .option('--json', 'print one JSON document instead of text');
-  for (const [flags, description, required] of spec.options ?? []) {
-    if (required === 'required') command.requiredOption(flags, description);
+  for (const [flags, description, kind] of spec.options ?? []) {
+    if (kind === 'required') command.requiredOption(flags, description);
+    else if (kind === 'repeatable') command.option(flags, description, collect);
     else command.option(flags, description);
   }
   // A verb that says more about its exit 2 says it in place of the common line, not beside it.

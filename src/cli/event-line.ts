@@ -10,6 +10,7 @@ import type { Colours } from './colours.js';
 const EVENT_COLOURS: Readonly<Record<string, 'green' | 'red' | 'yellow' | 'cyan' | 'magenta'>> = {
   done: 'green',
   'block-done': 'green',
+  'verify-passed': 'green',
   fixed: 'green',
   answered: 'green',
   complete: 'green',
@@ -17,6 +18,7 @@ const EVENT_COLOURS: Readonly<Record<string, 'green' | 'red' | 'yellow' | 'cyan'
   failed: 'red',
   'block-failed': 'red',
   'attempt-failed': 'red',
+  'verify-failed': 'red',
   'exception-handler-stopped': 'red',
   blocked: 'red',
   aborted: 'red',
@@ -27,6 +29,7 @@ const EVENT_COLOURS: Readonly<Record<string, 'green' | 'red' | 'yellow' | 'cyan'
   skipped: 'yellow',
   'question-cancelled': 'yellow',
   dispatched: 'cyan',
+  'verify-started': 'cyan',
   'exception-handler': 'magenta',
 };
 

@@ -3,7 +3,8 @@
  * commander (most of the CLI's code, and most of a schedule verb's start-up time). It accepts
  * only what it fully understands (the verb's arguments in order, `--json`, and the verb's long
  * options, as `--name value` or `--name=value`, or a flag `--name`, or `--no-name`, which sets
- * `name` to false, and else to true) and parses it as commander would. Anything
+ * `name` to false, and else to true; a repeatable option's values as a list) and parses it as
+ * commander would. Anything
  * else (`--help`, `--`, a short or unknown option, a missing or extra argument) returns
  * undefined, and commander parses the call instead, with its own messages.
  */
@@ -20,6 +21,8 @@ interface KnownOption {
   readonly key: string;
   readonly takesValue: boolean;
   readonly required: boolean;
+  /** Every value given is kept, in a list (`'repeatable'` in the spec). */
+  readonly repeatable: boolean;
   /** The value a flag (an option without a value) sets: false for `--no-<name>`, as commander does. */
   readonly flagValue: boolean;
 }
@@ -32,16 +35,17 @@ function camelCase(flag: string): string {
 /** The options of `spec` that this parser handles (`--name` and `--name <value>`), by flag; undefined if some other shape is declared. */
 function knownOptions(spec: VerbSpec): Map<string, KnownOption> | undefined {
   const options = new Map<string, KnownOption>([
-    ['--json', { key: 'json', takesValue: false, required: false, flagValue: true }],
+    ['--json', { key: 'json', takesValue: false, required: false, repeatable: false, flagValue: true }],
   ]);
-  for (const [flags, , required] of spec.options ?? []) {
+  for (const [flags, , kind] of spec.options ?? []) {
     const match = /^(--[a-z][a-z0-9-]*)( <[^<>]+>)?$/.exec(flags);
     if (!match?.[1]) return undefined;
     const negated = match[1].startsWith('--no-') && match[2] === undefined;
     options.set(match[1], {
       key: camelCase(match[1].slice(negated ? 5 : 2)),
       takesValue: match[2] !== undefined,
-      required: required === 'required',
+      required: kind === 'required',
+      repeatable: kind === 'repeatable' && match[2] !== undefined,
       flagValue: !negated,
     });
   }
@@ -87,7 +91,7 @@ export function parseVerbArgs(spec: VerbSpec, args: readonly string[]): ParsedAr
       // A value that looks like an option is one of commander's corner cases: let it decide.
       if (value === undefined || value.startsWith('-')) return undefined;
     }
-    options[option.key] = value;
+    options[option.key] = option.repeatable ? [...((options[option.key] as string[] | undefined) ?? []), value] : value;
   }
   for (const option of known.values()) if (option.required && !(option.key in options)) return undefined;
   const positional: unknown[] = [];

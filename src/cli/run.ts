@@ -1,6 +1,7 @@
 import { answerQuestion } from '../engine/questions.js';
 import { planspacePaths } from '../planspace/paths.js';
 import { UsageError } from '../errors.js';
+import { checkVerifyCommand } from '../schedule/attributes.js';
 import { printable } from '../text/printable.js';
 import { EXIT } from './exit-codes.js';
 import { startRunOutput, type RunOutput } from './run-output.js';
@@ -39,6 +40,8 @@ interface RunOptions extends SourceOptions {
   readonly only?: string;
   readonly from?: string;
   readonly dryRun?: boolean;
+  /** `--verify`, each time it was given. */
+  readonly verify?: readonly string[];
   /** False for `--no-color`. */
   readonly color?: boolean;
 }
@@ -49,6 +52,20 @@ function positive(option: string, text: string, example: string): number {
     throw new UsageError(`${option} wants ${example}; found '${text}'`);
   }
   return Number(text);
+}
+
+/**
+ * The `--verify` commands, trimmed.
+ *
+ * @throws {UsageError} for an empty command or one with control characters.
+ */
+function verifyOption(commands: readonly string[] | undefined): readonly string[] | undefined {
+  return commands?.map((text) => {
+    const command = text.trim();
+    const problem = checkVerifyCommand(command);
+    if (problem) throw new UsageError(`--verify wants ${problem.expected}; found ${problem.found}`);
+    return command;
+  });
 }
 
 /** `workflow run <planspace>`: run the schedule to the end. */
@@ -65,6 +82,7 @@ export function runCommand(io: VerbIO) {
         '$ workflow run ./plan --concurrency 8 --from 4   # steps 4 on, 8 at once',
         '$ workflow run ./plan --only 1    # not COMPLETE while other steps wait',
         'SELECTION DONE: step 1 done; 6 steps still wait',
+        "$ workflow run ./plan --verify 'npm test'   # steps without their own verify:",
         '$ workflow run ./plan --dry-run   # write the prompts, print the commands',
         'step 1 (decompose): claude -p < /work/plan/artifacts/step-1-prompt.md',
       ],
@@ -77,6 +95,11 @@ export function runCommand(io: VerbIO) {
         ['--concurrency <n>', 'most agents running at once, steps and blocks together (default 4)'],
         ['--only <steps>', 'run only these steps, e.g. 3 or 2,5; the others count as done for needs'],
         ['--from <step>', 'run only this step and the steps after it in the file'],
+        [
+          '--verify <command>',
+          "run after each step's agent succeeded, with sh -c in the codespace; must exit 0 (steps with their own verify: run those). Repeat for more, run in order",
+          'repeatable',
+        ],
         ['--dry-run', 'write the prompts and print the commands a run would start; start nothing'],
         ['--no-color', 'no colours (also NO_COLOR=1; FORCE_COLOR=1 colours even a pipe)'],
       ],
@@ -89,6 +112,7 @@ export function runCommand(io: VerbIO) {
           : positive('--concurrency', options.concurrency, 'a count of at least 1, such as 8');
       const only = options.only?.split(',').map((part) => positive('--only', part, 'step numbers such as 3 or 2,5'));
       const from = options.from === undefined ? undefined : positive('--from', options.from, 'a step number such as 4');
+      const verify = verifyOption(options.verify);
       const codespace = options.codespace ?? process.cwd();
       if (options.dryRun === true) {
         const { dryRun } = await import('../engine/dry-run.js');
@@ -100,9 +124,13 @@ export function runCommand(io: VerbIO) {
           agents: options.agents,
           only,
           from,
+          verify,
         });
         const lines = [
-          ...plan.dispatches.map((dispatch) => `${dispatch.label}: ${dispatch.command}`),
+          ...plan.dispatches.flatMap((dispatch) => [
+            `${dispatch.label}: ${dispatch.command}`,
+            ...dispatch.verify.map((command) => `${dispatch.label}: then verify: ${command}`),
+          ]),
           ...plan.skipped.map(({ step, reason }) => `step ${step}: would be skipped, ${reason}`),
         ];
         // On stderr: the command lines on stdout stay one per agent, for scripts.
@@ -127,6 +155,7 @@ export function runCommand(io: VerbIO) {
           // PLANSPACE_CGROUPS=0 tracks agents by their environment marker even where cgroups would do.
           cgroups: io.env.PLANSPACE_CGROUPS !== '0',
           onEvent: output.event,
+          verify,
         });
         if (outcome.kind === 'selection-done') {
           const { done, skipped, remaining } = outcome;

@@ -67,8 +67,12 @@ export interface VerbSpec {
   readonly examples: readonly string[];
   /** Exit codes shown in `--help`, e.g. `1  no [run] step`. */
   readonly exitCodes?: readonly string[];
-  /** Extra options in commander syntax: `[flags, description]`, or `[..., 'required']`. */
-  readonly options?: readonly (readonly [string, string, 'required'?])[];
+  /**
+   * Extra options in commander syntax: `[flags, description]`, or `[..., 'required']`, or
+   * `[..., 'repeatable']` for an option with a value that may be given again: its value is then
+   * the list of every value given, in order (`--verify a --verify b`: `['a', 'b']`).
+   */
+  readonly options?: readonly (readonly [string, string, ('required' | 'repeatable')?])[];
   /**
    * How the first argument, when `usage` names it `<planspace>`, is checked before the verb
    * runs. `checked` (default): it must hold `schedule.md` (see `assertPlanspace`), else the

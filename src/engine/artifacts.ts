@@ -9,6 +9,8 @@
  * artifacts/step-2-attempt-2-output.md
  * artifacts/step-2-prompt.md              the latest attempt's files under the names DESIGN.md
  * artifacts/step-2-output.md              gives: hard links, the same file under a second name
+ * artifacts/step-2-attempt-2-verify.txt   the output of its verification commands (`verify:`),
+ *                                         when its agent succeeded and the step has any
  * ```
  *
  * The same for blocks (`step-2-block-a-attempt-1-output.md`) and the exception handler
@@ -26,6 +28,11 @@ export interface AttemptFiles {
   readonly prompt: string;
   /** `<stem>-attempt-K-output.md`: the agent's standard output and error. */
   readonly output: string;
+  /**
+   * `<stem>-attempt-K-verify.txt`: the output of the attempt's verification commands, one after
+   * another, each after a line `$ <command>`.
+   */
+  readonly verify: string;
   /** `<stem>-prompt.md`: made a link to `prompt`. */
   readonly latestPrompt: string;
   /** `<stem>-output.md`: made a link to `output`. */
@@ -37,6 +44,7 @@ export function attemptFiles(artifacts: string, stem: string, attempt: number): 
   return {
     prompt: join(artifacts, `${stem}-attempt-${attempt}-prompt.md`),
     output: join(artifacts, `${stem}-attempt-${attempt}-output.md`),
+    verify: join(artifacts, `${stem}-attempt-${attempt}-verify.txt`),
     latestPrompt: join(artifacts, `${stem}-prompt.md`),
     latestOutput: join(artifacts, `${stem}-output.md`),
   };

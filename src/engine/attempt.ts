@@ -12,6 +12,7 @@ import { isErrno } from '../errors.js';
 import { linkFileAtomicSync, writeFileAtomicSync } from '../fs/atomic.js';
 import { assertNotLink, NO_FOLLOW, openNoFollowSync, UnsafePathError } from '../fs/guard.js';
 import { renderStepPrompt } from '../prompt/render.js';
+import { verificationSection, type VerifyFailure } from '../verify/failure.js';
 import { attemptFiles, type AttemptFiles } from './artifacts.js';
 import { unitLabel, unitStem, type EngineContext, type Unit } from './context.js';
 import type { RunReport } from './messages.js';
@@ -41,6 +42,10 @@ export interface AttemptResult {
    * wrote any.
    */
   readonly outputTail?: string;
+  /** The attempt's files (`artifacts.ts`); undefined when no agent was started. */
+  readonly files?: AttemptFiles;
+  /** For an attempt failed by a verification command: how (see `verify/verify.ts`). */
+  readonly verification?: VerifyFailure;
 }
 
 /** The mailbox name of a unit's agent: `step-N` or `step-N-<block>`. */
@@ -115,6 +120,7 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
     agent,
     runId,
     guidance: ctx.guidance.get(step.number),
+    verification: verificationOf(ctx.verifyFailures.get(stem)),
   });
   // Atomic: the file is the agent's standard input, and an earlier attempt's agent may still
   // be reading the file it was given. Synchronous: agents starting together (64 blocks) each
@@ -186,13 +192,18 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       const failure = ctx.signal.aborted ? 'aborted' : failureReason(exit, report, stalled);
       const tail = failure === undefined || failure === 'aborted' ? '' : await readOutputTail(outputFile);
-      return { runId, exit, report, failure, outputFile, ...(tail !== '' && { outputTail: tail }) };
+      return { runId, exit, report, failure, outputFile, files, ...(tail !== '' && { outputTail: tail }) };
     } finally {
       ctx.running(unit, runId, false);
     }
   } finally {
     await ctx.mailbox.stopExpecting(runId);
   }
+}
+
+/** The "Verification failed" section for a prompt after `failure`; '' for none. */
+function verificationOf(failure: VerifyFailure | undefined): string {
+  return failure === undefined ? '' : verificationSection([failure], 2);
 }
 
 /** Reads of `state.md` in flight, by path. */

@@ -7,6 +7,7 @@ import type { RunEvent } from '../planspace/log.js';
 import type { HeldFolder } from '../fs/held-folder.js';
 import type { PlanspacePaths } from '../planspace/paths.js';
 import type { Step } from '../schedule/step.js';
+import type { VerifyFailure } from '../verify/failure.js';
 import type { AttemptNumbers } from './artifacts.js';
 import type { EngineMailbox } from './messages.js';
 import type { Resolved, Sources } from './preflight.js';
@@ -55,6 +56,13 @@ export interface EngineContext {
   readonly fixed: Set<number>;
   /** Human guidance for a step's next prompt. */
   readonly guidance: Map<number, string>;
+  /** The run's `--verify` commands: those of every step without `verify:` of its own. */
+  readonly verify: readonly string[];
+  /**
+   * The failed verification of each unit's latest attempt, by unit stem (`unitStem`), for its
+   * next attempt's prompt; removed when an attempt ends otherwise.
+   */
+  readonly verifyFailures: Map<string, VerifyFailure>;
   /** Blocks of each step already done in this run: not run again when the step is retried. */
   readonly blocksDone: Map<number, Set<string>>;
   /**

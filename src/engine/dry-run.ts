@@ -1,7 +1,8 @@
 /**
  * `workflow run --dry-run`: what a run would do, without doing it. It writes each prompt a run
  * would write and lists the command each agent would be started with, in the order a run
- * would reach them if every step succeeded. It starts nothing, takes no hold and leaves the
+ * would reach them if every step succeeded, each with the verification commands that would
+ * follow its agent. It starts nothing, takes no hold and leaves the
  * schedule as it is. Its prompts go to `artifacts/dry-run/`, never where a run writes them:
  * a dry run during a live run overwrote the prompt file of the step that run was running.
  */
@@ -18,6 +19,7 @@ import { assertHasSteps } from '../schedule/checks.js';
 import { readSchedule } from '../schedule/operations.js';
 import { planSteps } from '../schedule/plan.js';
 import type { Step } from '../schedule/step.js';
+import { verifyCommands } from '../verify/verify.js';
 import { agentName } from './attempt.js';
 import { unitLabel, unitStem, type Unit } from './context.js';
 import type { EngineOptions } from './run-engine.js';
@@ -37,6 +39,8 @@ export interface PlannedDispatch {
   readonly command: string;
   /** The log-style label: `step 3 (scan) block a`. */
   readonly label: string;
+  /** The verification commands run after the agent succeeded (`verify:`, else `--verify`), in order. */
+  readonly verify: readonly string[];
 }
 
 /** What `dryRun` found: the dispatches in order, and the steps a run would skip. */
@@ -57,7 +61,7 @@ export interface DryRunPlan {
  *   `artifacts/`, before anything is written.
  */
 export async function dryRun(
-  options: Sources & Pick<EngineOptions, 'planspace' | 'only' | 'from'>,
+  options: Sources & Pick<EngineOptions, 'planspace' | 'only' | 'from' | 'verify'>,
 ): Promise<DryRunPlan> {
   const paths = absolutePlanspacePaths(options.planspace);
   const sources = absoluteSources(options);
@@ -115,6 +119,7 @@ export async function dryRun(
           promptFile,
           command,
           label: unitLabel(unit),
+          verify: verifyCommands(step, options.verify ?? []),
         });
       }
     }

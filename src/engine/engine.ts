@@ -45,6 +45,7 @@ import { ScheduleCache } from '../schedule/cache.js';
 import type { LiveTakeOutcome } from '../schedule/live-plan.js';
 import type { TakeOptions } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
+import type { VerifyFailure } from '../verify/failure.js';
 import { AttemptNumbers } from './artifacts.js';
 import type { EngineContext, EngineTimings, Unit } from './context.js';
 import { logTake } from './log-take.js';
@@ -71,6 +72,8 @@ export class Engine implements EngineContext {
   readonly fixed = new Set<number>();
   readonly guidance = new Map<number, string>();
   readonly blocksDone = new Map<number, Set<string>>();
+  readonly verify: readonly string[];
+  readonly verifyFailures = new Map<string, VerifyFailure>();
   readonly settledSteps = new Map<number, 'done' | 'skip'>();
   readonly sections = new Map<string, Promise<string>>();
   readonly attempts: AttemptNumbers;
@@ -132,6 +135,7 @@ export class Engine implements EngineContext {
     this.resolved = resolved;
     this.runBase = runBase;
     this.timings = options;
+    this.verify = options.verify ?? [];
     this.#options = options;
     this.#concurrency = concurrency;
     this.#limit = pLimit(concurrency);

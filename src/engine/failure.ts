@@ -12,6 +12,7 @@ import { linkFileAtomicSync, writeFileAtomic } from '../fs/atomic.js';
 import { NO_FOLLOW, openNoFollowSync } from '../fs/guard.js';
 import { readTail } from '../fs/tail.js';
 import { renderExceptionPrompt } from '../prompt/render.js';
+import { formatDurationText } from '../schedule/attributes.js';
 import type { Step } from '../schedule/step.js';
 import { attemptFiles } from './artifacts.js';
 import { waitForAgent } from './attempt.js';
@@ -22,18 +23,6 @@ import { readText } from './text.js';
 /** How long the exception handler may run when its agent file sets no `timeout`, in ms: 30 minutes. */
 export const DEFAULT_HANDLER_TIMEOUT_MS = 30 * 60_000;
 
-/** `2s`, `30m`, `1h` or `1500ms`: a limit as a schedule would write it. */
-function formatLimit(ms: number): string {
-  for (const [unit, size] of [
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ] as const) {
-    if (ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
-}
-
 /** The exception handler's decision: `fixed`, and its verdict line (or why there is none). */
 export interface HandlerVerdict {
   readonly fixed: boolean;
@@ -42,7 +31,8 @@ export interface HandlerVerdict {
 
 /**
  * Runs the exception-handler agent on a failed step: writes `artifacts/exception-N-attempt-K-prompt.md`
- * (the failed step, the reason, the tail of `outputFile`, the log and the state) and reads the
+ * (the failed step, the reason, the tail of `outputFile`, the "Verification failed" sections
+ * `verification` of `verify/failure.ts` (default none), the log and the state) and reads the
  * last non-empty line of `artifacts/exception-N-attempt-K-output.md`; K counts the handler's runs
  * for step N, and `exception-N-prompt.md`/`exception-N-output.md` are links to the latest
  * (`artifacts.ts`). The handler does not take one of
@@ -56,6 +46,7 @@ export async function runExceptionHandler(
   step: Step,
   reason: string,
   outputFile: string,
+  verification = '',
 ): Promise<HandlerVerdict> {
   const { handler, handlerModel } = ctx.resolved;
   const prompt = await renderExceptionPrompt({
@@ -69,6 +60,7 @@ export async function runExceptionHandler(
     log: await readTail(ctx.paths.log),
     state: await readText(ctx.paths.state),
     agentBody: handler.body,
+    verification,
   });
   const stem = `exception-${step.number}`;
   const files = attemptFiles(ctx.paths.artifacts, stem, ctx.attempts.next(stem));
@@ -111,8 +103,8 @@ export async function runExceptionHandler(
     if (!linked) linkFileAtomicSync(handlerOutput, files.latestOutput);
     if ((stalled || exit.timedOut) && !ctx.signal.aborted) {
       const line = stalled
-        ? `the exception handler stalled (no output and no message for ${formatLimit(handler.stallMs ?? 0)}) and was stopped, with no verdict`
-        : `the exception handler timed out after ${formatLimit(timeoutMs)} and was stopped, with no verdict`;
+        ? `the exception handler stalled (no output and no message for ${formatDurationText(handler.stallMs ?? 0)}) and was stopped, with no verdict`
+        : `the exception handler timed out after ${formatDurationText(timeoutMs)} and was stopped, with no verdict`;
       await ctx.log(
         { event: 'exception-handler-stopped', step: step.number, runId, reason: stalled ? 'stalled' : 'timeout' },
         `step ${step.number} (${step.name}): ${line}`,

@@ -51,6 +51,11 @@ export interface EngineOptions extends Sources, EngineTimings {
    */
   readonly cgroups?: boolean;
   /**
+   * Verification commands for every step without `verify:` of its own, run in order with
+   * `sh -c` after its agent succeeded (see `verify/verify.ts`). Default: none.
+   */
+  readonly verify?: readonly string[];
+  /**
    * Aborted when the process must end now (a second Ctrl-C): in the abort event itself, every
    * process of every agent is SIGKILLed and the hold (`engine.json`) removed, synchronously; the
    * caller ends the process right after. `[run]` steps stay `[run]`, for the next run to resume.

@@ -8,6 +8,12 @@
  * Blocks already done earlier in this run are not run again; nor, for a `[run]` step resumed
  * after its engine died, are those that engine recorded done (`blocks-done.ts`).
  *
+ * ## VERIFY
+ * An attempt whose agent succeeded is verified: the step's `verify:` commands (else the run's
+ * `--verify` ones) run in the unit's working tree, in the attempt's slot (`verified-attempt.ts`).
+ * The first that fails fails the attempt (`verify failed: <command> (exit N)`), and the
+ * unit's next attempt, and the exception handler, are shown what it printed.
+ *
  * ## RETRY
  * A failed attempt of a unit with `retries: N` is tried again, up to N more times, after an
  * exponential backoff with jitter: `backoff` (default 1 s) times 2^(attempt-1), times a random
@@ -35,10 +41,12 @@ import pRetry from 'p-retry';
 import { recordCheckpoint } from '../git/checkpoints.js';
 import { markStep, readSchedule, retryStep } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
-import { runAttempt, type AttemptResult } from './attempt.js';
+import type { AttemptResult } from './attempt.js';
 import { clearBlocksDone, readBlocksDone, recordBlocksDone } from './blocks-done.js';
+import { verificationSection } from '../verify/failure.js';
 import { unitLabel, type EngineContext, type Unit } from './context.js';
 import { runExceptionHandler } from './failure.js';
+import { verifiedAttempt } from './verified-attempt.js';
 
 /** Base delay before the first retry when a step sets `retries` but no `backoff`, in ms. */
 export const DEFAULT_BACKOFF_MS = 1000;
@@ -63,7 +71,7 @@ async function runUnit(ctx: EngineContext, unit: Unit): Promise<AttemptResult> {
   const { retries = 0, backoffMs = DEFAULT_BACKOFF_MS } = unit.step.attributes;
   // One attempt, nothing to retry: as p-retry would end, without its set-up (its first call
   // loaded Node's performance timer, ~1 ms before the first agent of a run).
-  if (retries === 0) return ctx.slots(() => runAttempt(ctx, unit, 1));
+  if (retries === 0) return ctx.slots(() => verifiedAttempt(ctx, unit, 1));
   let attempt = 0;
   let last: AttemptResult | undefined;
   try {
@@ -71,7 +79,7 @@ async function runUnit(ctx: EngineContext, unit: Unit): Promise<AttemptResult> {
       async () => {
         attempt += 1;
         const number = attempt;
-        last = await ctx.slots(() => runAttempt(ctx, unit, number));
+        last = await ctx.slots(() => verifiedAttempt(ctx, unit, number));
         if (last.failure !== undefined && !ctx.signal.aborted) throw new AttemptFailed(last);
         return last;
       },
@@ -225,7 +233,11 @@ export async function runStep(ctx: EngineContext, step: Step, resumed = false): 
   // A [fail] step can make `when: failure` and `when: always` steps ready while it waits for
   // the exception handler or a human.
   ctx.replan();
-  await handleFailure(ctx, step, { reason, described }, first?.outputFile ?? '');
+  const verification = verificationSection(
+    failed.flatMap(({ result }) => (result.verification === undefined ? [] : [result.verification])),
+    3,
+  );
+  await handleFailure(ctx, step, { reason, described, verification }, first?.outputFile ?? '');
   return true;
 }
 
@@ -251,19 +263,21 @@ async function settleDone(ctx: EngineContext, step: Step, results: readonly Atte
 // HANDLE_FAILURE
 /**
  * `failure.reason` is why the step failed; `failure.described` adds the agents' last output
- * lines, for a human (the exception handler's prompt shows the output's tail on its own).
+ * lines, for a human (the exception handler's prompt shows the output's tail on its own);
+ * `failure.verification` is the "Verification failed" sections of the units whose
+ * verification failed ('' for none), for the exception handler's prompt.
  */
 async function handleFailure(
   ctx: EngineContext,
   step: Step,
-  failure: { readonly reason: string; readonly described: string },
+  failure: { readonly reason: string; readonly described: string; readonly verification: string },
   outputFile: string,
 ): Promise<void> {
   if (ctx.fixed.has(step.number)) {
     await askHuman(ctx, step, `failed again after a fix: ${failure.described}`);
     return;
   }
-  const verdict = await runExceptionHandler(ctx, step, failure.reason, outputFile);
+  const verdict = await runExceptionHandler(ctx, step, failure.reason, outputFile, failure.verification);
   if (ctx.signal.aborted) return;
   if (!verdict.fixed) {
     await askHuman(ctx, step, verdict.line);

@@ -14,12 +14,14 @@ export const DEFAULT_TAIL_BYTES = 64 * 1024;
  * dropped, so that the text starts at a line boundary and with a whole character.
  *
  * @param maxBytes - most bytes read. Default `DEFAULT_TAIL_BYTES` (64 KiB).
+ * @param from - the byte offset the part of the file looked at starts at: nothing before it
+ *   is read (one command's output among several in one file). Default 0.
  * @returns '' if the file does not exist or is a symbolic link (never followed: the text goes
  *   into agents' prompts).
  * @throws {NotRegularFileError} for a FIFO, socket, device or folder (never blocks on one).
  * @throws the `fs` error for anything but a missing file.
  */
-export async function readTail(path: string, maxBytes = DEFAULT_TAIL_BYTES): Promise<string> {
+export async function readTail(path: string, maxBytes = DEFAULT_TAIL_BYTES, from = 0): Promise<string> {
   let file;
   try {
     file = await openNoFollow(path, NO_FOLLOW.read);
@@ -29,7 +31,7 @@ export async function readTail(path: string, maxBytes = DEFAULT_TAIL_BYTES): Pro
   }
   try {
     const { size } = await file.stat();
-    const length = Math.min(size, maxBytes);
+    const length = Math.max(0, Math.min(size - from, maxBytes));
     const buffer = Buffer.alloc(length);
     let read = 0;
     // A file that shrinks meanwhile ends the reads early; what was read is the tail.
@@ -39,7 +41,7 @@ export async function readTail(path: string, maxBytes = DEFAULT_TAIL_BYTES): Pro
       read += bytesRead;
     }
     const bytes = buffer.subarray(0, read);
-    if (length === size) return bytes.toString('utf8');
+    if (length === size - from) return bytes.toString('utf8');
     const newline = bytes.indexOf(0x0a);
     return newline === -1 ? '' : bytes.subarray(newline + 1).toString('utf8');
   } finally {

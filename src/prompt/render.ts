@@ -65,6 +65,11 @@ export interface StepPromptValues {
   readonly guidance?: string;
   /** The parallel block this agent runs, for a step with `blocks:`. */
   readonly block?: string;
+  /**
+   * The "Verification failed" section (`verify/failure.ts`) when the previous attempt's
+   * verification failed; '' or undefined for none.
+   */
+  readonly verification?: string;
 }
 
 /** Indents every line of `text` by four spaces: a markdown code block that no content can end. */
@@ -101,7 +106,10 @@ export async function renderStepPrompt(values: StepPromptValues): Promise<string
       run_id: values.runId,
       section:
         values.section === '' ? '(This step names no skill section; its description is the task.)' : values.section,
-      guidance: values.guidance ? `\n## Guidance from a human\n\n${values.guidance}\n` : '',
+      // Both sit between the section and the state, in one placeholder: a line of their own in
+      // the template would add a blank line to every prompt (which Prettier wants there).
+      guidance:
+        (values.verification ?? '') + (values.guidance ? `\n## Guidance from a human\n\n${values.guidance}\n` : ''),
       block:
         values.block === undefined
           ? ''
@@ -142,6 +150,8 @@ export interface ExceptionPromptValues {
   readonly state: string;
   /** The exception-handler agent file's body, put before the failure details. */
   readonly agentBody: string;
+  /** The "Verification failed" sections of the failed units (`verify/failure.ts`); '' or undefined for none. */
+  readonly verification?: string;
 }
 
 /**
@@ -163,6 +173,7 @@ export async function renderExceptionPrompt(values: ExceptionPromptValues): Prom
       codespace: values.codespace,
       output_file: values.outputFile,
       output_tail: tailBlock(values.output, 40),
+      verification: values.verification ?? '',
       log_tail: tailBlock(values.log, 20),
       state: tailBlock(values.state, 200),
       retry_command: ['workflow', 'retry', shellQuote(values.planspace), String(step.number)].join(' '),

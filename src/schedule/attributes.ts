@@ -7,7 +7,10 @@ import type { Problem } from '../errors.js';
 import type { RunCondition, StepAttributes } from './step.js';
 
 /** Every attribute key the engine understands. Any other key is an error. */
-export const ATTRIBUTE_KEYS = ['needs', 'when', 'blocks', 'retries', 'backoff', 'timeout', 'stall'] as const;
+export const ATTRIBUTE_KEYS = ['needs', 'when', 'blocks', 'retries', 'backoff', 'timeout', 'stall', 'verify'] as const;
+
+/** The keys that may be given more than once per step: each `verify:` is one more command. */
+const REPEATABLE_KEYS: readonly AttributeKey[] = ['verify'];
 
 /** One attribute key. */
 export type AttributeKey = (typeof ATTRIBUTE_KEYS)[number];
@@ -48,6 +51,21 @@ export function parseDuration(text: string): number | undefined {
   // is not, and rounds 1440000000000014.4 ms up to ...015.
   const ms = Number(match[1]) * unit + Math.round((Number(fraction || '0') * unit) / 10 ** fraction.length);
   return ms > 0 && Number.isSafeInteger(ms) ? ms : undefined;
+}
+
+/**
+ * A duration in ms as a schedule would write it, the inverse of `parseDuration`: `2s`, `30m`,
+ * `1h`, or `1500ms` when no larger unit divides it. Pure.
+ */
+export function formatDurationText(ms: number): string {
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }
 
 /** Splits `a, b,c` into items with their offsets, for comma-list attributes. */
@@ -115,6 +133,30 @@ function parseDurationValue(value: string): Parsed<number> {
 }
 
 /**
+ * Checks one verification command (`verify: npm test`, or `workflow run --verify`): any shell
+ * line but an empty one or one with control characters other than a tab, which `sh -c` could
+ * not be given (NUL) or which would hide what runs from a person reading the schedule.
+ *
+ * @param value - the command, trimmed.
+ * @returns undefined for a usable command, else what was expected and what was found.
+ */
+export function checkVerifyCommand(value: string): AttributeValueProblem | undefined {
+  if (value === '') return { expected: "a shell command such as 'npm test'", found: 'nothing', at: 0 };
+  // eslint-disable-next-line no-control-regex
+  const control = /[\x00-\x08\x0a-\x1f\x7f]/.exec(value);
+  if (control) {
+    const code = control[0].charCodeAt(0).toString(16).padStart(2, '0');
+    return { expected: 'a shell command without control characters', found: `\\x${code}`, at: control.index };
+  }
+  return undefined;
+}
+
+function parseVerify(value: string): Parsed<string> {
+  const problem = checkVerifyCommand(value);
+  return problem ? { ok: false, ...problem } : { ok: true, value };
+}
+
+/**
  * Parses one attribute's value and stores it into `into` under the attribute's field.
  *
  * @returns undefined on success, or the problem with the value.
@@ -144,6 +186,8 @@ export function applyAttribute(
       return store(parseDurationValue(value), (v) => (into.timeoutMs = v));
     case 'stall':
       return store(parseDurationValue(value), (v) => (into.stallMs = v));
+    case 'verify':
+      return store(parseVerify(value), (v) => (into.verify = [...(into.verify ?? []), v]));
   }
 }
 
@@ -187,7 +231,8 @@ export function parseAttributeItem(
     const keys = ATTRIBUTE_KEYS.join(', ');
     return problemAt(0, `an attribute 'key: value' with a key from ${keys}`, quote(entry ? key : text));
   }
-  if (attributeSet(into, key)) return problemAt(0, 'each attribute once per step', `a second '${key}'`);
+  if (!REPEATABLE_KEYS.includes(key) && attributeSet(into, key))
+    return problemAt(0, 'each attribute once per step', `a second '${key}'`);
   const value = trimBlanksEnd(entry[2] ?? '');
   const valueAt = text.indexOf(value, key.length + 1);
   const problem = applyAttribute(key, value, into);

@@ -36,6 +36,12 @@ export interface StepAttributes {
   readonly timeoutMs?: number;
   /** No output and no `progress:` message for this many ms counts as a stall. */
   readonly stallMs?: number;
+  /**
+   * Shell commands (`verify:`, one per item, in order) run with `sh -c` in the unit's working
+   * tree after its agent succeeded; each must exit 0 for the attempt to succeed. Default: the
+   * run's `--verify` commands, else none.
+   */
+  readonly verify?: readonly string[];
 }
 
 /** One step of a schedule, as parsed from its line. */

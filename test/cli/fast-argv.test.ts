@@ -78,6 +78,9 @@ const token = fc.constantFrom(
   '--codespace',
   '--models=./models',
   '-c',
+  '--verify',
+  '--verify=npm test',
+  'make check',
 );
 
 describe('parseVerbArgs', () => {
@@ -115,6 +118,14 @@ describe('parseVerbArgs', () => {
     expect(parseVerbArgs(runCommand(io).spec, args)).toEqual({
       positional: ['./plan'],
       options: { concurrency: '64', models: './models', codespace: './code', dryRun: true, color: true },
+    });
+  });
+
+  it('takes a repeated --verify as commander does: every value, in order', () => {
+    const args = ['./plan', '--verify', 'npm test', '--verify=npm run lint', '--verify', 'make check'];
+    expect(parseVerbArgs(runCommand(io).spec, args)?.options).toEqual({
+      verify: ['npm test', 'npm run lint', 'make check'],
+      color: true,
     });
   });
 

@@ -9,6 +9,7 @@ describe('attempt artifacts', () => {
     expect(attemptFiles('/p/artifacts', 'step-2-block-a', 3)).toEqual({
       prompt: '/p/artifacts/step-2-block-a-attempt-3-prompt.md',
       output: '/p/artifacts/step-2-block-a-attempt-3-output.md',
+      verify: '/p/artifacts/step-2-block-a-attempt-3-verify.txt',
       latestPrompt: '/p/artifacts/step-2-block-a-prompt.md',
       latestOutput: '/p/artifacts/step-2-block-a-output.md',
     });

@@ -103,6 +103,16 @@ const ORACLE: Record<string, { field: keyof StepAttributes; parse: (value: strin
   backoff: { field: 'backoffMs', parse: expectedDuration },
   timeout: { field: 'timeoutMs', parse: expectedDuration },
   stall: { field: 'stallMs', parse: expectedDuration },
+  // Any shell line but an empty one or one with a control character other than a tab; one
+  // item is a list of one command.
+  verify: {
+    field: 'verify',
+    parse: (value) => {
+      const codes = Array.from({ length: value.length }, (_, i) => value.charCodeAt(i));
+      const control = codes.some((code) => (code < 0x20 && code !== 0x09) || code === 0x7f);
+      return value === '' || control ? undefined : [value];
+    },
+  },
 };
 
 /** Values near each key's grammar, huge numbers among them, plus arbitrary text. */
@@ -113,6 +123,7 @@ const value = fc.oneof(
   fc.constantFrom('success', 'failure', 'always', 'Always', 'a, b', 'a,a', 'a/b', '..', 'x'.repeat(41)),
   hostileText(16),
   fc.constantFrom('\u2028', '5s\u2028', '\u00a01', '1\u00a0'),
+  fc.constantFrom('npm test', 'make -j4 check && echo ok', 'a\tb', 'x\u0000y', 'x\u001b[2Jy', 'x\u007fy', '\t'),
 );
 
 describe('fuzz: attribute values', () => {

@@ -377,6 +377,8 @@ describe('parseSchedule: attributes', () => {
     { item: '  - stall: 0s', column: 12, expected: 'a duration', found: "'0s'" },
     { item: '  - backoff: 5 s', column: 14, expected: 'a duration', found: "'5 s'" },
     { item: '  - timeout:', column: 13, expected: 'a duration', found: 'nothing' },
+    { item: '  - verify:', column: 12, expected: 'a shell command', found: 'nothing' },
+    { item: '  - verify: a\u0001b', column: 14, expected: 'without control characters', found: '\\x01' },
   ])('$item -> column $column', ({ item, column, expected, found }) => {
     const problems = problemsOf(`[wait] 1. a | m -- d\n[wait] 2. b | m -- d\n${item}\n`);
     expect(problems).toHaveLength(1);
@@ -387,6 +389,14 @@ describe('parseSchedule: attributes', () => {
   it('refuses an attribute given twice', () => {
     const problems = problemsOf('[wait] 1. a | m -- d\n  - retries: 1\n  - retries: 2\n');
     expect(problems[0]).toMatchObject({ line: 3, found: "a second 'retries'" });
+  });
+
+  it('keeps every verify: of a step, in order: the one attribute that may be repeated', () => {
+    const text = '[wait] 1. a | m -- d\n  - verify: npm test\n  - retries: 1\n  - verify:  npm run lint -- src/ \n';
+    expect(parseSchedule(text).steps[0]?.attributes).toEqual({
+      verify: ['npm test', 'npm run lint -- src/'],
+      retries: 1,
+    });
   });
 
   it('finds a cycle through explicit and default needs', () => {
