@@ -23,6 +23,7 @@ import { reportCommand } from './report.js';
 import { abortCommand, answerCommand, questionsCommand } from './questions.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
+import { worktreesCommand } from './worktrees.js';
 import type { VerbIO } from './verb.js';
 
 /**
@@ -50,6 +51,7 @@ function verbFactories(name: ProgramName, io: VerbIO, output: OutputConfiguratio
     ['questions', () => toCommand(questionsCommand(io))],
     ['report', () => toCommand(reportCommand(io))],
     ['abort', () => toCommand(abortCommand(io))],
+    ['worktrees', () => toCommand(worktreesCommand(io))],
     ['init', () => toCommand(initCommand(io))],
     [
       'completion',

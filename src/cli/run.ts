@@ -39,6 +39,7 @@ interface RunOptions extends SourceOptions {
   readonly only?: string;
   readonly from?: string;
   readonly dryRun?: boolean;
+  readonly isolation?: string;
   /** False for `--no-color`. */
   readonly color?: boolean;
 }
@@ -65,6 +66,7 @@ export function runCommand(io: VerbIO) {
         '$ workflow run ./plan --concurrency 8 --from 4   # steps 4 on, 8 at once',
         '$ workflow run ./plan --only 1    # not COMPLETE while other steps wait',
         'SELECTION DONE: step 1 done; 6 steps still wait',
+        '$ workflow run ./plan --isolation worktree   # each unit in a git worktree, merged when done',
         '$ workflow run ./plan --dry-run   # write the prompts, print the commands',
         'step 1 (decompose): claude -p < /work/plan/artifacts/step-1-prompt.md',
       ],
@@ -77,6 +79,10 @@ export function runCommand(io: VerbIO) {
         ['--concurrency <n>', 'most agents running at once, steps and blocks together (default 4)'],
         ['--only <steps>', 'run only these steps, e.g. 3 or 2,5; the others count as done for needs'],
         ['--from <step>', 'run only this step and the steps after it in the file'],
+        [
+          '--isolation <mode>',
+          "worktree: each unit in a git worktree of its own, merged when it succeeds; none (default): in the codespace. A step's isolation: wins",
+        ],
         ['--dry-run', 'write the prompts and print the commands a run would start; start nothing'],
         ['--no-color', 'no colours (also NO_COLOR=1; FORCE_COLOR=1 colours even a pipe)'],
       ],
@@ -90,6 +96,10 @@ export function runCommand(io: VerbIO) {
       const only = options.only?.split(',').map((part) => positive('--only', part, 'step numbers such as 3 or 2,5'));
       const from = options.from === undefined ? undefined : positive('--from', options.from, 'a step number such as 4');
       const codespace = options.codespace ?? process.cwd();
+      const isolation = options.isolation;
+      if (isolation !== undefined && isolation !== 'worktree' && isolation !== 'none') {
+        throw new UsageError(`--isolation wants 'worktree' or 'none'; found '${isolation}'`);
+      }
       if (options.dryRun === true) {
         const { dryRun } = await import('../engine/dry-run.js');
         const plan = await dryRun({
@@ -126,6 +136,7 @@ export function runCommand(io: VerbIO) {
           forceSignal: io.forceSignal,
           // PLANSPACE_CGROUPS=0 tracks agents by their environment marker even where cgroups would do.
           cgroups: io.env.PLANSPACE_CGROUPS !== '0',
+          isolation,
           onEvent: output.event,
         });
         if (outcome.kind === 'selection-done') {

@@ -38,6 +38,7 @@ import { runAttempt, type AttemptResult } from './attempt.js';
 import { clearBlocksDone, readBlocksDone, writeBlocksDone } from './blocks-done.js';
 import { unitLabel, type EngineContext, type Unit } from './context.js';
 import { runExceptionHandler } from './failure.js';
+import { recognisedMerge } from './unit-worktree.js';
 
 /** Base delay before the first retry when a step sets `retries` but no `backoff`, in ms. */
 export const DEFAULT_BACKOFF_MS = 1000;
@@ -59,6 +60,8 @@ function seconds(ms: number): string {
 
 /** Runs a unit's attempts until one succeeds or its retries are spent; returns the last attempt. */
 async function runUnit(ctx: EngineContext, unit: Unit): Promise<AttemptResult> {
+  const merged = await recognisedMerge(ctx, unit);
+  if (merged !== undefined) return merged;
   const { retries = 0, backoffMs = DEFAULT_BACKOFF_MS } = unit.step.attributes;
   // One attempt, nothing to retry: as p-retry would end, without its set-up (its first call
   // loaded Node's performance timer, ~1 ms before the first agent of a run).

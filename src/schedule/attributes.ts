@@ -7,7 +7,16 @@ import type { Problem } from '../errors.js';
 import type { RunCondition, StepAttributes } from './step.js';
 
 /** Every attribute key the engine understands. Any other key is an error. */
-export const ATTRIBUTE_KEYS = ['needs', 'when', 'blocks', 'retries', 'backoff', 'timeout', 'stall'] as const;
+export const ATTRIBUTE_KEYS = [
+  'needs',
+  'when',
+  'blocks',
+  'retries',
+  'backoff',
+  'timeout',
+  'stall',
+  'isolation',
+] as const;
 
 /** One attribute key. */
 export type AttributeKey = (typeof ATTRIBUTE_KEYS)[number];
@@ -101,6 +110,11 @@ function parseBlocks(value: string): Parsed<string[]> {
   return { ok: true, value: names };
 }
 
+function parseIsolation(value: string): Parsed<'worktree' | 'none'> {
+  if (value === 'worktree' || value === 'none') return { ok: true, value };
+  return { ok: false, expected: "'worktree' or 'none'", found: quote(value), at: 0 };
+}
+
 function parseRetries(value: string): Parsed<number> {
   if (/^\d{1,3}$/.test(value) && Number(value) <= MAX_RETRIES) {
     return { ok: true, value: Number(value) };
@@ -144,6 +158,8 @@ export function applyAttribute(
       return store(parseDurationValue(value), (v) => (into.timeoutMs = v));
     case 'stall':
       return store(parseDurationValue(value), (v) => (into.stallMs = v));
+    case 'isolation':
+      return store(parseIsolation(value), (v) => (into.isolation = v));
   }
 }
 
