@@ -77,7 +77,11 @@ export class Isolation {
   readonly #identity: Readonly<Record<string, string>>;
   /** The commit the engine last left the integration branch at. */
   #head: string;
-  /** The merges, one after another. */
+  /**
+   * Worktree additions and removals and merges, one after another: git does not make or remove
+   * worktrees of one repository safely in parallel (see `git/worktree.ts`), and merges must see
+   * each other's result. Commits, in each unit's own worktree, run outside it.
+   */
   #queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -140,7 +144,7 @@ export class Isolation {
     };
     await writeWorktreeRecord(this.#paths, record);
     try {
-      await addWorktree(this.repository.top, path, record.branch, record.base);
+      await this.#serial(() => addWorktree(this.repository.top, path, record.branch, record.base));
     } catch (error) {
       await this.#write(record, 'failed', { reason: (error as Error).message });
       throw error;
@@ -162,26 +166,26 @@ export class Isolation {
    *   `failed`.
    * @throws {GitError} when git fails otherwise.
    */
-  integrate(tree: UnitWorktree, label: UnitCommitLabel): Promise<string | undefined> {
-    const merge = this.#queue.then(() => this.#integrate(tree, label));
-    this.#queue = merge.catch(() => undefined);
-    return merge;
-  }
-
-  async #integrate(tree: UnitWorktree, label: UnitCommitLabel): Promise<string | undefined> {
+  async integrate(tree: UnitWorktree, label: UnitCommitLabel): Promise<string | undefined> {
     const message = unitCommitMessage(label);
     const tip = await commitWorktree(tree.record.path, message, this.#identity);
     const record = await this.#write(tree.record, 'merging', { tip });
     const part = unitBranchPart(label.unit);
     let outcome;
     try {
-      outcome = await mergeIntoIntegration({
-        top: this.repository.top,
-        branch: this.repository.branch,
-        expected: this.#head,
-        tip,
-        message: `Merge ${record.branch}: ${message}`,
-        env: this.#identity,
+      // The head is read inside the queue: the merge before this one may have moved it.
+      outcome = await this.#serial(async () => {
+        const merged = await mergeIntoIntegration({
+          top: this.repository.top,
+          branch: this.repository.branch,
+          expected: this.#head,
+          tip,
+          message: `Merge ${record.branch}: ${message}`,
+          env: this.#identity,
+        });
+        // In the queue: the next merge must start from this one's head.
+        if (merged.kind !== 'conflict') this.#head = merged.head;
+        return merged;
       });
     } catch (error) {
       if (!(error instanceof MergeRefusedError)) throw error;
@@ -194,7 +198,6 @@ export class Isolation {
       await this.#write(record, 'conflict', { reason, conflicts: outcome.paths });
       return reason;
     }
-    this.#head = outcome.head;
     this.conflicts.delete(part);
     await this.discard(record);
     return undefined;
@@ -210,8 +213,15 @@ export class Isolation {
    * aborted (the unit is redone from the start by a later run).
    */
   async discard(record: WorktreeRecord): Promise<void> {
-    await removeWorktree(record.top, record.path, record.branch);
+    await this.#serial(() => removeWorktree(record.top, record.path, record.branch));
     await removeWorktreeRecord(this.#paths, record.name);
+  }
+
+  /** Runs `task` after every task queued before it (see `#queue`). */
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task);
+    this.#queue = run.catch(() => undefined);
+    return run;
   }
 
   async #write(

@@ -1,6 +1,9 @@
 /**
  * Worktrees of isolated units: made on a branch of their own from a given commit, removed with
- * their branch, listed. Every call is one or two `git` commands through `git.ts`.
+ * their branch, listed. Every call is one or two `git` commands through `git.ts`. Git does not
+ * make or remove worktrees of one repository safely in parallel (a `worktree add` reads the
+ * administrative folders of the others, and fails on one half made: "failed to read
+ * .git/worktrees/x/commondir"): callers make these calls one at a time per repository.
  *
  * Where they live: `<common git folder>/planspace-worktrees/<name>` (`.git/planspace-worktrees/`
  * of an ordinary repository). Inside the git folder, a worktree is never an untracked file of
@@ -41,9 +44,9 @@ export async function removeWorktree(top: string, path: string, branch: string |
     await git(top, ['worktree', 'remove', '--force', '--force', path]);
   } catch (error) {
     if (!(error instanceof GitError) || !/is not a working tree|No such file/.test(error.stderr)) throw error;
+    // What a removal that was itself killed, or a folder moved by hand, leaves in .git/worktrees.
+    await git(top, ['worktree', 'prune']);
   }
-  // What a removal that was itself killed, or a folder removed by hand, leaves in .git/worktrees.
-  await git(top, ['worktree', 'prune']);
   if (branch !== undefined) {
     await git(top, ['branch', '-D', '--quiet', branch], { allowExitCodes: [1] });
   }

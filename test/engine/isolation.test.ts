@@ -53,6 +53,18 @@ describe('workflow run: isolation: worktree', () => {
     expect(merged.map((e) => e.block).sort()).toEqual(['a', 'b', 'c']);
   });
 
+  it('makes and removes the worktrees of 12 blocks starting at once, which git cannot do in parallel', async () => {
+    const blocks = 'abcdefghijkl'.split('');
+    const schedule = `[wait] 1. implement | git-agent -- twelve\n  - blocks: ${blocks.join(', ')}\n  - isolation: worktree\n`;
+    const run = await makeIsolationRun(schedule);
+    await run.act(Object.fromEntries(blocks.map((block) => [block, [{ write: `${block}.txt`, text: `${block}\n` }]])));
+    const result = await run.run(['--concurrency', '12']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('COMPLETE');
+    expect(run.git('ls-files').split('\n').sort()).toEqual(['README.md', ...blocks.map((b) => `${b}.txt`)].sort());
+    expect(run.extraWorktrees()).toEqual([]);
+  });
+
   it('retries a block whose merge conflicts on the new head, naming the paths in its prompt', async () => {
     const schedule = [
       '[wait] 1. implement | git-agent -- both edit the same line',
