@@ -10,6 +10,7 @@ import type { Colours } from './colours.js';
 const EVENT_COLOURS: Readonly<Record<string, 'green' | 'red' | 'yellow' | 'cyan' | 'magenta'>> = {
   done: 'green',
   'block-done': 'green',
+  merged: 'green',
   fixed: 'green',
   answered: 'green',
   complete: 'green',
@@ -17,6 +18,7 @@ const EVENT_COLOURS: Readonly<Record<string, 'green' | 'red' | 'yellow' | 'cyan'
   failed: 'red',
   'block-failed': 'red',
   'attempt-failed': 'red',
+  'merge-failed': 'red',
   'exception-handler-stopped': 'red',
   blocked: 'red',
   aborted: 'red',
