@@ -9,6 +9,7 @@ import { format, resolveConfig } from 'prettier';
 import { measureCli } from './cli.js';
 import { measureEngine } from './engine.js';
 import { measureEngineScale } from './engine-scale.js';
+import { measureIsolation } from './isolation.js';
 import { measureMailbox } from './mailbox.js';
 import { measureMailboxBacklog } from './mailbox-backlog.js';
 import { measureParallel } from './parallel.js';
@@ -25,6 +26,8 @@ const sections = [
   measureEngine({ runs: runsArg === -1 ? 5 : runs }),
   measureEngineScale({ runs: runsArg === -1 ? 5 : runs }),
   measureParallel({ runs: runsArg === -1 ? 5 : runs }),
+  // Each round is six runs on a 5,000-file repository: 3 unless --runs says otherwise.
+  measureIsolation({ runs: runsArg === -1 ? 3 : runs }),
 ];
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const header = [

@@ -24,6 +24,7 @@ import { reportCommand } from './report.js';
 import { abortCommand, answerCommand, questionsCommand } from './questions.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
+import { worktreesCommand } from './worktrees.js';
 import type { VerbIO } from './verb.js';
 
 /**
@@ -53,6 +54,7 @@ function verbFactories(name: ProgramName, io: VerbIO, output: OutputConfiguratio
     ['abort', () => toCommand(abortCommand(io))],
     ['checkpoints', () => toCommand(checkpointsCommand(io))],
     ['rollback', () => toCommand(rollbackCommand(io))],
+    ['worktrees', () => toCommand(worktreesCommand(io))],
     ['init', () => toCommand(initCommand(io))],
     [
       'completion',

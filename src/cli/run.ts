@@ -42,6 +42,7 @@ interface RunOptions extends SourceOptions {
   readonly dryRun?: boolean;
   /** `--verify`, each time it was given. */
   readonly verify?: readonly string[];
+  readonly isolation?: string;
   /** False for `--no-color`. */
   readonly color?: boolean;
 }
@@ -83,6 +84,7 @@ export function runCommand(io: VerbIO) {
         '$ workflow run ./plan --only 1    # not COMPLETE while other steps wait',
         'SELECTION DONE: step 1 done; 6 steps still wait',
         "$ workflow run ./plan --verify 'npm test'   # steps without their own verify:",
+        '$ workflow run ./plan --isolation worktree   # each unit in a git worktree, merged when done',
         '$ workflow run ./plan --dry-run   # write the prompts, print the commands',
         'step 1 (decompose): claude -p < /work/plan/artifacts/step-1-prompt.md',
       ],
@@ -97,8 +99,12 @@ export function runCommand(io: VerbIO) {
         ['--from <step>', 'run only this step and the steps after it in the file'],
         [
           '--verify <command>',
-          "run after each step's agent succeeded, with sh -c in the codespace; must exit 0 (steps with their own verify: run those). Repeat for more, run in order",
+          "run after each step's agent succeeded, with sh -c in its working tree (the codespace, or its worktree); must exit 0 (steps with their own verify: run those). Repeat for more, run in order",
           'repeatable',
+        ],
+        [
+          '--isolation <mode>',
+          "worktree: each unit in a git worktree of its own, merged when it succeeds; none (default): in the codespace. A step's isolation: wins",
         ],
         ['--dry-run', 'write the prompts and print the commands a run would start; start nothing'],
         ['--no-color', 'no colours (also NO_COLOR=1; FORCE_COLOR=1 colours even a pipe)'],
@@ -114,6 +120,10 @@ export function runCommand(io: VerbIO) {
       const from = options.from === undefined ? undefined : positive('--from', options.from, 'a step number such as 4');
       const verify = verifyOption(options.verify);
       const codespace = options.codespace ?? process.cwd();
+      const isolation = options.isolation;
+      if (isolation !== undefined && isolation !== 'worktree' && isolation !== 'none') {
+        throw new UsageError(`--isolation wants 'worktree' or 'none'; found '${isolation}'`);
+      }
       if (options.dryRun === true) {
         const { dryRun } = await import('../engine/dry-run.js');
         const plan = await dryRun({
@@ -154,6 +164,7 @@ export function runCommand(io: VerbIO) {
           forceSignal: io.forceSignal,
           // PLANSPACE_CGROUPS=0 tracks agents by their environment marker even where cgroups would do.
           cgroups: io.env.PLANSPACE_CGROUPS !== '0',
+          isolation,
           onEvent: output.event,
           verify,
         });

@@ -17,8 +17,11 @@ import { attemptFiles, type AttemptFiles } from './artifacts.js';
 import { unitLabel, unitStem, type EngineContext, type Unit } from './context.js';
 import type { RunReport } from './messages.js';
 import { readOutputTail } from './output-tail.js';
+import { verifyAttempt } from './verified-attempt.js';
 import { readText } from './text.js';
 import { resolveUnitSources, UnitSourceError, type UnitSources } from './unit-sources.js';
+import { unitBranchPart } from './isolation.js';
+import { openUnitWorktree, settleUnitWorktree } from './unit-worktree.js';
 
 /** How an attempt ended. */
 export interface AttemptResult {
@@ -89,17 +92,21 @@ function prepareOutput(files: AttemptFiles): boolean {
  * codespace with the `WORKFLOW_*` environment (and `WORKFLOW_BLOCK` for a block), streams its
  * output into `artifacts/<stem>-attempt-K-output.md`, and logs the dispatch. K counts the
  * unit's attempts over the planspace's life (`artifacts.ts`); `<stem>-prompt.md` and
- * `<stem>-output.md` are made links to the latest attempt's files.
+ * `<stem>-output.md` are made links to the latest attempt's files. When the agent succeeded,
+ * the step's `verify:` commands run in its working tree (`verified-attempt.ts`).
+ *
+ * Under `isolation: worktree` the agent runs in a worktree of its own (its cwd and
+ * `WORKFLOW_CODESPACE`), whose work is merged into the codespace's branch when it succeeds: a
+ * merge conflict or refusal fails the attempt (see `unit-worktree.ts`).
  *
  * @param attempt - 1 for the first attempt, 2 for the first retry, ... (of this run of the unit).
  */
 export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number): Promise<AttemptResult> {
-  const { step, block } = unit;
+  const { step } = unit;
   const runId = ctx.newRunId(step.number);
   const stem = unitStem(unit);
-  let outputFile = join(ctx.paths.artifacts, `${stem}-output.md`);
+  const outputFile = join(ctx.paths.artifacts, `${stem}-output.md`);
   if (ctx.signal.aborted) return { runId, exit: undefined, report: undefined, failure: 'aborted', outputFile };
-  const agent = agentName(unit);
   let sources: UnitSources;
   try {
     sources = await resolveUnitSources(ctx, step);
@@ -108,19 +115,55 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
     if (!(error instanceof UnitSourceError)) throw error;
     return { runId, exit: undefined, report: undefined, failure: `it cannot start: ${error.message}`, outputFile };
   }
+  const number = ctx.attempts.next(stem);
+  const files = attemptFiles(ctx.paths.artifacts, stem, number);
+  const opened = await openUnitWorktree(ctx, unit, number);
+  if (typeof opened === 'string') return { runId, exit: undefined, report: undefined, failure: opened, outputFile };
+  const workdir = opened?.cwd ?? ctx.sources.codespace;
+  const dispatched = await dispatchAttempt(ctx, unit, attempt, { runId, sources, files, workdir });
+  // Proven in its working tree before its work is merged: a failed verification merges nothing.
+  const result = await verifyAttempt(ctx, unit, attempt, dispatched, workdir);
+  if (opened === undefined) return result;
+  const failure = await settleUnitWorktree(ctx, opened, result.failure, {
+    unit,
+    attempt: number,
+    model: sources.model.name,
+  });
+  return failure === result.failure ? result : { ...result, failure };
+}
+
+/** What `runAttempt` has settled before the agent starts. */
+interface AttemptStart {
+  readonly runId: string;
+  readonly sources: UnitSources;
+  readonly files: AttemptFiles;
+  /** The agent's working folder: the codespace, or the unit's worktree. */
+  readonly workdir: string;
+}
+
+/** Writes the attempt's prompt, starts its agent in `workdir`, and waits for it (see `runAttempt`). */
+async function dispatchAttempt(
+  ctx: EngineContext,
+  unit: Unit,
+  attempt: number,
+  { runId, sources, files, workdir }: AttemptStart,
+): Promise<AttemptResult> {
+  const { step, block } = unit;
+  let outputFile = join(ctx.paths.artifacts, `${unitStem(unit)}-output.md`);
+  const agent = agentName(unit);
   const { model, section } = sources;
-  const files = attemptFiles(ctx.paths.artifacts, stem, ctx.attempts.next(stem));
   const prompt = await renderStepPrompt({
     step,
     block,
     section,
     planspace: ctx.paths.root,
-    codespace: ctx.sources.codespace,
+    codespace: workdir,
     state: await readState(ctx.paths.state),
     agent,
     runId,
     guidance: ctx.guidance.get(step.number),
-    verification: verificationOf(ctx.verifyFailures.get(stem)),
+    verification: verificationOf(ctx.verifyFailures.get(unitStem(unit))),
+    conflicts: ctx.isolation?.conflicts.get(unitBranchPart(unit)),
   });
   // Atomic: the file is the agent's standard input, and an earlier attempt's agent may still
   // be reading the file it was given. Synchronous: agents starting together (64 blocks) each
@@ -133,7 +176,7 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   const env = dispatchEnvironment(
     {
       planspace: ctx.paths.root,
-      codespace: ctx.sources.codespace,
+      codespace: workdir,
       step: step.number,
       runId,
       agent,
@@ -156,7 +199,7 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
       linked = prepareOutput(files);
       outputFile = files.output;
       running = startAgent(buildAgentCommand(model, { text: prompt, file: promptFile }, env), {
-        cwd: ctx.sources.codespace,
+        cwd: workdir,
         outputFile,
         timeoutMs: step.attributes.timeoutMs,
         killGraceMs: ctx.timings.killGraceMs,
@@ -188,8 +231,6 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
       const { exit, stalled } = await waitForAgent(ctx, running, runId, outputFile, step.attributes.stallMs);
       if (!linked) linkFileAtomicSync(outputFile, files.latestOutput);
       const report = ctx.mailbox.report(runId);
-      // The signal may have aborted while waiting; TypeScript keeps the narrowing from above.
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       const failure = ctx.signal.aborted ? 'aborted' : failureReason(exit, report, stalled);
       const tail = failure === undefined || failure === 'aborted' ? '' : await readOutputTail(outputFile);
       return { runId, exit, report, failure, outputFile, files, ...(tail !== '' && { outputTail: tail }) };

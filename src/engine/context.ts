@@ -9,6 +9,7 @@ import type { PlanspacePaths } from '../planspace/paths.js';
 import type { Step } from '../schedule/step.js';
 import type { VerifyFailure } from '../verify/failure.js';
 import type { AttemptNumbers } from './artifacts.js';
+import type { Isolation, IsolationMode } from './isolation.js';
 import type { EngineMailbox } from './messages.js';
 import type { Resolved, Sources } from './preflight.js';
 
@@ -74,6 +75,10 @@ export interface EngineContext {
   readonly sections: Map<string, Promise<string>>;
   /** The number of each unit's next attempt, which names its artifact files (`artifacts.ts`). */
   readonly attempts: AttemptNumbers;
+  /** `--isolation`: how units whose step sets no `isolation:` run. Default `none`. */
+  readonly isolationMode: IsolationMode;
+  /** The run's worktrees and merges; undefined when no step of the run was to be isolated at its start. */
+  readonly isolation: Isolation | undefined;
   /**
    * Marks a `[run]` step `[done]` and, in the same locked write, takes the steps that became
    * ready: one schedule write per step on a sequential schedule. Once the write has succeeded,

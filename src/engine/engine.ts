@@ -48,6 +48,7 @@ import type { Step } from '../schedule/step.js';
 import type { VerifyFailure } from '../verify/failure.js';
 import { AttemptNumbers } from './artifacts.js';
 import type { EngineContext, EngineTimings, Unit } from './context.js';
+import type { Isolation, IsolationMode } from './isolation.js';
 import { logTake } from './log-take.js';
 import { Bell, EngineMailbox } from './messages.js';
 import { PositionWriter } from './position.js';
@@ -77,6 +78,8 @@ export class Engine implements EngineContext {
   readonly settledSteps = new Map<number, 'done' | 'skip'>();
   readonly sections = new Map<string, Promise<string>>();
   readonly attempts: AttemptNumbers;
+  readonly isolationMode: IsolationMode;
+  readonly isolation: Isolation | undefined;
   readonly #options: EngineOptions;
   readonly #concurrency: number;
   readonly #limit: ReturnType<typeof pLimit>;
@@ -125,8 +128,11 @@ export class Engine implements EngineContext {
     concurrency: number,
     only: ReadonlySet<number> | undefined,
     trees: ProcessTrees,
+    isolation: Isolation | undefined,
   ) {
     this.paths = paths;
+    this.isolationMode = options.isolation ?? 'none';
+    this.isolation = isolation;
     this.attempts = new AttemptNumbers(paths.artifacts);
     // Made (0700) by runEngine right before.
     this.artifacts = holdFolder(paths.artifacts, 'artifacts folder');

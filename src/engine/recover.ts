@@ -5,9 +5,14 @@
  * that takes over from a dead one writes those lines, marked `recovered`.
  *
  * Reads `events.jsonl` whole, but only after a dead engine: one line per event, see `log.ts`.
+ *
+ * Also the worktrees a dead engine left (`recoverWorktrees`).
  */
+import { git, GitError } from '../git/git.js';
+import { removeWorktree } from '../git/worktree.js';
 import { logEvent } from '../planspace/log.js';
 import type { PlanspacePaths } from '../planspace/paths.js';
+import { readWorktreeRecords, removeWorktreeRecord } from '../planspace/worktree-records.js';
 import type { Step } from '../schedule/step.js';
 import { readText } from './text.js';
 
@@ -65,4 +70,50 @@ export async function logDoneOfDeadRun(
     );
   }
   return missing.map((step) => step.number);
+}
+
+/**
+ * Finishes what a dead engine left of its units' worktrees (`planspace/worktree-records.ts`):
+ * a record still `creating`, `running` or `merging` belongs to an engine that died (one engine
+ * at a time holds a planspace). A unit whose commit the integration branch holds was merged:
+ * it is recognised, so the resumed step counts it done instead of running (and merging) it
+ * again. Any other unit is redone by the resumed step. Either way its worktree, its branch
+ * (with any lock a killed `git worktree add` left) and its record are removed, and a line is
+ * logged. Worktrees kept after a failure (`failed`, `conflict`) are left for the user.
+ *
+ * @returns the units recognised as merged, by `unitBranchPart` (`step-N` or `step-N-X`).
+ * @throws the errors of reading the records and of `logEvent`; a git failure (a repository
+ *   gone) leaves that record for `workflow worktrees --prune` and is logged.
+ */
+export async function recoverWorktrees(paths: PlanspacePaths): Promise<Set<string>> {
+  const recognised = new Set<string>();
+  for (const record of await readWorktreeRecords(paths)) {
+    if (record.state === 'failed' || record.state === 'conflict') continue;
+    const part = record.block === undefined ? `step-${record.step}` : `step-${record.step}-${record.block}`;
+    const unit = record.block === undefined ? `step ${record.step}` : `step ${record.step} block ${record.block}`;
+    try {
+      const merged =
+        record.state === 'merging' &&
+        record.tip !== undefined &&
+        (await git(record.top, ['merge-base', '--is-ancestor', record.tip, 'HEAD'], { allowExitCodes: [1] }))
+          .exitCode === 0;
+      if (merged) recognised.add(part);
+      await removeWorktree(record.top, record.path, record.branch);
+      await removeWorktreeRecord(paths, record.name);
+      const outcome = merged ? 'its merge had finished: counted done' : 'not merged: it runs again';
+      await logEvent(
+        paths,
+        { event: 'worktree-recovered', step: record.step, block: record.block, branch: record.branch, merged },
+        `${unit}: worktree ${record.branch} left ${record.state} by a dead engine (run ${record.runId}) removed; ${outcome}`,
+      );
+    } catch (error) {
+      if (!(error instanceof GitError)) throw error;
+      await logEvent(
+        paths,
+        { event: 'worktree-unrecovered', step: record.step, block: record.block, branch: record.branch },
+        `${unit}: worktree ${record.branch} left by a dead engine could not be removed (${error.message}); see workflow worktrees --prune`,
+      );
+    }
+  }
+  return recognised;
 }

@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { killOrphanAgents } from '../dispatch/orphans.js';
 import { openProcessTrees, type ProcessTrees } from '../dispatch/trees.js';
 import { UsageError } from '../errors.js';
+import { readCodespaceRepository } from '../git/codespace.js';
 import { FOLDER_MODE } from '../fs/guard.js';
 import { openInbox } from '../mailbox/receive.js';
 import { takeHold } from '../planspace/hold.js';
@@ -22,7 +23,8 @@ import type { EngineTimings } from './context.js';
 import { Engine } from './engine.js';
 import { absoluteSources, preflight, type Sources } from './preflight.js';
 import { listQuestions } from './questions.js';
-import { logDoneOfDeadRun } from './recover.js';
+import { Isolation, type IsolationMode } from './isolation.js';
+import { logDoneOfDeadRun, recoverWorktrees } from './recover.js';
 import { assertRunPaths } from './run-paths.js';
 import { selectSteps, type SelectionEnd } from './select.js';
 
@@ -61,6 +63,12 @@ export interface EngineOptions extends Sources, EngineTimings {
    * caller ends the process right after. `[run]` steps stay `[run]`, for the next run to resume.
    */
   readonly forceSignal?: AbortSignal;
+  /**
+   * How units of steps without an `isolation:` attribute run: `worktree` (each in a git
+   * worktree of its own, merged into the codespace's branch; see `isolation.ts`) or `none` (in
+   * the codespace). Default `none`.
+   */
+  readonly isolation?: IsolationMode;
 }
 
 /** How a run ended. */
@@ -84,6 +92,9 @@ export type EngineOutcome =
  * @throws {ScheduleSyntaxError} / {ScheduleNotFoundError} for a bad or missing schedule.
  * @throws {NotRegularFileError} if the schedule, `state.md`, `log.md`, `events.jsonl` or
  *   `engine.json` is a FIFO, socket, device or folder; nothing is written.
+ * @throws {CodespaceRefusedError} before anything is written, when a step to run is isolated
+ *   (`isolation: worktree`) and the codespace is no git repository, has no commit or branch
+ *   checked out, or has uncommitted changes to tracked files (named).
  * @throws {UsageError} for a `concurrency` below 1 or an `only` step the schedule lacks.
  * @throws {RunStoppedError} when the run stopped because a file failed under it (the schedule
  *   removed, a full disk), after stopping every agent it started.
@@ -104,6 +115,15 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   await listQuestions(paths);
   assertRunPaths(paths, schedule.steps);
   assertRunFiles(paths);
+  const isolated = schedule.steps.some(
+    (step) =>
+      step.status !== 'done' &&
+      step.status !== 'skip' &&
+      (only === undefined || only.has(step.number)) &&
+      (step.attributes.isolation ?? options.isolation ?? 'none') === 'worktree',
+  );
+  // Before the hold: a codespace that cannot be isolated is refused with nothing written.
+  const repository = isolated ? await readCodespaceRepository(sources.codespace, paths.root) : undefined;
   const runBase = `r${Date.now().toString(36)}`;
   let orphans: number[] = [];
   const { release, releaseNow, previous } = await takeHold(paths, runBase, (dead) => {
@@ -121,6 +141,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   try {
     // Before this run's `started`: the lines belong to the dead run.
     if (previous) await logDoneOfDeadRun(paths, previous.runId, schedule.steps);
+    const recognised = await recoverWorktrees(paths);
     if (previous && orphans.length > 0) {
       await logEvent(
         paths,
@@ -134,7 +155,20 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     try {
       const inbox = await openInbox(paths.root, ENGINE_MAILBOX);
       try {
-        const engine = new Engine(paths, sources, resolved, runBase, inbox, options, concurrency, only, trees);
+        const isolation =
+          repository === undefined ? undefined : await Isolation.open(paths, repository, runBase, recognised);
+        const engine = new Engine(
+          paths,
+          sources,
+          resolved,
+          runBase,
+          inbox,
+          options,
+          concurrency,
+          only,
+          trees,
+          isolation,
+        );
         return await engine.run();
       } finally {
         await inbox.close();

@@ -41,12 +41,12 @@ import pRetry from 'p-retry';
 import { recordCheckpoint } from '../git/checkpoints.js';
 import { markStep, readSchedule, retryStep } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
-import type { AttemptResult } from './attempt.js';
 import { clearBlocksDone, readBlocksDone, recordBlocksDone } from './blocks-done.js';
 import { verificationSection } from '../verify/failure.js';
 import { unitLabel, type EngineContext, type Unit } from './context.js';
 import { runExceptionHandler } from './failure.js';
-import { verifiedAttempt } from './verified-attempt.js';
+import { runAttempt, type AttemptResult } from './attempt.js';
+import { recognisedMerge } from './unit-worktree.js';
 
 /** Base delay before the first retry when a step sets `retries` but no `backoff`, in ms. */
 export const DEFAULT_BACKOFF_MS = 1000;
@@ -68,10 +68,12 @@ function seconds(ms: number): string {
 
 /** Runs a unit's attempts until one succeeds or its retries are spent; returns the last attempt. */
 async function runUnit(ctx: EngineContext, unit: Unit): Promise<AttemptResult> {
+  const merged = await recognisedMerge(ctx, unit);
+  if (merged !== undefined) return merged;
   const { retries = 0, backoffMs = DEFAULT_BACKOFF_MS } = unit.step.attributes;
   // One attempt, nothing to retry: as p-retry would end, without its set-up (its first call
   // loaded Node's performance timer, ~1 ms before the first agent of a run).
-  if (retries === 0) return ctx.slots(() => verifiedAttempt(ctx, unit, 1));
+  if (retries === 0) return ctx.slots(() => runAttempt(ctx, unit, 1));
   let attempt = 0;
   let last: AttemptResult | undefined;
   try {
@@ -79,7 +81,7 @@ async function runUnit(ctx: EngineContext, unit: Unit): Promise<AttemptResult> {
       async () => {
         attempt += 1;
         const number = attempt;
-        last = await ctx.slots(() => verifiedAttempt(ctx, unit, number));
+        last = await ctx.slots(() => runAttempt(ctx, unit, number));
         if (last.failure !== undefined && !ctx.signal.aborted) throw new AttemptFailed(last);
         return last;
       },

@@ -1,25 +1,33 @@
 /**
- * VERIFY (see `step-run.ts`): an attempt whose agent succeeded is proven by the step's
- * verification commands before it counts as a success.
+ * VERIFY (see `attempt.ts`): an attempt whose agent succeeded is proven by the step's
+ * verification commands before it counts as a success (and, under isolation, before its work
+ * is merged).
  */
 import { verifyReason } from '../verify/failure.js';
 import { runVerify, verifyCommands } from '../verify/verify.js';
-import { runAttempt, type AttemptResult } from './attempt.js';
+import type { AttemptResult } from './attempt.js';
 import { unitStem, type EngineContext, type Unit } from './context.js';
 import { outputTail } from './output-tail.js';
 
 /**
- * One attempt at a unit (`runAttempt`), then, if its agent succeeded, its verification
- * (`runVerify`) in the unit's working tree, the codespace. Keeps the unit's latest
+ * The verification of an attempt whose agent succeeded (`runVerify`), in the unit's working
+ * tree: the codespace, or the unit's worktree under isolation. Keeps the unit's latest
  * verification failure in `ctx.verifyFailures` for its next attempt's prompt.
  *
  * @param attempt - 1 for the first attempt, 2 for the first retry, ... (of this run of the unit).
+ * @param result - how the attempt's agent ended; returned as it is when it failed.
+ * @param workdir - the unit's working tree, where the commands run.
  * @returns the attempt's result; for a failed verification, with the failure `verify failed:
  *   <command> (exit N)`, `verification` and the last lines of the command's output as
  *   `outputTail`; `aborted` when the run was aborted during the verification.
  */
-export async function verifiedAttempt(ctx: EngineContext, unit: Unit, attempt: number): Promise<AttemptResult> {
-  const result = await runAttempt(ctx, unit, attempt);
+export async function verifyAttempt(
+  ctx: EngineContext,
+  unit: Unit,
+  attempt: number,
+  result: AttemptResult,
+  workdir: string,
+): Promise<AttemptResult> {
   const stem = unitStem(unit);
   const commands = verifyCommands(unit.step, ctx.verify);
   if (result.failure !== undefined || result.files === undefined || commands.length === 0) {
@@ -27,8 +35,7 @@ export async function verifiedAttempt(ctx: EngineContext, unit: Unit, attempt: n
     return result;
   }
   const file = result.files.verify;
-  // The codespace is the unit's working tree (a unit's own git worktree would go here).
-  const verified = await runVerify(ctx, unit, { runId: result.runId, attempt, file, commands }, ctx.sources.codespace);
+  const verified = await runVerify(ctx, unit, { runId: result.runId, attempt, file, commands }, workdir);
   if (verified.kind === 'passed') {
     ctx.verifyFailures.delete(stem);
     return result;

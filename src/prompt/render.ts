@@ -70,6 +70,24 @@ export interface StepPromptValues {
    * verification failed; '' or undefined for none.
    */
   readonly verification?: string;
+  /** The paths whose merge conflicted in this unit's previous attempt (`isolation: worktree`). */
+  readonly conflicts?: readonly string[];
+}
+
+/**
+ * The prompt section that tells an agent its unit's previous attempt did not merge: which paths
+ * conflicted, and that this attempt starts from the integration branch as it is now.
+ */
+function conflictSection(paths: readonly string[] | undefined): string {
+  if (paths === undefined || paths.length === 0) return '';
+  const list = paths.map((path) => `- \`${path}\``).join('\n');
+  return (
+    '\n## Merge conflict in the previous attempt\n\n' +
+    "The previous attempt's work conflicted with work merged meanwhile, in these paths:\n\n" +
+    `${list}\n\n` +
+    'This attempt starts from the branch as it is now, with that work in it: read those files ' +
+    'again and make your change on top of what they hold now.\n'
+  );
 }
 
 /** Indents every line of `text` by four spaces: a markdown code block that no content can end. */
@@ -110,6 +128,7 @@ export async function renderStepPrompt(values: StepPromptValues): Promise<string
       // the template would add a blank line to every prompt (which Prettier wants there).
       guidance:
         (values.verification ?? '') + (values.guidance ? `\n## Guidance from a human\n\n${values.guidance}\n` : ''),
+      conflict: conflictSection(values.conflicts),
       block:
         values.block === undefined
           ? ''

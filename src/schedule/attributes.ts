@@ -7,7 +7,17 @@ import type { Problem } from '../errors.js';
 import type { RunCondition, StepAttributes } from './step.js';
 
 /** Every attribute key the engine understands. Any other key is an error. */
-export const ATTRIBUTE_KEYS = ['needs', 'when', 'blocks', 'retries', 'backoff', 'timeout', 'stall', 'verify'] as const;
+export const ATTRIBUTE_KEYS = [
+  'needs',
+  'when',
+  'blocks',
+  'retries',
+  'backoff',
+  'timeout',
+  'stall',
+  'verify',
+  'isolation',
+] as const;
 
 /** The keys that may be given more than once per step: each `verify:` is one more command. */
 const REPEATABLE_KEYS: readonly AttributeKey[] = ['verify'];
@@ -119,6 +129,11 @@ function parseBlocks(value: string): Parsed<string[]> {
   return { ok: true, value: names };
 }
 
+function parseIsolation(value: string): Parsed<'worktree' | 'none'> {
+  if (value === 'worktree' || value === 'none') return { ok: true, value };
+  return { ok: false, expected: "'worktree' or 'none'", found: quote(value), at: 0 };
+}
+
 function parseRetries(value: string): Parsed<number> {
   if (/^\d{1,3}$/.test(value) && Number(value) <= MAX_RETRIES) {
     return { ok: true, value: Number(value) };
@@ -188,6 +203,8 @@ export function applyAttribute(
       return store(parseDurationValue(value), (v) => (into.stallMs = v));
     case 'verify':
       return store(parseVerify(value), (v) => (into.verify = [...(into.verify ?? []), v]));
+    case 'isolation':
+      return store(parseIsolation(value), (v) => (into.isolation = v));
   }
 }
 

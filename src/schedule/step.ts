@@ -42,6 +42,12 @@ export interface StepAttributes {
    * run's `--verify` commands, else none.
    */
   readonly verify?: readonly string[];
+  /**
+   * `worktree`: each attempt of each unit runs in a git worktree of its own and is merged into
+   * the codespace's branch when it succeeds; `none`: in the codespace. Default: the run's
+   * `--isolation` (itself `none` by default).
+   */
+  readonly isolation?: 'worktree' | 'none';
 }
 
 /** One step of a schedule, as parsed from its line. */

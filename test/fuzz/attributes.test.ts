@@ -113,6 +113,7 @@ const ORACLE: Record<string, { field: keyof StepAttributes; parse: (value: strin
       return value === '' || control ? undefined : [value];
     },
   },
+  isolation: { field: 'isolation', parse: (value) => (['worktree', 'none'].includes(value) ? value : undefined) },
 };
 
 /** Values near each key's grammar, huge numbers among them, plus arbitrary text. */
@@ -120,7 +121,21 @@ const value = fc.oneof(
   durationText,
   fc.constantFrom('1', '2', '3', '4', '1, 2', '1,2,', ' 1 ,2', '1, 1', '9,9', 'none', 'None', '0', '01', '-1'),
   fc.constantFrom('9007199254740993', '99999999999999999999', '100', '101', '1000', '1e2', '2.0'),
-  fc.constantFrom('success', 'failure', 'always', 'Always', 'a, b', 'a,a', 'a/b', '..', 'x'.repeat(41)),
+  fc.constantFrom(
+    'worktree',
+    'none',
+    'Worktree',
+    'worktrees',
+    'success',
+    'failure',
+    'always',
+    'Always',
+    'a, b',
+    'a,a',
+    'a/b',
+    '..',
+    'x'.repeat(41),
+  ),
   hostileText(16),
   fc.constantFrom('\u2028', '5s\u2028', '\u00a01', '1\u00a0'),
   fc.constantFrom('npm test', 'make -j4 check && echo ok', 'a\tb', 'x\u0000y', 'x\u001b[2Jy', 'x\u007fy', '\t'),

@@ -1,0 +1,106 @@
+/**
+ * A unit's attempt under `isolation: worktree`, as the attempt sees it: open its worktree before
+ * the agent starts, and settle it when the agent has ended (merge, keep or discard), logging
+ * each. The git side is `isolation.ts` and `src/git/`.
+ */
+import { join } from 'node:path';
+import { GitError } from '../git/git.js';
+import type { AttemptResult } from './attempt.js';
+import { unitLabel, unitStem, type EngineContext, type Unit } from './context.js';
+import { unitBranchPart, type UnitCommitLabel, type UnitWorktree } from './isolation.js';
+
+/** True when `unit` runs in a worktree: its step's `isolation:`, else the run's `--isolation`. */
+export function isIsolated(ctx: EngineContext, unit: Unit): boolean {
+  return (unit.step.attributes.isolation ?? ctx.isolationMode) === 'worktree';
+}
+
+/**
+ * Makes the worktree of attempt `attempt` (K, over the planspace's life) of `unit`, if it runs
+ * isolated.
+ *
+ * @returns undefined for a unit that runs in the codespace; the worktree; or, when it cannot be
+ *   made, why the attempt fails (git's reason; or a step given `isolation: worktree` after a
+ *   run that did not check the codespace had started).
+ * @throws the errors of writing its record in the planspace.
+ */
+export async function openUnitWorktree(
+  ctx: EngineContext,
+  unit: Unit,
+  attempt: number,
+): Promise<UnitWorktree | string | undefined> {
+  if (!isIsolated(ctx, unit)) return undefined;
+  const isolation = ctx.isolation;
+  if (isolation === undefined) {
+    return 'it cannot start: isolation: worktree was set after the run started, which checked no git codespace; run again';
+  }
+  try {
+    return await isolation.create(unit, attempt);
+  } catch (error) {
+    if (!(error instanceof GitError)) throw error;
+    return `its worktree could not be made: ${error.message}`;
+  }
+}
+
+/**
+ * Settles a unit's worktree once its agent has ended: an aborted attempt's worktree and branch
+ * are removed (the unit is redone from the start later); a failed attempt's are kept for a
+ * look; a successful attempt's work is committed and merged (see `Isolation.integrate`).
+ *
+ * @param failure - why the attempt failed so far, undefined if its agent succeeded.
+ * @returns why the attempt failed in the end: `failure`, or a merge conflict or refusal.
+ * @throws {GitError} when git fails other than by a conflict or a refused merge.
+ */
+export async function settleUnitWorktree(
+  ctx: EngineContext,
+  tree: UnitWorktree,
+  failure: string | undefined,
+  label: UnitCommitLabel,
+): Promise<string | undefined> {
+  const isolation = ctx.isolation;
+  if (isolation === undefined) return failure;
+  const { unit } = label;
+  const { step, block } = unit;
+  const { branch, path } = tree.record;
+  if (failure === 'aborted' || ctx.signal.aborted) {
+    await isolation.discard(tree.record);
+    return failure ?? 'aborted';
+  }
+  if (failure !== undefined) {
+    await isolation.keep(tree, failure);
+    await ctx.log(
+      { event: 'worktree-kept', step: step.number, block, branch, path, reason: failure },
+      `${unitLabel(unit)}: worktree kept for a look at ${path} (branch ${branch})`,
+    );
+    return failure;
+  }
+  const merged = await isolation.integrate(tree, label);
+  if (merged !== undefined) {
+    await ctx.log(
+      { event: 'merge-failed', step: step.number, block, branch, path, reason: merged },
+      `${unitLabel(unit)}: not merged, ${merged}; worktree kept at ${path} (branch ${branch})`,
+    );
+    return merged;
+  }
+  const into = isolation.repository.branch.replace(/^refs\/heads\//, '');
+  await ctx.log(
+    { event: 'merged', step: step.number, block, branch, head: isolation.head },
+    `${unitLabel(unit)}: merged ${branch} into ${into} (${isolation.head.slice(0, 12)})`,
+  );
+  return undefined;
+}
+
+/**
+ * For a unit whose merge a dead engine finished before it could record the unit done: a
+ * successful result without a new dispatch (logged), so the work is neither redone nor merged
+ * twice. Undefined for every other unit.
+ */
+export async function recognisedMerge(ctx: EngineContext, unit: Unit): Promise<AttemptResult | undefined> {
+  if (ctx.isolation?.recognised.delete(unitBranchPart(unit)) !== true) return undefined;
+  const runId = ctx.newRunId(unit.step.number);
+  await ctx.log(
+    { event: 'merge-recognised', step: unit.step.number, block: unit.block, runId },
+    `${unitLabel(unit)}: done (its work was merged before the engine stopped; not run again)`,
+  );
+  const outputFile = join(ctx.paths.artifacts, `${unitStem(unit)}-output.md`);
+  return { runId, exit: undefined, report: undefined, failure: undefined, outputFile };
+}
