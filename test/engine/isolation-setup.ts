@@ -51,14 +51,15 @@ export interface IsolationRun extends RunSetup {
 }
 
 /**
- * `makeRun` with `schedule`, its codespace made a repository holding `files` in one commit on
- * branch `main`, and model `git-agent`.
+ * `makeRun` with `schedule` (and `env` for every agent and the handler), its codespace made a
+ * repository holding `files` in one commit on branch `main`, and model `git-agent`.
  */
 export async function makeIsolationRun(
   schedule: string,
   files: Readonly<Record<string, string>> = { 'README.md': 'hello\n' },
+  env: Readonly<Record<string, string>> = {},
 ): Promise<IsolationRun> {
-  const setup = await makeRun({ schedule });
+  const setup = await makeRun({ schedule, env });
   const code = setup.codespace;
   gitIn(code, 'init', '--quiet', '--initial-branch=main');
   for (const [path, text] of Object.entries(files)) await writeFile(join(code, path), text);
