@@ -102,7 +102,11 @@ export function runCommand(io: VerbIO) {
           from,
         });
         const lines = [
-          ...plan.dispatches.map((dispatch) => `${dispatch.label}: ${dispatch.command}`),
+          // The limits as a shell comment: the line stays one a shell can run.
+          ...plan.dispatches.map(
+            (dispatch) =>
+              `${dispatch.label}: ${dispatch.command}${dispatch.limits === '' ? '' : `   # ${dispatch.limits}`}`,
+          ),
           ...plan.skipped.map(({ step, reason }) => `step ${step}: would be skipped, ${reason}`),
         ];
         // On stderr: the command lines on stdout stay one per agent, for scripts.

@@ -50,6 +50,18 @@ export function parseDuration(text: string): number | undefined {
   return ms > 0 && Number.isSafeInteger(ms) ? ms : undefined;
 }
 
+/** `2s`, `30m`, `1h` or `1500ms`: a duration in ms as a schedule would write it (`parseDuration` reads it back). */
+export function formatLimit(ms: number): string {
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
 /** Splits `a, b,c` into items with their offsets, for comma-list attributes. */
 function splitList(value: string): { item: string; at: number }[] {
   const items: { item: string; at: number }[] = [];
