@@ -178,16 +178,27 @@ export function parseModelToml(name: string, text: string, file: string): ModelS
 export async function findModel(name: string, searchPath: readonly string[]): Promise<ModelSpec> {
   assertName('model', name);
   for (const dir of searchPath) {
-    const file = join(dir, `${name}.toml`);
-    let text: string;
-    try {
-      // Not a FIFO planted in a models folder (it hung `run` and `check`), nor a huge file.
-      text = (await readRegularFile(file)).toString('utf8');
-    } catch (error) {
-      if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) continue;
-      throw error;
-    }
-    return parseModelToml(name, text, file);
+    const spec = await readModelFile(name, join(dir, `${name}.toml`));
+    if (spec !== undefined) return spec;
   }
   throw new ModelError(name, `unknown model '${name}': no ${name}.toml in ${searchPath.join(', ')}`);
+}
+
+/**
+ * Reads and checks one model file.
+ *
+ * @returns the model, or undefined when there is no such file (or a path component is not a folder).
+ * @throws {ModelError} for a malformed file (see `parseModelToml`).
+ * @throws {NotRegularFileError} for a FIFO, folder or device in the file's place.
+ */
+export async function readModelFile(name: string, file: string): Promise<ModelSpec | undefined> {
+  let text: string;
+  try {
+    // Not a FIFO planted in a models folder (it hung `run` and `check`), nor a huge file.
+    text = (await readRegularFile(file)).toString('utf8');
+  } catch (error) {
+    if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) return undefined;
+    throw error;
+  }
+  return parseModelToml(name, text, file);
 }
