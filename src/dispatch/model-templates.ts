@@ -74,12 +74,12 @@ function claude(model: string | undefined): ModelTemplate {
         : [{ words: ['--model', literal(model)], why: "the model (Claude's own id or alias)" }]),
       {
         words: ['--allowedTools', 'Bash(mailbox *)', 'Bash(workflow *)'],
-        why: 'the report and question commands, and only those shell commands, run unasked; last: the list takes every word after it',
+        why: 'these shell commands, and only these, run unasked (last: the list takes every word after it)',
       },
     ],
     stall: {
       value: '20m',
-      why: 'stopped after this long with no output and no message; print mode prints nothing until it ends, so only its progress: messages show it alive',
+      why: 'stopped after 20m without output or a message (print mode prints only at its end)',
     },
     env: [{ key: 'DISABLE_AUTOUPDATER', value: '1', why: 'no self-update in the middle of a run' }],
   };
@@ -98,20 +98,20 @@ function codex(model: string | undefined): ModelTemplate {
       { words: ['exec'], why: 'non-interactive: run the prompt to the end, then exit' },
       {
         words: ['--sandbox', 'workspace-write'],
-        why: 'commands may write the codespace (exec defaults to read-only: mailbox send fails with EROFS)',
+        why: 'commands may write the codespace (the default, read-only, fails mailbox send with EROFS)',
       },
       { words: ['--add-dir', '{planspace}'], why: 'and the planspace, where mailbox send writes its messages' },
       { words: ['--skip-git-repo-check'], why: 'a codespace that is not a git repository is refused without it' },
       {
         words: ['-c', 'allow_login_shell=false'],
-        why: 'bash -c, not bash -lc: a login shell reads /etc/profile, which resets PATH, and mailbox is not found',
+        why: "bash -c, not bash -lc: a login shell's /etc/profile resets PATH, and mailbox is not found",
       },
       { words: ['-c', 'check_for_update_on_startup=false'], why: 'no update check at each start' },
       ...(model === undefined ? [] : [{ words: ['-m', literal(model)], why: 'the model' }]),
     ],
     stall: {
       value: '10m',
-      why: 'stopped after this long with no output and no message (exec prints each step as it goes)',
+      why: 'stopped after 10m without output or a message (exec prints each step as it goes)',
     },
     env: [],
   };
@@ -140,7 +140,7 @@ function opencode(model: string | undefined): ModelTemplate {
     ],
     stall: {
       value: '10m',
-      why: 'stopped after this long with no output and no message (run prints each tool call as it goes)',
+      why: 'stopped after 10m without output or a message (run prints each tool call as it goes)',
     },
     env: [
       {
@@ -163,13 +163,8 @@ function tomlString(text: string): string {
   return JSON.stringify(text);
 }
 
-/**
- * `value` then `# why`, the comment aligned at column `at`; a comment that would make the line
- * longer than 100 columns goes on the line above, indented as the value.
- */
-function commented(value: string, why: string, at = 40): string[] {
-  const inline = `${value.padEnd(at - 1)} # ${why}`;
-  if (inline.length <= 100) return [inline];
+/** `# why` on its own line, indented as `value`, then `value`. */
+function commented(value: string, why: string): string[] {
   return [`${/^\s*/.exec(value)?.[0] ?? ''}# ${why}`, value];
 }
 

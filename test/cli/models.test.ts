@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { chmod, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { modelTemplate } from '../../src/dispatch/model-templates.js';
 import { parseModelToml, type ModelSpec } from '../../src/dispatch/models.js';
 import { fillPlaceholders } from '../../src/dispatch/placeholders.js';
 import { childEnv, makeTree, ROOT, WORKFLOW_BIN, type RunResult } from '../helpers.js';
@@ -119,6 +120,18 @@ describe('workflow models add', () => {
     const code = await makeTree({});
     expect((await workflow(['__complete', 'models', 'add', 'c'], code)).stdout).toBe('claude\ncodex\n');
     expect((await workflow(['__complete', 'models', ''], code)).stdout).toBe('list\nadd\n');
+  });
+});
+
+describe('README', () => {
+  it.each([
+    ['claude', 'opus'],
+    ['codex', 'gpt-5.3-codex'],
+    ['opencode', 'zai/glm-4.6'],
+  ] as const)('shows the %s file exactly as `models add` writes it', async (cli, model) => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain(`\`workflow models add ${cli} --model ${model}\` writes:\n`);
+    expect(readme).toContain(`\`\`\`toml\n${modelTemplate(cli, cli, { model })}\`\`\`\n`);
   });
 });
 
