@@ -72,7 +72,7 @@ export async function listModels(
         name,
         file,
         ...(shadowedBy !== undefined && { shadowedBy }),
-        ...(await describe(name, file, options)),
+        ...(await describeModel(name, file, options)),
       });
     }
   }
@@ -80,7 +80,7 @@ export async function listModels(
 }
 
 /** A model file's spec and command lookup, or its problem. */
-async function describe(
+async function describeModel(
   name: string,
   file: string,
   options: { codespace: string; basePath?: string },

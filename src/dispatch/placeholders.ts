@@ -9,7 +9,10 @@
  * without a word; this one refuses it when the file is read, saying to double the braces.
  */
 
-/** The placeholders a model file may use, each with what it becomes. */
+/**
+ * The placeholders a model file may use, each with what it becomes. For the exception handler,
+ * `{step}` is the failed step's number and `{prompt_file}` its own prompt.
+ */
 export const PLACEHOLDERS = {
   planspace: 'the planspace folder (absolute)',
   codespace: 'the codespace folder, where the agent runs (absolute)',
