@@ -36,9 +36,10 @@ export function toCommand(verb: VerbDefinition): Command {
   const { spec } = verb;
   const [name = '', ...args] = spec.usage.split(' ');
   const command = new Command(name)
-    .arguments(args.join(' '))
     .description(spec.summary)
     .option('--json', 'print one JSON document instead of text');
+  // Not for a verb without arguments (`models list`): commander reads '' as one unnamed argument.
+  if (args.length > 0) command.arguments(args.join(' '));
   for (const [flags, description, kind] of spec.options ?? []) {
     if (kind === 'required') command.requiredOption(flags, description);
     else if (kind === 'repeatable') command.option(flags, description, collect);

@@ -5,6 +5,7 @@
  * never from a list that could drift from it.
  */
 import type { Command } from 'commander';
+import { AGENT_CLIS } from '../dispatch/model-templates.js';
 
 /** One verb as completion sees it: its long options and its arguments, in order. */
 export interface CompletionVerb {
@@ -45,7 +46,7 @@ export const DIRS = ':dirs';
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
 /** Values of options and arguments that are not files, by their name in the usage. */
-const VALUE_WORDS: Readonly<Record<string, readonly string[]>> = { shell: SHELLS };
+const VALUE_WORDS: Readonly<Record<string, readonly string[]>> = { shell: SHELLS, cli: AGENT_CLIS };
 
 /** `--help` is every verb's, though commander adds it only when help is shown. */
 function optionsOf(verb: CompletionVerb): { readonly flag: string; readonly takesValue: boolean }[] {

@@ -18,6 +18,7 @@ import { initCommand } from './init.js';
 import { mailboxCommands } from './mailbox.js';
 import type { CliStreams, ProgramName } from './main.js';
 import { markCommand, retryCommand } from './mark.js';
+import { modelsCommands } from './models.js';
 import { nextCommand } from './next.js';
 import { parseCommand } from './parse.js';
 import { reportCommand } from './report.js';
@@ -59,6 +60,16 @@ function verbFactories(name: ProgramName, io: VerbIO, output: OutputConfiguratio
     [
       'completion',
       () => toCommand(completionCommand(io, () => completionModel(buildProgram('workflow', io, { ...noOutput })))),
+    ],
+    [
+      'models',
+      () => {
+        const group = new Command('models')
+          .description('the model files a run finds (list), and one for Claude Code, Codex or opencode (add)')
+          .configureHelp(HELP);
+        for (const verb of modelsCommands(io)) group.addCommand(toCommand(verb).exitOverride().configureOutput(output));
+        return group;
+      },
     ],
     [
       'mailbox',

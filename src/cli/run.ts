@@ -137,8 +137,9 @@ export function runCommand(io: VerbIO) {
           verify,
         });
         const lines = [
+          // The limits as a shell comment: the line stays one a shell can run.
           ...plan.dispatches.flatMap((dispatch) => [
-            `${dispatch.label}: ${dispatch.command}`,
+            `${dispatch.label}: ${dispatch.command}${dispatch.limits === '' ? '' : `   # ${dispatch.limits}`}`,
             ...dispatch.verify.map((command) => `${dispatch.label}: then verify: ${command}`),
           ]),
           ...plan.skipped.map(({ step, reason }) => `step ${step}: would be skipped, ${reason}`),

@@ -5,6 +5,7 @@
 import { delimiter, dirname } from 'node:path';
 import { packagePath } from '../package-root.js';
 import type { ModelSpec } from './models.js';
+import { fillPlaceholders, type PlaceholderValues } from './placeholders.js';
 
 /** A program to start without a shell: file, arguments, standard input and environment. */
 export interface AgentCommand {
@@ -93,20 +94,38 @@ export interface WrittenPrompt {
   readonly file: string;
 }
 
+/** The values of a dispatch's placeholders (`{planspace}`, `{step}`, ...; see `placeholders.ts`). */
+export function placeholderValues(context: DispatchContext, prompt: WrittenPrompt): PlaceholderValues {
+  return {
+    planspace: context.planspace,
+    codespace: context.codespace,
+    step: String(context.step),
+    run_id: context.runId,
+    prompt_file: prompt.file,
+  };
+}
+
 /**
- * The command for a model and a prompt: the prompt file becomes the agent's standard input
- * (`prompt_mode = "stdin"`) or the prompt text its last argument (`"arg"`); the model's `env`
- * table is laid over `env`.
+ * The command for a model and a prompt: the model's `args` and `env` values with their
+ * placeholders filled in from `context` and the prompt file (`{planspace}`, `{codespace}`,
+ * `{step}`, `{run_id}`, `{prompt_file}`; `{{` and `}}` for literal braces); the prompt file
+ * becomes the agent's standard input (`prompt_mode = "stdin"`) or the prompt text its last
+ * argument (`"arg"`, never searched for placeholders); the model's `env` table is laid over `env`.
  */
 export function buildAgentCommand(
   model: ModelSpec,
   prompt: WrittenPrompt,
   env: Readonly<Record<string, string>>,
+  context: DispatchContext,
 ): AgentCommand {
+  const values = placeholderValues(context, prompt);
+  const args = model.args.map((arg) => fillPlaceholders(arg, values));
+  const modelEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(model.env)) modelEnv[key] = fillPlaceholders(value, values);
   return {
     file: model.command,
-    args: model.promptMode === 'arg' ? [...model.args, prompt.text] : [...model.args],
+    args: model.promptMode === 'arg' ? [...args, prompt.text] : args,
     inputFile: model.promptMode === 'stdin' ? prompt.file : undefined,
-    env: { ...env, ...model.env },
+    env: { ...env, ...modelEnv },
   };
 }

@@ -5,10 +5,15 @@
  * command = "codex"                     # the program: found on PATH, or a path relative to this
  *                                       # file's folder when it starts with ./ or ../; never
  *                                       # run through a shell
- * args = ["exec", "--full-auto"]        # its arguments before the prompt
+ * args = ["exec", "--add-dir", "{planspace}"]   # its arguments before the prompt; may hold
+ *                                       # placeholders (see placeholders.ts)
  * prompt_mode = "arg"                   # "stdin" (default): prompt on standard input;
  *                                       # "arg": prompt text as the last argument
- * [env]                                 # optional extra environment variables
+ * report = "required"                   # "optional" (default): exit 0 is success;
+ *                                       # "required": exit 0 without a done: report fails
+ * timeout = "60m"                       # optional: the `timeout:` and `stall:` of steps that
+ * stall = "10m"                         # set none (durations as in the schedule)
+ * [env]                                 # optional extra environment variables (placeholders too)
  * CODEX_HOME = "/home/me/.codex"
  * ```
  *
@@ -21,6 +26,8 @@ import { parse as parseToml } from 'smol-toml';
 import { isErrno, PlanspaceError } from '../errors.js';
 import { assertName } from '../names.js';
 import { readRegularFile } from '../fs/regular-file.js';
+import { parseDuration } from '../schedule/attributes.js';
+import { placeholderProblem } from './placeholders.js';
 
 /** How to start the agent for one model. */
 export interface ModelSpec {
@@ -28,9 +35,21 @@ export interface ModelSpec {
   /** The file it was read from. */
   readonly file: string;
   readonly command: string;
+  /** Arguments before the prompt, placeholders (`{planspace}`) not yet filled in. */
   readonly args: readonly string[];
   readonly promptMode: 'stdin' | 'arg';
+  /** Extra environment variables; their values may hold placeholders, as `args`. */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * `report = "required"`: an agent that exits 0 without a `done:` report has failed (a CLI
+   * whose permission system refused the `mailbox send` exits 0 all the same). Default
+   * `"optional"`: exit 0 is success.
+   */
+  readonly report: 'required' | 'optional';
+  /** `timeout` in ms: the time limit of a step that sets no `timeout:`; undefined if not given. */
+  readonly timeoutMs?: number;
+  /** `stall` in ms: the stall limit of a step that sets no `stall:`; undefined if not given. */
+  readonly stallMs?: number;
 }
 
 /** A model has no TOML file in the search path, or its file is malformed. */
@@ -55,7 +74,7 @@ export function modelSearchPath(options: { models?: string; codespace: string; e
 }
 
 /** The keys of a model file. */
-const MODEL_KEYS = ['command', 'args', 'prompt_mode', 'env'] as const;
+const MODEL_KEYS = ['command', 'args', 'prompt_mode', 'env', 'report', 'timeout', 'stall'] as const;
 
 /**
  * The model-file key that `key` is a typo of (`comand` for `command`: at most two letters
@@ -85,8 +104,10 @@ function editDistance(a: string, b: string): number {
  * Parses and checks one model file.
  *
  * @throws {ModelError} naming the file and the field: bad TOML, a missing or empty
- *   `command`, `args` that is not a list of strings, an unknown `prompt_mode`, `env` that is
- *   not a table of strings, or a key that is a typo of one of these (`comand`), with the fix.
+ *   `command`, `args` that is not a list of strings, an unknown `prompt_mode` or `report`,
+ *   `env` that is not a table of strings, a `timeout` or `stall` that is not a duration such
+ *   as `30m`, an unknown placeholder or lone brace in an `args` or `env` value, or a key
+ *   that is a typo of one of these (`comand`), with the fix.
  */
 export function parseModelToml(name: string, text: string, file: string): ModelSpec {
   let data: Record<string, unknown>;
@@ -104,7 +125,7 @@ export function parseModelToml(name: string, text: string, file: string): ModelS
       throw new ModelError(name, `${file}: unknown key '${key}' (did you mean '${meant}'?)`);
     }
   }
-  const { command, args = [], prompt_mode: promptMode = 'stdin', env = {} } = data;
+  const { command, args = [], prompt_mode: promptMode = 'stdin', env = {}, report = 'optional' } = data;
   if (typeof command !== 'string' || command.trim() === '') return fail('command', 'a non-empty string');
   if (!Array.isArray(args) || !args.every((arg) => typeof arg === 'string')) return fail('args', 'a list of strings');
   if (promptMode !== 'stdin' && promptMode !== 'arg') return fail('prompt_mode', '"stdin" or "arg"');
@@ -116,9 +137,36 @@ export function parseModelToml(name: string, text: string, file: string): ModelS
   ) {
     return fail('env', 'a table of strings');
   }
+  if (report !== 'required' && report !== 'optional') return fail('report', '"required" or "optional"');
+  const templates: [string, string][] = [
+    ...args.map((arg: string, i): [string, string] => [`args[${String(i)}]`, arg]),
+    ...Object.entries(env as Record<string, string>).map(([key, value]): [string, string] => [`env.${key}`, value]),
+  ];
+  for (const [field, text] of templates) {
+    const problem = placeholderProblem(text);
+    if (problem !== undefined) throw new ModelError(name, `${file}: '${field}': ${problem}`);
+  }
+  const duration = (key: 'timeout' | 'stall'): number | undefined => {
+    const value = data[key];
+    if (value === undefined) return undefined;
+    const ms = typeof value === 'string' ? parseDuration(value) : undefined;
+    return ms ?? fail(key, "a duration such as '90s', '30m' or '2h'");
+  };
+  const timeoutMs = duration('timeout');
+  const stallMs = duration('stall');
   // A command shipped next to the model file (`./agents/coder.js`) works from any codespace.
   const program = /^\.\.?[\\/]/.test(command) ? resolve(dirname(file), command) : command;
-  return { name, file, command: program, args, promptMode, env: env as Record<string, string> };
+  return {
+    name,
+    file,
+    command: program,
+    args,
+    promptMode,
+    env: env as Record<string, string>,
+    report,
+    ...(timeoutMs !== undefined && { timeoutMs }),
+    ...(stallMs !== undefined && { stallMs }),
+  };
 }
 
 /**
@@ -130,16 +178,27 @@ export function parseModelToml(name: string, text: string, file: string): ModelS
 export async function findModel(name: string, searchPath: readonly string[]): Promise<ModelSpec> {
   assertName('model', name);
   for (const dir of searchPath) {
-    const file = join(dir, `${name}.toml`);
-    let text: string;
-    try {
-      // Not a FIFO planted in a models folder (it hung `run` and `check`), nor a huge file.
-      text = (await readRegularFile(file)).toString('utf8');
-    } catch (error) {
-      if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) continue;
-      throw error;
-    }
-    return parseModelToml(name, text, file);
+    const spec = await readModelFile(name, join(dir, `${name}.toml`));
+    if (spec !== undefined) return spec;
   }
   throw new ModelError(name, `unknown model '${name}': no ${name}.toml in ${searchPath.join(', ')}`);
+}
+
+/**
+ * Reads and checks one model file.
+ *
+ * @returns the model, or undefined when there is no such file (or a path component is not a folder).
+ * @throws {ModelError} for a malformed file (see `parseModelToml`).
+ * @throws {NotRegularFileError} for a FIFO, folder or device in the file's place.
+ */
+export async function readModelFile(name: string, file: string): Promise<ModelSpec | undefined> {
+  let text: string;
+  try {
+    // Not a FIFO planted in a models folder (it hung `run` and `check`), nor a huge file.
+    text = (await readRegularFile(file)).toString('utf8');
+  } catch (error) {
+    if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) return undefined;
+    throw error;
+  }
+  return parseModelToml(name, text, file);
 }

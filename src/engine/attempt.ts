@@ -6,7 +6,8 @@ import { closeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildAgentCommand, dispatchEnvironment } from '../dispatch/command.js';
+import { buildAgentCommand, dispatchEnvironment, type DispatchContext } from '../dispatch/command.js';
+import type { ModelSpec } from '../dispatch/models.js';
 import { startAgent, type AgentExit, type RunningAgent } from '../dispatch/spawn.js';
 import { isErrno } from '../errors.js';
 import { linkFileAtomicSync, writeFileAtomicSync } from '../fs/atomic.js';
@@ -57,11 +58,21 @@ export function agentName(unit: Unit): string {
 }
 
 /**
- * Why an attempt failed, or undefined if it succeeded: exit 0 without a `fail:` report, or a
- * `done:` report from an agent that was then stopped for lingering.
+ * Why an attempt failed, or undefined if it succeeded: exit 0 without a `fail:` report (and,
+ * when the model requires a report, with a `done:` one), or a `done:` report from an agent that
+ * was then stopped for lingering.
  */
-function failureReason(exit: AgentExit, report: RunReport | undefined, stalled: boolean): string | undefined {
+function failureReason(
+  exit: AgentExit,
+  report: RunReport | undefined,
+  stalled: boolean,
+  model: ModelSpec,
+): string | undefined {
   if (report?.kind === 'fail') return `the agent reported: ${report.text}`;
+  // A report the mailbox refused (another step's tag) is no report: it never made `report`.
+  if (exit.exitCode === 0 && model.report === 'required' && report?.kind !== 'done') {
+    return 'exited 0 without a done: report';
+  }
   if (exit.exitCode === 0 || (report?.kind === 'done' && exit.stopped)) return undefined;
   if (stalled) return 'stalled';
   if (exit.timedOut) return 'timeout';
@@ -173,35 +184,35 @@ async function dispatchAttempt(
   ctx.artifacts.assertSame();
   writeFileAtomicSync(promptFile, prompt);
   linkFileAtomicSync(promptFile, files.latestPrompt);
-  const env = dispatchEnvironment(
-    {
-      planspace: ctx.paths.root,
-      codespace: workdir,
-      step: step.number,
-      runId,
-      agent,
-      models: step.models,
-      block,
-    },
-    ctx.environment,
-  );
+  const dispatch: DispatchContext = {
+    planspace: ctx.paths.root,
+    codespace: workdir,
+    step: step.number,
+    runId,
+    agent,
+    models: step.models,
+    block,
+  };
+  const env = dispatchEnvironment(dispatch, ctx.environment);
   ctx.mailbox.expect(runId, step.number);
   try {
     let running: RunningAgent;
     let linked: boolean;
     // A cgroup of its own only where the run may have to stop this agent alone: at its timeout
     // or stall (an abort or the run's end kill the run's whole cgroup).
-    const { timeoutMs, stallMs } = step.attributes;
+    // The step's own limits win; the model's are for steps that set none.
+    const timeoutMs = step.attributes.timeoutMs ?? model.timeoutMs;
+    const stallMs = step.attributes.stallMs ?? model.stallMs;
     const tree = await ctx.trees.open(runId, { ownCgroup: timeoutMs !== undefined || stallMs !== undefined });
     // Outside the catch below: a swapped artifacts/ stops the run, it does not fail a step.
     ctx.artifacts.assertSame();
     try {
       linked = prepareOutput(files);
       outputFile = files.output;
-      running = startAgent(buildAgentCommand(model, { text: prompt, file: promptFile }, env), {
+      running = startAgent(buildAgentCommand(model, { text: prompt, file: promptFile }, env, dispatch), {
         cwd: workdir,
         outputFile,
-        timeoutMs: step.attributes.timeoutMs,
+        timeoutMs,
         killGraceMs: ctx.timings.killGraceMs,
         tree,
       });
@@ -228,10 +239,10 @@ async function dispatchAttempt(
         `${unitLabel(unit)}: dispatched to ${model.name}, run ${runId}${retry}`,
       );
       await ctx.position();
-      const { exit, stalled } = await waitForAgent(ctx, running, runId, outputFile, step.attributes.stallMs);
+      const { exit, stalled } = await waitForAgent(ctx, running, runId, outputFile, stallMs);
       if (!linked) linkFileAtomicSync(outputFile, files.latestOutput);
       const report = ctx.mailbox.report(runId);
-      const failure = ctx.signal.aborted ? 'aborted' : failureReason(exit, report, stalled);
+      const failure = ctx.signal.aborted ? 'aborted' : failureReason(exit, report, stalled, model);
       const tail = failure === undefined || failure === 'aborted' ? '' : await readOutputTail(outputFile);
       return { runId, exit, report, failure, outputFile, files, ...(tail !== '' && { outputTail: tail }) };
     } finally {

@@ -8,12 +8,14 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { buildAgentCommand } from '../dispatch/command.js';
 import type { ModelSpec } from '../dispatch/models.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { assertOwnFolder, FOLDER_MODE } from '../fs/guard.js';
 import { absolutePlanspacePaths } from '../planspace/paths.js';
 import { renderStepPrompt, shellQuote } from '../prompt/render.js';
 import { readSkillSection } from '../prompt/skill.js';
+import { formatDurationText } from '../schedule/attributes.js';
 import { withStatus } from '../schedule/mutate.js';
 import { assertHasSteps } from '../schedule/checks.js';
 import { readSchedule } from '../schedule/operations.js';
@@ -41,6 +43,12 @@ export interface PlannedDispatch {
   readonly label: string;
   /** The verification commands run after the agent succeeded (`verify:`, else `--verify`), in order. */
   readonly verify: readonly string[];
+  /** The agent's time limit in ms: the step's `timeout:`, else its model file's `timeout`; undefined: none. */
+  readonly timeoutMs?: number;
+  /** The agent's stall limit in ms: the step's `stall:`, else its model file's `stall`; undefined: none. */
+  readonly stallMs?: number;
+  /** The limits as text, each saying where it comes from: `timeout 60m (model), stall 5m (step)`; '' for none. */
+  readonly limits: string;
 }
 
 /** What `dryRun` found: the dispatches in order, and the steps a run would skip. */
@@ -53,7 +61,8 @@ export interface DryRunPlan {
 
 /**
  * Plans a run as if every step succeeded: writes `artifacts/dry-run/<stem>-prompt.md` for each unit
- * (run id `<run>-dry`) and returns the command lines.
+ * (run id `<run>-dry`) and returns the command lines (the model's `args` with their
+ * placeholders filled in for this dry run) and each agent's time and stall limits.
  *
  * @throws {PreflightError} as `runEngine`, before anything is written.
  * @throws {UsageError} for an `only`/`from` step the schedule lacks.
@@ -107,7 +116,22 @@ export async function dryRun(
         });
         const promptFile = join(folder, `${unitStem(unit)}-prompt.md`);
         await writeFileAtomic(promptFile, prompt);
-        const words = [model.command, ...model.args].map(shellQuote).join(' ');
+        const context = {
+          planspace: paths.root,
+          codespace: sources.codespace,
+          step: step.number,
+          runId,
+          agent: agentName(unit),
+          models: step.models,
+        };
+        // The model's `env` is not shown: the line would carry every variable, secrets among them.
+        const { args } = buildAgentCommand(
+          { ...model, promptMode: 'stdin' },
+          { text: '', file: promptFile },
+          {},
+          context,
+        );
+        const words = [model.command, ...args].map(shellQuote).join(' ');
         const command =
           model.promptMode === 'arg'
             ? `${words} "$(cat ${shellQuote(promptFile)})"`
@@ -120,6 +144,7 @@ export async function dryRun(
           command,
           label: unitLabel(unit),
           verify: verifyCommands(step, options.verify ?? []),
+          ...agentLimits(step, model),
         });
       }
     }
@@ -127,6 +152,27 @@ export async function dryRun(
     steps = plan.steps.map((step) => (ready.has(step) ? withStatus(step, 'done') : step));
   }
   return { folder, dispatches, skipped };
+}
+
+/**
+ * The time and stall limits a step's agent runs under: the step's attributes, else its model
+ * file's (as `runAttempt` takes them), with where each comes from.
+ */
+function agentLimits(step: Step, model: ModelSpec): Pick<PlannedDispatch, 'timeoutMs' | 'stallMs' | 'limits'> {
+  const limit = (key: 'timeout' | 'stall', own: number | undefined, fallback: number | undefined): string[] => {
+    if (own !== undefined) return [`${key} ${formatDurationText(own)} (step)`];
+    return fallback === undefined ? [] : [`${key} ${formatDurationText(fallback)} (model)`];
+  };
+  const timeoutMs = step.attributes.timeoutMs ?? model.timeoutMs;
+  const stallMs = step.attributes.stallMs ?? model.stallMs;
+  return {
+    ...(timeoutMs !== undefined && { timeoutMs }),
+    ...(stallMs !== undefined && { stallMs }),
+    limits: [
+      ...limit('timeout', step.attributes.timeoutMs, model.timeoutMs),
+      ...limit('stall', step.attributes.stallMs, model.stallMs),
+    ].join(', '),
+  };
 }
 
 /** Where a dry run writes its prompts: `artifacts/dry-run/`, which no run reads or writes. */

@@ -1,12 +1,12 @@
 /**
  * HANDLE_FAILURE: the exception-handler agent looks at a failed step and answers `FIXED: ...`
  * (retry the step) or anything else (ask a human). Like a step's agent, it has a `timeout` and
- * a `stall` limit (its agent file's frontmatter; the timeout defaults to
- * `DEFAULT_HANDLER_TIMEOUT_MS`): a handler that hangs is stopped, process tree and all, and the
+ * a `stall` limit (its agent file's frontmatter, else its model file's `timeout` and `stall`; the
+ * timeout defaults to `DEFAULT_HANDLER_TIMEOUT_MS`): a handler that hangs is stopped, process tree and all, and the
  * failure goes to a human with the reason.
  */
 import { closeSync } from 'node:fs';
-import { buildAgentCommand, dispatchEnvironment } from '../dispatch/command.js';
+import { buildAgentCommand, dispatchEnvironment, type DispatchContext } from '../dispatch/command.js';
 import { startAgent } from '../dispatch/spawn.js';
 import { linkFileAtomicSync, writeFileAtomic } from '../fs/atomic.js';
 import { NO_FOLLOW, openNoFollowSync } from '../fs/guard.js';
@@ -69,17 +69,15 @@ export async function runExceptionHandler(
   await writeFileAtomic(promptFile, prompt);
   linkFileAtomicSync(promptFile, files.latestPrompt);
   const runId = ctx.newRunId(step.number, 'x');
-  const env = dispatchEnvironment(
-    {
-      planspace: ctx.paths.root,
-      codespace: ctx.sources.codespace,
-      step: step.number,
-      runId,
-      agent: 'exception-handler',
-      models: [handlerModel.name],
-    },
-    ctx.environment,
-  );
+  const dispatch: DispatchContext = {
+    planspace: ctx.paths.root,
+    codespace: ctx.sources.codespace,
+    step: step.number,
+    runId,
+    agent: 'exception-handler',
+    models: [handlerModel.name],
+  };
+  const env = dispatchEnvironment(dispatch, ctx.environment);
   const handlerOutput = files.output;
   closeSync(openNoFollowSync(handlerOutput, NO_FOLLOW.replace));
   const linked = linkFileAtomicSync(handlerOutput, files.latestOutput);
@@ -89,21 +87,22 @@ export async function runExceptionHandler(
   );
   ctx.mailbox.expect(runId, step.number);
   try {
-    const timeoutMs = handler.timeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
+    const timeoutMs = handler.timeoutMs ?? handlerModel.timeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
+    const stallMs = handler.stallMs ?? handlerModel.stallMs;
     const tree = await ctx.trees.open(runId);
     ctx.artifacts.assertSame();
-    const running = startAgent(buildAgentCommand(handlerModel, { text: prompt, file: promptFile }, env), {
+    const running = startAgent(buildAgentCommand(handlerModel, { text: prompt, file: promptFile }, env, dispatch), {
       cwd: ctx.sources.codespace,
       outputFile: handlerOutput,
       timeoutMs,
       killGraceMs: ctx.timings.killGraceMs,
       tree,
     });
-    const { exit, stalled } = await waitForAgent(ctx, running, runId, handlerOutput, handler.stallMs);
+    const { exit, stalled } = await waitForAgent(ctx, running, runId, handlerOutput, stallMs);
     if (!linked) linkFileAtomicSync(handlerOutput, files.latestOutput);
     if ((stalled || exit.timedOut) && !ctx.signal.aborted) {
       const line = stalled
-        ? `the exception handler stalled (no output and no message for ${formatDurationText(handler.stallMs ?? 0)}) and was stopped, with no verdict`
+        ? `the exception handler stalled (no output and no message for ${formatDurationText(stallMs ?? 0)}) and was stopped, with no verdict`
         : `the exception handler timed out after ${formatDurationText(timeoutMs)} and was stopped, with no verdict`;
       await ctx.log(
         { event: 'exception-handler-stopped', step: step.number, runId, reason: stalled ? 'stalled' : 'timeout' },

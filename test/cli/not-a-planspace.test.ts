@@ -36,8 +36,8 @@ const MAILBOX_VERBS: Readonly<Record<string, readonly string[]>> = {
   cleanup: [],
 };
 
-/** Verbs that take no planspace (`parse` takes a line, `completion` a shell), or create it (`init`). */
-const EXEMPT = new Set(['parse', 'init', 'completion', 'mailbox', 'help']);
+/** Verbs that take no planspace (`parse` takes a line, `completion` a shell, `models` a CLI), or create it (`init`). */
+const EXEMPT = new Set(['parse', 'init', 'completion', 'mailbox', 'models', 'help']);
 
 interface Case {
   readonly program: 'workflow' | 'mailbox' | 'workflow mailbox';

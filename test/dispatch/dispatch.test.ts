@@ -30,11 +30,32 @@ describe('model registry', () => {
       args: ['exec', '-c', 'effort=high'],
       promptMode: 'arg',
       env: { CODEX_HOME: '/x' },
+      report: 'optional',
     });
     expect(parseModelToml('m', 'command = "claude"', 'm.toml')).toMatchObject({
       args: [],
       promptMode: 'stdin',
       env: {},
+      report: 'optional',
+    });
+  });
+
+  it('reads report, timeout and stall, and args and env with placeholders', () => {
+    const text = [
+      'command = "codex"',
+      'args = ["--add-dir", "{planspace}", "-c", "x={{a}}"]',
+      'report = "required"',
+      'timeout = "60m"',
+      'stall = "90s"',
+      '[env]',
+      'PROMPT = "{prompt_file}"',
+    ].join('\n');
+    expect(parseModelToml('m', text, 'm.toml')).toMatchObject({
+      args: ['--add-dir', '{planspace}', '-c', 'x={{a}}'],
+      env: { PROMPT: '{prompt_file}' },
+      report: 'required',
+      timeoutMs: 3_600_000,
+      stallMs: 90_000,
     });
   });
 
@@ -45,6 +66,16 @@ describe('model registry', () => {
     ['command = "x"\nprompt_mode = "file"', '\'prompt_mode\' must be "stdin" or "arg"'],
     ['command = "x"\nenv = { A = 1 }', "'env' must be a table of strings"],
     ['command = ', 'not valid TOML'],
+    ['command = "x"\nreport = "yes"', '\'report\' must be "required" or "optional"'],
+    ['command = "x"\ntimeout = "10"', "'timeout' must be a duration such as '90s', '30m' or '2h'"],
+    ['command = "x"\nstall = 5', "'stall' must be a duration"],
+    [
+      'command = "x"\nargs = ["--add-dir", "{plan}"]',
+      "m.toml: 'args[1]': unknown placeholder {plan} (known: {planspace},",
+    ],
+    ['command = "x"\n[env]\nJSON = "{\\"a\\": 1}"', 'm.toml: \'env.JSON\': unknown placeholder {"a": 1}'],
+    ['command = "x"\nargs = ["a}"]', "'args[0]': a lone '}' at character 2 (write }} for a literal brace)"],
+    ['command = "x"\nreprot = "required"', "unknown key 'reprot' (did you mean 'report'?)"],
   ])('refuses %j', (text, message) => {
     expect(() => parseModelToml('m', text, 'm.toml')).toThrow(message);
   });
@@ -116,17 +147,43 @@ describe('agent command and environment', () => {
   const context = { planspace: '/p', codespace: '/c', step: 4, runId: 'r-1', agent: 'step-4', models: ['a', 'b'] };
 
   it('gives the prompt file as stdin, or the prompt text as the last argument', () => {
-    const model = { name: 'm', file: 'm.toml', command: 'agent', args: ['--x'], env: { K: 'v' } };
+    const model = {
+      name: 'm',
+      file: 'm.toml',
+      command: 'agent',
+      args: ['--x'],
+      env: { K: 'v' },
+      report: 'optional' as const,
+    };
     const prompt = { text: 'PROMPT', file: '/p/artifacts/step-1-prompt.md' };
-    expect(buildAgentCommand({ ...model, promptMode: 'stdin' }, prompt, { A: '1' })).toEqual({
+    expect(buildAgentCommand({ ...model, promptMode: 'stdin' }, prompt, { A: '1' }, context)).toEqual({
       file: 'agent',
       args: ['--x'],
       inputFile: '/p/artifacts/step-1-prompt.md',
       env: { A: '1', K: 'v' },
     });
-    expect(buildAgentCommand({ ...model, promptMode: 'arg' }, prompt, {})).toMatchObject({
+    expect(buildAgentCommand({ ...model, promptMode: 'arg' }, prompt, {}, context)).toMatchObject({
       args: ['--x', 'PROMPT'],
       inputFile: undefined,
+    });
+  });
+
+  it('fills in the placeholders of args and env values, and {{ }} as literal braces, but not in the prompt', () => {
+    const model = {
+      name: 'm',
+      file: 'm.toml',
+      command: 'agent',
+      args: ['--add-dir', '{planspace}', '--step={step}', '{{run_id}}', '{{{run_id}}}'],
+      env: { WHERE: '{codespace}:{prompt_file}', JSON: '{{"a": 1}}' },
+      promptMode: 'arg' as const,
+      report: 'optional' as const,
+    };
+    const prompt = { text: 'a {planspace} in the prompt', file: '/p/artifacts/step-4-attempt-1-prompt.md' };
+    expect(buildAgentCommand(model, prompt, { WORKFLOW_STEP: '4' }, context)).toEqual({
+      file: 'agent',
+      args: ['--add-dir', '/p', '--step=4', '{run_id}', '{r-1}', 'a {planspace} in the prompt'],
+      inputFile: undefined,
+      env: { WORKFLOW_STEP: '4', WHERE: '/c:/p/artifacts/step-4-attempt-1-prompt.md', JSON: '{"a": 1}' },
     });
   });
 

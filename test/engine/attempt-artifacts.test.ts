@@ -18,9 +18,10 @@ async function flakyRun(attributes: readonly string[]): Promise<RunSetup> {
       '\n',
     ),
   });
+  // `{n}` is the agent's own placeholder; in a model file it is written `{{n}}`, as `{n}` would be the engine's.
   await setup.setModel('flaky', {
     command: AGENT_FLAKY,
-    env: { COUNTER_FILE: join(setup.root, 'flaky-attempts'), FAIL_TIMES: '1', FAIL_TEXT: 'boom-{n}' },
+    env: { COUNTER_FILE: join(setup.root, 'flaky-attempts'), FAIL_TIMES: '1', FAIL_TEXT: 'boom-{{n}}' },
   });
   await setup.setModel('handler', { command: AGENT_HANDLER });
   return setup;
