@@ -17,7 +17,7 @@
  */
 import { access, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify as stringifyToml } from 'smol-toml';
+import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LoggedEvent } from '../../src/planspace/log.js';
 import { AGENT_HANDLER, makeRun, waitFor, type RunSetup } from '../engine/setup.js';
@@ -40,68 +40,18 @@ interface ModelFile {
   env: Record<string, string>;
 }
 
-/**
- * THE model files under test: what `workflow models add <cli>` writes (see realcli-FLAGS.md,
- * where each flag's reason is given). The one place to switch to `workflow models add` once
- * that verb exists: read its TOML here instead.
- *
- * Until placeholders land, `{planspace}` is filled in by `fillUntilPlaceholders` below. With
- * `workflow models add`, give it the fake API's model (`--model fake-model` for Codex,
- * `fake/fake-model` for opencode) and drop the `-m`/`--model` that `testModel` appends: Codex
- * refuses `-m` twice (exit 2).
- */
-function shippedModel(cli: Cli): ModelFile {
-  const limits = { report: 'required', timeout: '30m', stall: '10m' } as const;
-  switch (cli) {
-    case 'claude':
-      return {
-        command: 'claude',
-        args: ['-p', '--model', 'opus', '--allowedTools', 'Bash(mailbox *)', 'Bash(workflow *)'],
-        prompt_mode: 'stdin',
-        ...limits,
-        env: { DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' },
-      };
-    case 'codex':
-      return {
-        command: 'codex',
-        args: [
-          'exec',
-          '--sandbox',
-          'workspace-write',
-          '--add-dir',
-          '{planspace}',
-          '--skip-git-repo-check',
-          '-c',
-          'allow_login_shell=false',
-          '-c',
-          'analytics.enabled=false',
-          '-c',
-          'check_for_update_on_startup=false',
-        ],
-        prompt_mode: 'stdin',
-        ...limits,
-        env: {},
-      };
-    case 'opencode':
-      return {
-        command: 'opencode',
-        args: ['run'],
-        prompt_mode: 'stdin',
-        ...limits,
-        env: {
-          OPENCODE_DISABLE_AUTOUPDATE: '1',
-          OPENCODE_DISABLE_SHARE: '1',
-          OPENCODE_CONFIG_CONTENT: JSON.stringify({
-            permission: { bash: { '*': 'deny', 'mailbox *': 'allow', 'workflow *': 'allow' } },
-          }),
-        },
-      };
-  }
-}
+/** The model each CLI is given (`--model`): any name the fake API answers, in the CLI's own form. */
+const MODEL_ID: Record<Cli, string> = { claude: 'opus', codex: 'fake-model', opencode: 'fake/fake-model' };
 
-/** The engine fills `{planspace}` in args once placeholders land; until then the test does. */
-function fillUntilPlaceholders(model: ModelFile, planspace: string): ModelFile {
-  return { ...model, args: model.args.map((arg) => arg.replaceAll('{planspace}', planspace)) };
+/**
+ * THE model files under test: what `workflow models add <cli> --model <id>` writes, read back.
+ * `{planspace}` and the other placeholders stay in it: the engine fills them in at dispatch.
+ */
+async function shippedModel(cli: Cli, setup: RunSetup): Promise<ModelFile> {
+  const dir = join(setup.root, 'shipped-models');
+  const added = await setup.workflow(['models', 'add', cli, '--model', MODEL_ID[cli], '--dir', dir]);
+  expect(added.code, added.stderr).toBe(0);
+  return parseToml(await readFile(join(dir, `${cli}.toml`), 'utf8')) as unknown as ModelFile;
 }
 
 /** The installed program of `cli` in the cache folder. */
@@ -133,7 +83,7 @@ async function installed(cli: Cli): Promise<boolean> {
 async function testModel(cli: Cli, setup: RunSetup, api: FakeModelApi): Promise<ModelFile> {
   const home = join(setup.root, 'home');
   await mkdir(home, { recursive: true });
-  const model = fillUntilPlaceholders(shippedModel(cli), setup.planspace);
+  const model = await shippedModel(cli, setup);
   const env: Record<string, string> = {
     ...model.env,
     HOME: home,
@@ -155,7 +105,7 @@ async function testModel(cli: Cli, setup: RunSetup, api: FakeModelApi): Promise<
     case 'codex': {
       const provider = 'model_providers.fake';
       args.push(
-        ...['-m', 'fake-model', '-c', 'model_provider=fake', '-c', `${provider}.name=fake`],
+        ...['-c', 'model_provider=fake', '-c', `${provider}.name=fake`],
         ...['-c', `${provider}.base_url="${api.url}/v1"`, '-c', `${provider}.env_key=FAKE_MODEL_KEY`],
         ...['-c', `${provider}.wire_api=responses`],
         ...['-c', `${provider}.request_max_retries=0`, '-c', `${provider}.stream_max_retries=0`],
@@ -181,7 +131,6 @@ async function testModel(cli: Cli, setup: RunSetup, api: FakeModelApi): Promise<
           small_model: 'fake/fake-model',
         }),
       );
-      args.push('--model', 'fake/fake-model');
       Object.assign(env, {
         OPENCODE_CONFIG: config,
         OPENCODE_DISABLE_MODELS_FETCH: '1',
@@ -325,20 +274,13 @@ describe.each(['claude', 'codex', 'opencode'] as const)('a real agent CLI: %s', 
       expect([...(await run.setup.statuses()).values()]).toEqual(['skip']);
     });
 
-    it('refuses a report sent by a command outside what the model file allows', async () => {
+    // A report the CLI refused (a command outside what the model file allows) never reaches the
+    // mailbox; the agent then exits 0, and `report = "required"` makes that a failure.
+    it('fails a step whose report the CLI refused: exited 0 without a done: report', async () => {
       const run = await runReal(cli, (planspace) => refusedScript(cli, planspace));
       expect(run.api.toolCalls).toHaveLength(1);
-      // The refused command never reached the mailbox: its summary is nowhere.
       expect(run.log).not.toContain('this report must not count');
       expect(JSON.stringify(run.events)).not.toContain('this report must not count');
-    });
-
-    // SKIPPED until `report = "required"` (issue 18 point 1, branch of the models worktree) is
-    // merged: before it, an agent whose report was refused exits 0 and its step is settled done
-    // (the test above shows the refusal itself). At the merge, turn `it.skip` into `it`.
-    it.skip('fails a step whose report the CLI refused: exited 0 without a done: report', async () => {
-      const run = await runReal(cli, (planspace) => refusedScript(cli, planspace));
-      expect(run.api.toolCalls).toHaveLength(1);
       const failed = run.events.find((e) => e.event === 'failed' && e.step === 1);
       expect(failed?.reason).toBe('exited 0 without a done: report');
       expect(run.log).toContain('step 1 (report): failed, exited 0 without a done: report');
