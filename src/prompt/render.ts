@@ -124,11 +124,12 @@ export async function renderStepPrompt(values: StepPromptValues): Promise<string
       run_id: values.runId,
       section:
         values.section === '' ? '(This step names no skill section; its description is the task.)' : values.section,
-      // Both sit between the section and the state, in one placeholder: a line of their own in
-      // the template would add a blank line to every prompt (which Prettier wants there).
+      // All three sit between the section and the state, in one placeholder: a line of their own
+      // in the template would add a blank line to every prompt (which Prettier wants there).
       guidance:
-        (values.verification ?? '') + (values.guidance ? `\n## Guidance from a human\n\n${values.guidance}\n` : ''),
-      conflict: conflictSection(values.conflicts),
+        conflictSection(values.conflicts) +
+        (values.verification ?? '') +
+        (values.guidance ? `\n## Guidance from a human\n\n${values.guidance}\n` : ''),
       block:
         values.block === undefined
           ? ''

@@ -68,7 +68,8 @@ export async function makeIsolationRun(
   const act: IsolationRun['act'] = async (actions, env = {}) => {
     await setup.setModel('git-agent', {
       command: AGENT_GIT,
-      env: { RECORD_DIR: setup.records, ACTIONS: JSON.stringify(actions), ...env },
+      // A model file's braces are placeholders: {{ and }} stand for literal ones.
+      env: { RECORD_DIR: setup.records, ACTIONS: JSON.stringify(actions).replace(/[{}]/g, '$&$&'), ...env },
     });
   };
   await act({});
