@@ -160,13 +160,16 @@ export class Isolation {
    * branch, after the merges queued before it; on success removes the worktree, its branch and
    * its record.
    *
-   * @returns undefined when merged (or nothing to merge), else why the attempt fails:
-   *   `merge conflict in a.txt, b.txt` (the paths also go to `conflicts` for the next attempt)
-   *   or the reason a merge was refused; the worktree is then kept, recorded `conflict` or
-   *   `failed`.
+   * @returns `{ head }`, the integration branch's commit right after this merge (later merges
+   *   may have moved it on since), or `{ failure }`, why the attempt fails: `merge conflict in
+   *   a.txt, b.txt` (the paths also go to `conflicts` for the next attempt) or the reason a merge
+   *   was refused; the worktree is then kept, recorded `conflict` or `failed`.
    * @throws {GitError} when git fails otherwise.
    */
-  async integrate(tree: UnitWorktree, label: UnitCommitLabel): Promise<string | undefined> {
+  async integrate(
+    tree: UnitWorktree,
+    label: UnitCommitLabel,
+  ): Promise<{ readonly head: string } | { readonly failure: string }> {
     const message = unitCommitMessage(label);
     const tip = await commitWorktree(tree.record.path, message, this.#identity);
     const record = await this.#write(tree.record, 'merging', { tip });
@@ -190,17 +193,17 @@ export class Isolation {
     } catch (error) {
       if (!(error instanceof MergeRefusedError)) throw error;
       await this.#write(record, 'failed', { reason: error.message });
-      return error.message;
+      return { failure: error.message };
     }
     if (outcome.kind === 'conflict') {
       const reason = `merge conflict in ${outcome.paths.join(', ')}`;
       this.conflicts.set(part, outcome.paths);
       await this.#write(record, 'conflict', { reason, conflicts: outcome.paths });
-      return reason;
+      return { failure: reason };
     }
     this.conflicts.delete(part);
     await this.discard(record);
-    return undefined;
+    return { head: outcome.head };
   }
 
   /** Keeps a failed attempt's worktree for a look, recorded `failed` with `reason`. */

@@ -74,17 +74,18 @@ export async function settleUnitWorktree(
     return failure;
   }
   const merged = await isolation.integrate(tree, label);
-  if (merged !== undefined) {
+  if ('failure' in merged) {
     await ctx.log(
-      { event: 'merge-failed', step: step.number, block, branch, path, reason: merged },
-      `${unitLabel(unit)}: not merged, ${merged}; worktree kept at ${path} (branch ${branch})`,
+      { event: 'merge-failed', step: step.number, block, branch, path, reason: merged.failure },
+      `${unitLabel(unit)}: not merged, ${merged.failure}; worktree kept at ${path} (branch ${branch})`,
     );
-    return merged;
+    return merged.failure;
   }
   const into = isolation.repository.branch.replace(/^refs\/heads\//, '');
+  // This merge's own commit: the branch may have moved on with the next unit's merge already.
   await ctx.log(
-    { event: 'merged', step: step.number, block, branch, head: isolation.head },
-    `${unitLabel(unit)}: merged ${branch} into ${into} (${isolation.head.slice(0, 12)})`,
+    { event: 'merged', step: step.number, block, branch, head: merged.head },
+    `${unitLabel(unit)}: merged ${branch} into ${into} (${merged.head.slice(0, 12)})`,
   );
   return undefined;
 }

@@ -51,6 +51,10 @@ describe('workflow run: isolation: worktree', () => {
     expect(await worktreeRecordFiles(run.planspace)).toEqual([]);
     const merged = (await run.events()).filter((e) => e.event === 'merged');
     expect(merged.map((e) => e.block).sort()).toEqual(['a', 'b', 'c']);
+    // Each names its own merge commit, though the next merge may have moved the branch on.
+    for (const event of merged) {
+      expect(run.git('log', '-1', '--format=%s', String(event.head))).toContain(`block ${String(event.block)},`);
+    }
   });
 
   it('makes and removes the worktrees of 12 blocks starting at once, which git cannot do in parallel', async () => {
