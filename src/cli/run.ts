@@ -84,7 +84,7 @@ export function runCommand(io: VerbIO) {
         '$ workflow run ./plan --only 1    # not COMPLETE while other steps wait',
         'SELECTION DONE: step 1 done; 6 steps still wait',
         "$ workflow run ./plan --verify 'npm test'   # steps without their own verify:",
-        '$ workflow run ./plan --isolation worktree   # each unit in a git worktree, merged when done',
+        '$ workflow run ./plan --isolation worktree   # each agent in a git worktree',
         '$ workflow run ./plan --dry-run   # write the prompts, print the commands',
         'step 1 (decompose): claude -p < /work/plan/artifacts/step-1-prompt.md',
       ],

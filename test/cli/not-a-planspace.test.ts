@@ -24,6 +24,7 @@ const WORKFLOW_VERBS: Readonly<Record<string, readonly string[]>> = {
   abort: [],
   checkpoints: [],
   rollback: ['--to', '1'],
+  worktrees: [],
 };
 const MAILBOX_VERBS: Readonly<Record<string, readonly string[]>> = {
   register: ['scan'],
