@@ -10,10 +10,16 @@ const [planspace] = process.argv.slice(2);
 const run = (...args) => execFileSync(process.execPath, [workflow, ...args], { encoding: 'utf8' });
 
 for (;;) {
-  for (const question of JSON.parse(run('questions', planspace, '--json'))) {
-    const answer = question.kind === 'ask' ? 'yes, ship it' : 'retry';
-    console.log(`[human] ${question.id}: "${question.question}" -> ${answer}`);
-    run('answer', planspace, '--id', question.id, answer);
+  // A command that fails (its message is on stderr) is tried again at the next look, as a
+  // person would: one failed look must not leave the run waiting for an answer forever.
+  try {
+    for (const question of JSON.parse(run('questions', planspace, '--json'))) {
+      const answer = question.kind === 'ask' ? 'yes, ship it' : 'retry';
+      console.log(`[human] ${question.id}: "${question.question}" -> ${answer}`);
+      run('answer', planspace, '--id', question.id, answer);
+    }
+  } catch (error) {
+    console.log(`[human] ${error.message.split('\n')[0]}; looking again`);
   }
   await new Promise((resolve) => setTimeout(resolve, 250));
 }

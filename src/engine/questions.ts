@@ -15,11 +15,12 @@
  *  "askedAt":"2026-11-22T02:30:00.000Z","answer":"v2","answeredAt":"2026-11-22T02:31:10.000Z"}
  * ```
  */
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, PlanspaceError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { assertOwnFolder, FILE_MODE, FOLDER_MODE } from '../fs/guard.js';
+import { FileExistsError, writeNewFileAtomic } from '../fs/write-new.js';
+import { assertOwnFolder, FOLDER_MODE } from '../fs/guard.js';
 import { withFileLock } from '../fs/lock.js';
 import { isProcessAlive } from '../mailbox/liveness.js';
 import { readRegularFile } from '../fs/regular-file.js';
@@ -182,7 +183,10 @@ export function cancelStaleQuestions(paths: PlanspacePaths, runBase: string, rea
   return closeQuestions(paths, (question) => !askedDuring(question, runBase), reason);
 }
 
-/** Records a new question with the next free id (exclusive create: ids never collide). */
+/**
+ * Records a new question with the next free id (exclusive create: ids never collide), written
+ * whole under a temporary name first, so a reader never meets a half-written record.
+ */
 export async function recordQuestion(
   paths: PlanspacePaths,
   question: Omit<Question, 'id' | 'askedAt'>,
@@ -192,13 +196,11 @@ export async function recordQuestion(
   for (let n = (await listQuestions(paths)).length + 1; ; n += 1) {
     const recorded: Question = { id: `q${n}`, ...question, askedAt: new Date().toISOString() };
     try {
-      await writeFile(join(questionsDir(paths), `${recorded.id}.json`), `${JSON.stringify(recorded)}\n`, {
-        flag: 'wx',
-        mode: FILE_MODE,
-      });
+      // Whole or not at all: `workflow questions` may read the folder at any moment.
+      await writeNewFileAtomic(join(questionsDir(paths), `${recorded.id}.json`), `${JSON.stringify(recorded)}\n`, '');
       return recorded;
     } catch (error) {
-      if (!isErrno(error, 'EEXIST')) throw error;
+      if (!(error instanceof FileExistsError)) throw error;
     }
   }
 }
