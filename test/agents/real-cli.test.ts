@@ -190,10 +190,7 @@ async function runReal(cli: Cli, script: (planspace: string) => FakeModelScript)
   const settled = await waitFor(
     'step 1 to settle',
     async () => {
-      const events = await setup.events().catch((error: unknown) => {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-        throw error;
-      });
+      const events = await setup.eventsSoFar();
       return events.find((e) => e.step === 1 && (e.event === 'done' || e.event === 'failed'));
     },
     7 * 60_000,

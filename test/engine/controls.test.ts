@@ -71,19 +71,9 @@ function artifact(setup: RunSetup, name: string): Promise<string> {
   return readFile(join(setup.planspace, 'artifacts', name), 'utf8');
 }
 
-/** `events.jsonl` so far; empty before the engine wrote its first event. */
-async function eventsSoFar(setup: RunSetup): Promise<LoggedEvent[]> {
-  try {
-    return await setup.events();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-}
-
 /** Waits for the first event that `match` accepts. */
 function waitForEvent(setup: RunSetup, what: string, match: (event: LoggedEvent) => boolean): Promise<LoggedEvent> {
-  return waitFor(what, async () => (await eventsSoFar(setup)).find(match));
+  return waitFor(what, async () => (await setup.eventsSoFar()).find(match));
 }
 
 /** Waits for the escalation of step `step` in `workflow questions`; returns its id. */

@@ -13,19 +13,8 @@ import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LoggedEvent } from '../../src/planspace/log.js';
-import { waitFor, type RunSetup } from './setup.js';
+import { waitFor } from './setup.js';
 import { makeIsolationRun, worktreeRecordFiles } from './isolation-setup.js';
-
-/** `events.jsonl` so far; empty before the engine wrote its first event. */
-async function eventsSoFar(run: RunSetup): Promise<LoggedEvent[]> {
-  try {
-    return await run.events();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-}
 
 describe('workflow run: an isolated agent moving refs from its worktree', () => {
   it('cannot check out or force the integration branch, nor take another block; its reset moves only its branch', async () => {
@@ -82,7 +71,7 @@ describe('workflow run: an isolated agent moving refs from its worktree', () => 
     });
     const engine = run.start();
     const failed = await waitFor('the merge to be refused', async () =>
-      (await eventsSoFar(run)).find((e) => e.event === 'merge-failed'),
+      (await run.eventsSoFar()).find((e) => e.event === 'merge-failed'),
     );
     expect(failed.reason).toBe(
       `the integration branch main was moved outside the engine, from ${start.slice(0, 12)} to ${parent.slice(0, 12)}, ` +
@@ -108,7 +97,7 @@ describe('workflow run: abort under isolation', () => {
     await run.act({ a: [{ write: 'a.txt', text: 'a\n' }, { waitFor: gate }], b: [{ waitFor: gate }] });
     const engine = run.start(['--concurrency', '2']);
     await waitFor('both blocks to be dispatched', async () =>
-      (await eventsSoFar(run)).filter((e) => e.event === 'dispatched').length === 2 ? true : undefined,
+      (await run.eventsSoFar()).filter((e) => e.event === 'dispatched').length === 2 ? true : undefined,
     );
     expect(run.extraWorktrees()).toHaveLength(2);
     await run.workflow(['abort', run.planspace]);

@@ -6,7 +6,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LoggedEvent } from '../../src/planspace/log.js';
 import {
   AGENT_HANDLER,
   AGENT_RECORD,
@@ -34,14 +33,6 @@ async function writeModel(setup: RunSetup, name: string, ...lines: string[]): Pr
   return file;
 }
 
-/** The run's events so far; none before `events.jsonl` exists. */
-async function eventsSoFar(setup: RunSetup): Promise<LoggedEvent[]> {
-  return setup.events().catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  });
-}
-
 /**
  * Answers `skip` to the escalations of `steps` (the handler escalates every failure) and waits
  * for the engine to end; returns the `failed` events by step.
@@ -57,7 +48,7 @@ async function skipFailures(setup: RunSetup, engine: EngineProcess, steps: reado
   const result = await engine.ended;
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
-  const failed = (await eventsSoFar(setup)).filter((event) => event.event === 'failed');
+  const failed = (await setup.eventsSoFar()).filter((event) => event.event === 'failed');
   return new Map(failed.map((event) => [event.step, event]));
 }
 

@@ -14,17 +14,17 @@ import { planspacePaths } from '../../src/planspace/paths.js';
 describe('recordQuestion', () => {
   it('gives 40 questions recorded at once 40 ids, and a reader meanwhile only whole records', async () => {
     const paths = planspacePaths(await mkdtemp(join(tmpdir(), 'planspace-questions-')));
-    let recording = true;
+    const state = { recording: true };
     const reads: number[] = [];
     const reader = (async () => {
-      while (recording) reads.push((await listQuestions(paths)).length);
+      while (state.recording) reads.push((await listQuestions(paths)).length);
     })();
     const recorded = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
         recordQuestion(paths, { kind: 'ask', step: 1, asker: 'step-1', question: `question ${i}`, runId: 'r1-1-1' }),
       ),
     );
-    recording = false;
+    state.recording = false;
     await reader;
     expect(new Set(recorded.map((question) => question.id)).size).toBe(40);
     const listed = await listQuestions(paths);

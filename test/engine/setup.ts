@@ -89,8 +89,13 @@ export interface RunSetup {
   setModel(name: string, entry: ModelEntry): Promise<void>;
   /** Every step's status, by step number. */
   statuses(): Promise<Map<number, StepStatus>>;
-  /** `events.jsonl`, each line parsed on its own. */
+  /** `events.jsonl`, each line parsed on its own; throws unless it ends with a whole line. */
   events(): Promise<LoggedEvent[]>;
+  /**
+   * While the engine runs: the whole lines of `events.jsonl` so far (an append that a read
+   * meets half done is left for a later look); none before the file exists.
+   */
+  eventsSoFar(): Promise<LoggedEvent[]>;
   /** What agent-record.js saved for step `n`. */
   record(n: number): Promise<AgentRecord>;
   /** The files agent-record.js has written. */
@@ -110,6 +115,14 @@ export interface AgentRecord {
 
 function tomlString(text: string): string {
   return JSON.stringify(text);
+}
+
+/** The events of `events.jsonl` text made of whole lines. */
+function parseEvents(text: string): LoggedEvent[] {
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as LoggedEvent);
 }
 
 /** A model entry as TOML: `command`, `args` and an `[env]` table. */
@@ -284,10 +297,17 @@ export async function makeRun(options: RunSetupOptions = {}): Promise<RunSetup> 
     events: async () => {
       const text = await readFile(join(planspace, 'events.jsonl'), 'utf8');
       if (!text.endsWith('\n')) throw new Error('events.jsonl does not end with a whole line');
-      return text
-        .slice(0, -1)
-        .split('\n')
-        .map((line) => JSON.parse(line) as LoggedEvent);
+      return parseEvents(text);
+    },
+    eventsSoFar: async () => {
+      let text: string;
+      try {
+        text = await readFile(join(planspace, 'events.jsonl'), 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw error;
+      }
+      return parseEvents(text.slice(0, text.lastIndexOf('\n') + 1));
     },
     record: async (n) => JSON.parse(await readFile(join(records, `step-${n}.json`), 'utf8')) as AgentRecord,
     recordFiles: async () => (await readdir(records)).sort(),

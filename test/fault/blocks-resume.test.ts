@@ -7,8 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isProcessAlive } from '../../src/mailbox/liveness.js';
-import type { LoggedEvent } from '../../src/planspace/log.js';
-import { AGENTS_BIN, makeRun, readJsonIfThere, waitFor, type RunSetup } from '../engine/setup.js';
+import { AGENTS_BIN, makeRun, readJsonIfThere, waitFor } from '../engine/setup.js';
 
 const AGENT_BLOCK_COUNT = join(AGENTS_BIN, 'agent-block-count.js');
 
@@ -19,16 +18,6 @@ const SCHEDULE = [
   '  - blocks: a, b, c',
   '',
 ].join('\n');
-
-/** `events.jsonl` so far; empty before the engine wrote its first event. */
-async function eventsSoFar(setup: RunSetup): Promise<LoggedEvent[]> {
-  try {
-    return await setup.events();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-}
 
 /** How many times each block's work was done: the lines of `<dir>/<block>.count`. */
 async function counts(dir: string): Promise<Record<string, number>> {
@@ -50,7 +39,7 @@ describe('workflow run: blocks done before the engine died', () => {
     });
     const first = setup.start(['--concurrency', '3']);
     const dispatched = await waitFor('the three blocks to be dispatched', async () => {
-      const events = (await eventsSoFar(setup)).filter((e) => e.event === 'dispatched');
+      const events = (await setup.eventsSoFar()).filter((e) => e.event === 'dispatched');
       return events.length === 3 ? events : undefined;
     });
     for (const event of dispatched) if (typeof event.pid === 'number') setup.track(event.pid);
@@ -70,7 +59,7 @@ describe('workflow run: blocks done before the engine died', () => {
     // Open the gate once the new run has dispatched block c: the dead run's block c was killed
     // at the takeover and never did its work.
     await waitFor('the next run to dispatch again', async () => {
-      const events = (await eventsSoFar(setup)).filter((e) => e.event === 'dispatched');
+      const events = (await setup.eventsSoFar()).filter((e) => e.event === 'dispatched');
       return events.length > 3;
     });
     for (const pid of dispatched.map((e) => e.pid))

@@ -27,7 +27,7 @@ describe.each([
     });
     const engine = setup.start();
     const dispatched = await waitFor('the agent to be dispatched', async () => {
-      const events = await setup.events().catch(() => []);
+      const events = await setup.eventsSoFar();
       return events.find((e) => e.event === 'dispatched');
     });
     setup.track(Number(dispatched.pid));

@@ -33,7 +33,7 @@ async function startTwo(): Promise<{
   await setup.setModel('slow', { command: AGENT_TIMED, env: { RECORD_DIR: setup.records, SLEEP_MS: '120000' } });
   const engine = setup.start();
   await waitFor('both steps to be dispatched', async () => {
-    const events = await setup.events().catch(() => []);
+    const events = await setup.eventsSoFar();
     return events.filter((e) => e.event === 'dispatched').length === 2;
   });
   const slowPid = (await setup.events()).find((e) => e.event === 'dispatched' && e.step === 2)?.pid;
