@@ -38,9 +38,10 @@ const IDENTITY = {
   GIT_COMMITTER_EMAIL: 'bench@localhost',
 };
 const ENV = { ...process.env, ...IDENTITY, LC_ALL: 'C' };
-/** The agent: reads its prompt, writes its run id into a file of its own. */
+/** The agent: reads its prompt, writes its run id into a file of its own. Braces are doubled:
+ * in a model file, `{...}` is a placeholder and `{{`/`}}` a literal brace. */
 const AGENT_SCRIPT =
-  'cat >/dev/null; echo "$WORKFLOW_RUN_ID" > "unit-$WORKFLOW_STEP${WORKFLOW_BLOCK:+-$WORKFLOW_BLOCK}.txt"';
+  'cat >/dev/null; echo "$WORKFLOW_RUN_ID" > "unit-$WORKFLOW_STEP${{WORKFLOW_BLOCK:+-$WORKFLOW_BLOCK}}.txt"';
 /** What isolation needs of git per unit, one command after another. */
 const FLOOR_SCRIPT = `set -e
 cd "$1"; tag="$2"; units="$3"
