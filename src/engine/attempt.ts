@@ -18,7 +18,7 @@ import { attemptFiles, type AttemptFiles } from './artifacts.js';
 import { unitLabel, unitStem, type EngineContext, type Unit } from './context.js';
 import type { RunReport } from './messages.js';
 import { readOutputTail } from './output-tail.js';
-import { verifyAttempt } from './verified-attempt.js';
+import { verifyAttempt } from './verify-attempt.js';
 import { readText } from './text.js';
 import { resolveUnitSources, UnitSourceError, type UnitSources } from './unit-sources.js';
 import { unitBranchPart } from './isolation.js';
@@ -104,7 +104,7 @@ function prepareOutput(files: AttemptFiles): boolean {
  * output into `artifacts/<stem>-attempt-K-output.md`, and logs the dispatch. K counts the
  * unit's attempts over the planspace's life (`artifacts.ts`); `<stem>-prompt.md` and
  * `<stem>-output.md` are made links to the latest attempt's files. When the agent succeeded,
- * the step's `verify:` commands run in its working tree (`verified-attempt.ts`).
+ * the step's `verify:` commands run in its working tree (`verify-attempt.ts`).
  *
  * Under `isolation: worktree` the agent runs in a worktree of its own (its cwd and
  * `WORKFLOW_CODESPACE`), whose work is merged into the codespace's branch when it succeeds: a

@@ -10,7 +10,8 @@
  *
  * ## VERIFY
  * An attempt whose agent succeeded is verified: the step's `verify:` commands (else the run's
- * `--verify` ones) run in the unit's working tree, in the attempt's slot (`verified-attempt.ts`).
+ * `--verify` ones) run in the unit's working tree, in the attempt's slot, before any merge
+ * (`runAttempt`, `verify-attempt.ts`).
  * The first that fails fails the attempt (`verify failed: <command> (exit N)`), and the
  * unit's next attempt, and the exception handler, are shown what it printed.
  *
@@ -41,11 +42,11 @@ import pRetry from 'p-retry';
 import { recordCheckpoint } from '../git/checkpoints.js';
 import { markStep, readSchedule, retryStep } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
-import { clearBlocksDone, readBlocksDone, recordBlocksDone } from './blocks-done.js';
 import { verificationSection } from '../verify/failure.js';
+import { runAttempt, type AttemptResult } from './attempt.js';
+import { clearBlocksDone, readBlocksDone, recordBlocksDone } from './blocks-done.js';
 import { unitLabel, type EngineContext, type Unit } from './context.js';
 import { runExceptionHandler } from './failure.js';
-import { runAttempt, type AttemptResult } from './attempt.js';
 import { recognisedMerge } from './unit-worktree.js';
 
 /** Base delay before the first retry when a step sets `retries` but no `backoff`, in ms. */
