@@ -245,6 +245,20 @@ export class MailboxReader {
   }
 
   /**
+   * Deletes the data files this reader may delete now, asking the system afresh whether their
+   * writers live: a writer remembered alive (see `#isWriterAlive`) that has died since leaves no
+   * file behind when the reader stops. Call it when done reading; calling it again is cheap.
+   *
+   * @throws the `fs` error for anything but files deleted meanwhile.
+   */
+  finish(): void {
+    if (this.#writersAlive.size === 0) return;
+    this.#writersAlive.clear();
+    this.#state.markReclaimable();
+    this.#reclaim();
+  }
+
+  /**
    * Appends a claim of message `seq` (taking it over from `previous`, or `-`) and reads the
    * log up to it: `won` if the claim was valid where it landed, `lost` if not, `stale` if the
    * mailbox was removed meanwhile.

@@ -7,7 +7,7 @@
  * the journal was replaced under the watcher, for instance by `cleanup`.
  */
 import type { FSWatcher } from 'chokidar';
-import { PlanspaceError } from '../errors.js';
+import { isErrno, PlanspaceError } from '../errors.js';
 import { MailboxReader, type ClaimedMessage } from './reader.js';
 import { ensureMailbox } from './folders.js';
 import { mailboxPaths, type MailboxPaths } from './paths.js';
@@ -44,7 +44,7 @@ export interface Inbox {
   next(options?: ReceiveOptions): Promise<ClaimedMessage>;
   /** Claims the next message if one is waiting, without waiting. */
   poll(options?: Pick<ReceiveOptions, 'ack'>): Promise<ClaimedMessage | undefined>;
-  /** Stops the watcher. Idempotent. */
+  /** Stops the watcher and deletes the data files done with (see `MailboxReader.finish`). Idempotent. */
   close(): Promise<void>;
 }
 
@@ -159,6 +159,12 @@ class JournalInbox implements Inbox {
   async close(): Promise<void> {
     for (const waiter of this.#waiters) waiter();
     await this.#watcher.close();
+    try {
+      this.#reader.finish();
+    } catch (error) {
+      // A mailbox removed meanwhile has no files left to delete.
+      if (!isErrno(error, 'ENOENT')) throw error;
+    }
   }
 }
 
