@@ -17,6 +17,8 @@ export const ATTRIBUTE_KEYS = [
   'stall',
   'verify',
   'isolation',
+  'candidates',
+  'judge',
 ] as const;
 
 /** The keys that may be given more than once per step: each `verify:` is one more command. */
@@ -30,6 +32,10 @@ export type AttributeKey = (typeof ATTRIBUTE_KEYS)[number];
  * item holding U+2028 or U+2029 is still an item (and refused), not prose dropped silently.
  */
 export const ATTRIBUTE_LINE = /^([ \t]+[-*+][ \t]+)(.*)$/s;
+
+/** The fewest and most candidates a step may run (`candidates: N`). */
+export const MIN_CANDIDATES = 2;
+export const MAX_CANDIDATES = 16;
 
 /** The most retries a step may ask for; more is surely a typo. */
 const MAX_RETRIES = 100;
@@ -134,6 +140,24 @@ function parseIsolation(value: string): Parsed<'worktree' | 'none'> {
   return { ok: false, expected: "'worktree' or 'none'", found: quote(value), at: 0 };
 }
 
+function parseCandidates(value: string): Parsed<number> {
+  if (/^\d{1,2}$/.test(value) && Number(value) >= MIN_CANDIDATES && Number(value) <= MAX_CANDIDATES) {
+    return { ok: true, value: Number(value) };
+  }
+  return {
+    ok: false,
+    expected: `a whole number from ${MIN_CANDIDATES} to ${MAX_CANDIDATES}`,
+    found: quote(value),
+    at: 0,
+  };
+}
+
+/** `first`, `smallest`, or a model name (the judge agent's model). */
+function parseJudge(value: string): Parsed<string> {
+  if (NAME_PATTERN.test(value)) return { ok: true, value };
+  return { ok: false, expected: "'first', 'smallest' or a model name", found: quote(value), at: 0 };
+}
+
 function parseRetries(value: string): Parsed<number> {
   if (/^\d{1,3}$/.test(value) && Number(value) <= MAX_RETRIES) {
     return { ok: true, value: Number(value) };
@@ -205,6 +229,10 @@ export function applyAttribute(
       return store(parseVerify(value), (v) => (into.verify = [...(into.verify ?? []), v]));
     case 'isolation':
       return store(parseIsolation(value), (v) => (into.isolation = v));
+    case 'candidates':
+      return store(parseCandidates(value), (v) => (into.candidates = v));
+    case 'judge':
+      return store(parseJudge(value), (v) => (into.judge = v));
   }
 }
 

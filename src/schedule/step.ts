@@ -48,6 +48,18 @@ export interface StepAttributes {
    * `--isolation` (itself `none` by default).
    */
   readonly isolation?: 'worktree' | 'none';
+  /**
+   * Best of N: this many candidates (2 to 16) of the step run at once, each in a worktree of
+   * its own from the same base; one is picked by `judge` and merged. Candidate k's model is
+   * the step's k-th model, cycling. Not with `blocks:`.
+   */
+  readonly candidates?: number;
+  /**
+   * How a candidate is picked: `first` (the first eligible one; the others are stopped),
+   * `smallest` (the eligible one with the smallest diff), or a model name (a judge agent with
+   * that model picks). Default `first`. Only with `candidates:`.
+   */
+  readonly judge?: string;
 }
 
 /** One step of a schedule, as parsed from its line. */

@@ -114,6 +114,13 @@ const ORACLE: Record<string, { field: keyof StepAttributes; parse: (value: strin
     },
   },
   isolation: { field: 'isolation', parse: (value) => (['worktree', 'none'].includes(value) ? value : undefined) },
+  candidates: {
+    field: 'candidates',
+    parse: (value) =>
+      /^[0-9]{1,2}$/.test(value) && Number(value) >= 2 && Number(value) <= 16 ? Number(value) : undefined,
+  },
+  // `first`, `smallest` and model names are all names: what a model name may be.
+  judge: { field: 'judge', parse: (value) => (/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value) ? value : undefined) },
 };
 
 /** Values near each key's grammar, huge numbers among them, plus arbitrary text. */
@@ -125,6 +132,10 @@ const value = fc.oneof(
     'worktree',
     'none',
     'Worktree',
+    'first',
+    'smallest',
+    '16',
+    '17',
     'worktrees',
     'success',
     'failure',
