@@ -89,8 +89,8 @@ export interface EngineContext {
   replan(): void;
   /** Ends the run as an abort (as SIGINT would), e.g. when a human answers `abort`. */
   abort(reason: string): void;
-  /** A new run id for a dispatch of step `step` (`x` for the exception handler). */
-  newRunId(step: number, kind?: 'x'): string;
+  /** A new run id for a dispatch of step `step` (`x` for the exception handler, `j` for a judge agent). */
+  newRunId(step: number, kind?: 'x' | 'j'): string;
   /** Writes an event to the log, `events.jsonl` and the terminal view. */
   log(event: RunEvent, message: string): Promise<void>;
   /** Rewrites `## Position` in `state.md` from what is running now. */

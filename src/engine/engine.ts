@@ -183,7 +183,7 @@ export class Engine implements EngineContext {
     });
   }
 
-  newRunId(step: number, kind?: 'x'): string {
+  newRunId(step: number, kind?: 'x' | 'j'): string {
     this.#dispatches += 1;
     return `${this.runBase}-${kind ?? ''}${step}-${this.#dispatches}`;
   }
