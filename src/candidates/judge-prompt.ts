@@ -174,9 +174,9 @@ function describeVerify(verify: JudgeCandidate['verify']): string {
 /** One candidate's section of the prompt, its diff cut to `allowance` bytes. */
 function candidateSection(candidate: JudgeCandidate, allowance: number): string {
   const { k } = candidate;
-  const status = candidate.eligible
-    ? 'eligible'
-    : `NOT eligible, may not be picked${candidate.reason === null ? '' : `: ${candidate.reason}`}`;
+  // On one line: a reason with line breaks (a command's output) would end the heading early.
+  const why = candidate.reason === null ? '' : `: ${candidate.reason.trim().replace(/\s*\n\s*/g, ' ')}`;
+  const status = candidate.eligible ? 'eligible' : `NOT eligible, may not be picked${why}`;
   const summary =
     candidate.summary === null
       ? '(it sent no `done:` report)'

@@ -81,6 +81,8 @@ export async function runJudge(ctx: EngineContext, step: Step, model: string, in
     if (!(error instanceof AgentFileError || error instanceof ModelError)) throw error;
     return logVerdict({ pick: 'none', reason: `the judge could not start: ${error.message}` });
   }
+  // As a step's attempt: nothing starts once the run is stopping.
+  if (ctx.signal.aborted) return logVerdict({ pick: 'none', reason: 'the run was aborted before the judge started' });
   const prompt = buildJudgePrompt(agent.body, input);
   const stem = `step-${step.number}-judge`;
   const files = attemptFiles(ctx.paths.artifacts, stem, ctx.attempts.next(stem));

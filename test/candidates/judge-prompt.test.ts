@@ -11,6 +11,7 @@ import {
   diffAllowances,
   fence,
   shareBudget,
+  SIDE_TEXT_MAX_BYTES,
   type JudgeCandidate,
 } from '../../src/candidates/judge-prompt.js';
 
@@ -195,6 +196,27 @@ describe('buildJudgePrompt', () => {
     const prompt = buildJudgePrompt('judge', { task: 'write ```docs```', candidates: [candidate(1, diff)] });
     expect(diffBlock(prompt, 1)).toBe(diff);
     expect(prompt).toContain('````markdown\nwrite ```docs```\n````');
+  });
+
+  it('cuts a long summary and --stat on their own, and keeps a reason on its heading line', () => {
+    const prompt = buildJudgePrompt('judge', {
+      task: 't',
+      candidates: [
+        candidate(1, '+x\n', {
+          eligible: false,
+          reason: 'verify failed: npm test\n  FAIL a.test.ts\n',
+          summary: 's'.repeat(20_000),
+          diffStat: ' f.txt | 1 +\n'.repeat(2000),
+        }),
+      ],
+    });
+    expect(prompt).toContain(
+      '### Candidate 1: NOT eligible, may not be picked: verify failed: npm test FAIL a.test.ts\n',
+    );
+    expect(prompt).toContain(
+      `[summary of candidate 1 cut: ${SIDE_TEXT_MAX_BYTES.toLocaleString('en-US')} of 20,000 bytes shown]`,
+    );
+    expect(prompt).toMatch(/\[diff --stat of candidate 1 cut: [\d,]+ of 26,000 bytes shown\]/);
   });
 
   it('with no eligible candidate, asks for PICK: none only', () => {

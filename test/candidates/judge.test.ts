@@ -234,6 +234,18 @@ describe('runJudge', () => {
     ]);
   });
 
+  it('starts no judge once the run is aborted: pick none', async () => {
+    const setup = await judgeSetup({ JUDGE_SAYS: 'PICK: 1 fine' }, AGENT_FILE);
+    const stop = new AbortController();
+    stop.abort();
+    const pick = await runJudge({ ...setup.ctx, signal: stop.signal }, STEP, 'judge', {
+      task: 't',
+      candidates: CANDIDATES,
+    });
+    expect(pick).toEqual({ pick: 'none', reason: 'the run was aborted before the judge started' });
+    await expect(readFile(setup.record, 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('without --agents, runs the package judge.md: its body, not its frontmatter, leads the prompt', async () => {
     const setup = await judgeSetup({ JUDGE_SAYS: 'PICK: 1 fine' });
     const pick = await runJudge(setup.ctx, STEP, 'judge', { task: 't', candidates: CANDIDATES });
