@@ -132,7 +132,8 @@ export async function runJudge(ctx: EngineContext, step: Step, model: string, in
     const { exit, stalled } = await waitForAgent(ctx, running, runId, files.output, stallMs);
     if (!linked) linkFileAtomicSync(files.output, files.latestOutput);
     const output = await readTail(files.output);
-    const failed = judgeFailure(exit, stalled, ctx.signal.aborted, { timeoutMs, stallMs });
+    const reported = ctx.mailbox.report(runId)?.kind === 'done';
+    const failed = judgeFailure(exit, { stalled, aborted: ctx.signal.aborted, reported }, { timeoutMs, stallMs });
     if (failed === undefined) return await logVerdict(parseJudgeVerdict(output, input.candidates), runId);
     const said = lastLine(output);
     return await logVerdict(
@@ -156,22 +157,26 @@ async function judgeModel(ctx: EngineContext, model: string): Promise<ModelSpec>
 }
 
 /**
- * Why the judge's run gives no verdict, or undefined when it exited 0 and its output decides:
- * the run was aborted, it stalled, timed out, could not start, was killed or exited non-zero.
+ * Why the judge's run gives no verdict, or undefined when its output decides: it exited 0, or,
+ * as for a step's agent, it sent a `done:` report and was stopped for lingering after it.
+ * Otherwise: the run was aborted, it stalled, timed out, could not start, was killed or exited
+ * non-zero.
+ *
+ * @param how.reported - the judge sent a `done:` report.
+ * @param limits - its timeout and stall limit in ms, for the reason's text.
  */
 export function judgeFailure(
   exit: AgentExit,
-  stalled: boolean,
-  aborted: boolean,
+  how: { readonly stalled: boolean; readonly aborted: boolean; readonly reported: boolean },
   limits: { readonly timeoutMs: number; readonly stallMs: number | undefined },
 ): string | undefined {
-  if (aborted) return 'the run was aborted while the judge ran';
-  if (stalled) {
+  if (how.aborted) return 'the run was aborted while the judge ran';
+  if (how.stalled) {
     return `the judge stalled (no output and no message for ${formatDurationText(limits.stallMs ?? 0)}) and was stopped`;
   }
   if (exit.timedOut) return `the judge timed out after ${formatDurationText(limits.timeoutMs)} and was stopped`;
   if (exit.failedToStart !== undefined) return `the judge could not start: ${exit.failedToStart}`;
+  if (exit.exitCode === 0 || (how.reported && exit.stopped)) return undefined;
   if (exit.signal !== undefined) return `the judge was killed by ${exit.signal}`;
-  if (exit.exitCode !== 0) return `the judge exited with code ${String(exit.exitCode)}`;
-  return undefined;
+  return `the judge exited with code ${String(exit.exitCode)}`;
 }

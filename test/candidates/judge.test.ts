@@ -27,8 +27,10 @@ import { modelToml } from '../engine/setup.js';
 
 const AGENT_JUDGE = join(ROOT, 'test', 'fixtures', 'bin', 'agent-judge.js');
 
+const SCHEDULE = '[run] 3. build | glm,codex -- build the thing\n';
+
 const STEP: Step = (() => {
-  const step = parseSchedule('[run] 3. build | glm,codex -- build the thing\n').steps[0];
+  const step = parseSchedule(SCHEDULE).steps[0];
   if (step === undefined) throw new Error('no step');
   return step;
 })();
@@ -80,18 +82,26 @@ async function judgeSetup(env: Readonly<Record<string, string>>, agentsFile?: st
     modelToml({ command: AGENT_JUDGE, env: { JUDGE_RECORD: record, ...env } }),
   );
   if (agentsFile !== undefined) await writeFile(join(agents, 'judge.md'), agentsFile);
+  // The mailbox commands an agent runs want a planspace: a folder with a schedule.
+  await writeFile(join(planspace, 'schedule.md'), SCHEDULE);
   const paths = absolutePlanspacePaths(planspace);
   await mkdir(paths.artifacts, { recursive: true });
   const runBase = 'rtest';
   const trees = await openProcessTrees({ runId: runBase, cgroups: false });
   const inbox = await openInbox(paths.root, ENGINE_MAILBOX);
-  onTestFinished(async () => {
-    await inbox.close();
-    await trees.close();
-  });
   const log = async (event: RunEvent, message: string): Promise<void> => {
     await logEvent(paths, event, message);
   };
+  const mailbox = new EngineMailbox(paths, inbox, runBase, log);
+  // The engine's reader of its mailbox, as a run has it: `done:` reports reach `mailbox.report`.
+  const stopPump = new AbortController();
+  const pumping = mailbox.pump(stopPump.signal);
+  onTestFinished(async () => {
+    stopPump.abort();
+    await pumping;
+    await inbox.close();
+    await trees.close();
+  });
   let dispatches = 0;
   const unused = { name: 'unused' } as ModelSpec;
   // Only what runJudge and waitForAgent use; every part is the engine's own (no fakes).
@@ -109,7 +119,7 @@ async function judgeSetup(env: Readonly<Record<string, string>>, agentsFile?: st
     trees,
     timings: { killGraceMs: 500, reportGraceMs: 1000 },
     signal: new AbortController().signal,
-    mailbox: new EngineMailbox(paths, inbox, runBase, log),
+    mailbox,
     attempts: new AttemptNumbers(paths.artifacts),
     newRunId: (step, kind) => `${runBase}-${kind ?? ''}${step}-${(dispatches += 1)}`,
     log,
@@ -204,6 +214,12 @@ describe('runJudge', () => {
     const { pick, events } = await judgeSaying(says, extra);
     expect(pick).toEqual({ pick: 'none', reason });
     expect(events.at(-1)).toMatchObject({ event: 'judge-verdict', pick: 'none', reason });
+  });
+
+  it('a judge that reported done: and lingered is stopped, and its pick counts, as a step agent would', async () => {
+    const { pick, events } = await judgeSaying('PICK: 2 smaller', { JUDGE_REPORT: '1', JUDGE_SLEEP_MS: '60000' });
+    expect(pick).toEqual({ pick: 2, reason: 'smaller' });
+    expect(events.at(-1)).toMatchObject({ event: 'judge-verdict', pick: 2 });
   });
 
   it('a judge past its timeout is stopped: pick none', async () => {
