@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { checkVerifyCommand } from '../schedule/attributes.js';
 import { printable } from '../text/printable.js';
 import { EXIT } from './exit-codes.js';
+import { keepYoungGenerationSmall } from './run-heap.js';
 import { startRunOutput, type RunOutput } from './run-output.js';
 import { SOURCE_OPTIONS, type SourceOptions } from './sources.js';
 import { defineVerb, type VerbIO } from './verb.js';
@@ -148,6 +149,8 @@ export function runCommand(io: VerbIO) {
         const notes = [`dry run: prompts written to ${plan.folder}; nothing started`];
         return { text: lines.join('\n'), json: plan, notes };
       }
+      // Before the schedule is read: its parse is what would grow the heap (see run-heap.ts).
+      keepYoungGenerationSmall();
       const { runEngine } = await import('../engine/run-engine.js');
       const output = startRunOutput(io, options);
       const stopTyping = await readTypedAnswers(output, planspace);
