@@ -8,7 +8,7 @@ export function candidatesCommand(io: VerbIO) {
     {
       usage: 'candidates <planspace> <N>',
       summary:
-        "Show step N's candidates (candidates: N), latest round: each one's model, status, verify result, files " +
+        "Show the latest round of step N's candidates (a step with candidates:): each one's model, status, verify result, files " +
         "changed, lines added and removed, duration and whether it was picked; then the judge's pick and reason. " +
         '--json prints the record artifacts/step-N-candidates.json as the engine wrote it.',
       examples: [
@@ -19,7 +19,7 @@ export function candidatesCommand(io: VerbIO) {
         '2  codex  eligible  passed  2      +21/-4   1m 42s    *',
         '3  glm    failed    failed  2      +30/-2   1m 55s',
         'picked 2/3 (codex): the smallest diff (25 lines)',
-        'candidate 3 failed: verify failed: npm test exited 1',
+        'candidate 3 failed: verify failed: npm test (exit 1)',
       ],
       exitCodes: ['2  no step N, or step N has no candidates record (not a candidates step, or not run yet)'],
     },
