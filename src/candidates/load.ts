@@ -35,9 +35,8 @@ export async function loadCandidatesRecord(planspace: string, step: number): Pro
   const found = schedule.steps.find((each) => each.number === step);
   if (found === undefined) throw new CandidatesRecordError(`${schedule.file}: no step ${step}`);
   const paths = planspacePaths(planspace);
-  const file = candidatesRecordPath(paths.artifacts, step);
-  // As the user gave the planspace: `./plan/artifacts/step-3-candidates.json`.
-  const shown = file;
+  // Named as the user gave the planspace: `./plan/artifacts/step-3-candidates.json`.
+  const shown = candidatesRecordPath(paths.artifacts, step);
   let record: CandidatesRecord | undefined;
   try {
     record = await readCandidatesRecord(paths.artifacts, step);
