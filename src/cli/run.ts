@@ -140,6 +140,9 @@ export function runCommand(io: VerbIO) {
         const lines = [
           // The limits as a shell comment: the line stays one a shell can run.
           ...plan.dispatches.flatMap((dispatch) => [
+            ...(dispatch.candidate?.k === 1
+              ? [`step ${dispatch.step}: candidates: ${dispatch.candidate.of} (judge: ${dispatch.candidate.judge})`]
+              : []),
             `${dispatch.label}: ${dispatch.command}${dispatch.limits === '' ? '' : `   # ${dispatch.limits}`}`,
             ...dispatch.verify.map((command) => `${dispatch.label}: then verify: ${command}`),
           ]),

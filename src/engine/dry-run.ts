@@ -2,12 +2,13 @@
  * `workflow run --dry-run`: what a run would do, without doing it. It writes each prompt a run
  * would write and lists the command each agent would be started with, in the order a run
  * would reach them if every step succeeded, each with the verification commands that would
- * follow its agent. It starts nothing, takes no hold and leaves the
+ * follow its agent; a `candidates:` step's candidates each with its model. It starts nothing, takes no hold and leaves the
  * schedule as it is. Its prompts go to `artifacts/dry-run/`, never where a run writes them:
  * a dry run during a live run overwrote the prompt file of the step that run was running.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { candidateModels, stepJudge } from '../candidates/step-models.js';
 import { buildAgentCommand } from '../dispatch/command.js';
 import type { ModelSpec } from '../dispatch/models.js';
 import { writeFileAtomic } from '../fs/atomic.js';
@@ -33,13 +34,15 @@ import { readText } from './text.js';
 export interface PlannedDispatch {
   readonly step: number;
   readonly block?: string;
+  /** For a `candidates:` step: which candidate (k, 1-based) of how many, and the step's judge. */
+  readonly candidate?: { readonly k: number; readonly of: number; readonly judge: string };
   /** The model whose registry entry gives the command. */
   readonly model: string;
   /** The prompt file written. */
   readonly promptFile: string;
   /** The command as a POSIX shell line: the prompt on standard input, or as the last argument. */
   readonly command: string;
-  /** The log-style label: `step 3 (scan) block a`. */
+  /** The log-style label: `step 3 (scan) block a`, or `step 3 (scan) candidate 2 (codex)` with its model. */
   readonly label: string;
   /** The verification commands run after the agent succeeded (`verify:`, else `--verify`), in order. */
   readonly verify: readonly string[];
@@ -97,13 +100,14 @@ export async function dryRun(
     skipped.push(...plan.skips.map(({ step, reason }) => ({ step: step.number, reason })));
     if (plan.ready.length === 0) break;
     for (const step of plan.ready) {
-      const model = resolved.models.get(step.models[0] ?? '') as ModelSpec;
       const section =
         step.ref === undefined || sources.skills === undefined ? '' : await readSkillSection(sources.skills, step.ref);
-      const units: Unit[] = (step.attributes.blocks ?? [undefined]).map((block) =>
-        block === undefined ? { step } : { step, block },
-      );
+      const units: DryUnit[] =
+        step.attributes.candidates === undefined
+          ? (step.attributes.blocks ?? [undefined]).map((block) => (block === undefined ? { step } : { step, block }))
+          : candidateModels(step).map((model, index) => ({ step, candidate: index + 1, model }));
       for (const unit of units) {
+        const model = resolved.models.get(unit.model ?? step.models[0] ?? '') as ModelSpec;
         const prompt = await renderStepPrompt({
           step,
           block: unit.block,
@@ -111,17 +115,17 @@ export async function dryRun(
           planspace: paths.root,
           codespace: sources.codespace,
           state,
-          agent: agentName(unit),
+          agent: dryAgentName(unit),
           runId,
         });
-        const promptFile = join(folder, `${unitStem(unit)}-prompt.md`);
+        const promptFile = join(folder, `${dryUnitStem(unit)}-prompt.md`);
         await writeFileAtomic(promptFile, prompt);
         const context = {
           planspace: paths.root,
           codespace: sources.codespace,
           step: step.number,
           runId,
-          agent: agentName(unit),
+          agent: dryAgentName(unit),
           models: step.models,
         };
         // The model's `env` is not shown: the line would carry every variable, secrets among them.
@@ -139,10 +143,16 @@ export async function dryRun(
         dispatches.push({
           step: step.number,
           ...(unit.block !== undefined && { block: unit.block }),
+          ...(unit.candidate !== undefined && {
+            candidate: { k: unit.candidate, of: units.length, judge: stepJudge(step) },
+          }),
           model: model.name,
           promptFile,
           command,
-          label: unitLabel(unit),
+          label:
+            unit.candidate === undefined
+              ? unitLabel(unit)
+              : `${unitLabel(unit)} candidate ${unit.candidate} (${model.name})`,
           verify: verifyCommands(step, options.verify ?? []),
           ...agentLimits(step, model),
         });
@@ -152,6 +162,22 @@ export async function dryRun(
     steps = plan.steps.map((step) => (ready.has(step) ? withStatus(step, 'done') : step));
   }
   return { folder, dispatches, skipped };
+}
+
+/** A unit as a dry run plans it: a block, the step alone, or candidate k with its model. */
+interface DryUnit extends Unit {
+  readonly candidate?: number;
+  readonly model?: string;
+}
+
+/** The mailbox name of a unit's agent: a candidate's is `step-N-candidate-k`. */
+function dryAgentName(unit: DryUnit): string {
+  return unit.candidate === undefined ? agentName(unit) : `${agentName(unit)}-candidate-${unit.candidate}`;
+}
+
+/** The stem of a unit's prompt file: a candidate's is `step-N-candidate-k` (its artifacts' names). */
+function dryUnitStem(unit: DryUnit): string {
+  return unit.candidate === undefined ? unitStem(unit) : `${unitStem(unit)}-candidate-${unit.candidate}`;
 }
 
 /**

@@ -12,6 +12,7 @@ import { locateCommand } from '../dispatch/locate.js';
 import { AGENT_COMMANDS } from '../dispatch/shims.js';
 import { findModel, modelSearchPath, type ModelSpec } from '../dispatch/models.js';
 import { readSkillSection } from '../prompt/skill.js';
+import { candidateModels, judgeModel } from '../candidates/step-models.js';
 import type { Schedule } from '../schedule/step.js';
 
 /** Where the engine finds skills, models and agent files. */
@@ -38,7 +39,10 @@ export function absoluteSources(sources: Sources): Sources {
   };
 }
 
-/** What preflight found: the model of every remaining step and the exception handler. */
+/**
+ * What preflight found: the model of every remaining step (for a `candidates:` step, every
+ * candidate's model and a judge agent's model) and the exception handler.
+ */
 export interface Resolved {
   readonly models: ReadonlyMap<string, ModelSpec>;
   readonly handler: AgentFile;
@@ -61,11 +65,14 @@ export function agentSearchPath(sources: Sources): string[] {
 }
 
 /**
- * Checks every step that is not yet done or skipped, and the exception handler.
+ * Checks every step that is not yet done or skipped, and the exception handler. A
+ * `candidates:` step's models are those of its candidates (each of its models, as the
+ * candidates cycle through them) and its judge's, when `judge:` names a model.
  *
  * @throws {PreflightError} listing every unresolvable ref, unknown model, model whose
  *   `command` is not on the agents' `PATH` or is not an executable file (once per model:
- *   `schedule.md:3: step 1: <model file>: command 'x' not found on PATH`), and missing or
+ *   `schedule.md:3: step 1: <model file>: command 'x' not found on PATH`; an unknown judge model
+ *   as `schedule.md:3: step 1: judge: unknown model 'x' ...`), and missing or
  *   malformed agent file.
  */
 export async function preflight(schedule: Schedule, sources: Sources): Promise<Resolved> {
@@ -96,6 +103,9 @@ export async function preflight(schedule: Schedule, sources: Sources): Promise<R
     if (step.status === 'done' || step.status === 'skip') continue;
     const where = `${schedule.file}:${step.line}: step ${step.number}`;
     await remember(step.models[0] ?? '', where);
+    for (const model of candidateModels(step).slice(1)) await remember(model, `${where}: candidate model`);
+    const judge = judgeModel(step);
+    if (judge !== undefined) await remember(judge, `${where}: judge`);
     if (step.ref === undefined || skillsMissing) continue;
     if (sources.skills === undefined) {
       problems.push(`${where}: ref '${step.ref}' needs a skills folder (--skills DIR)`);

@@ -1,7 +1,12 @@
 /**
  * `workflow report`: where each step stands and what its runs did, from the schedule, the
- * event log (`events.jsonl`) and the questions. Reads only.
+ * event log (`events.jsonl`), the questions and the candidates records
+ * (`artifacts/step-N-candidates.json`). Reads only.
  */
+import { readdir } from 'node:fs/promises';
+import { readCandidatesRecord, type CandidatesRecord } from '../candidates/record.js';
+import { pickSummary } from '../candidates/summary.js';
+import { isErrno } from '../errors.js';
 import { planspacePaths } from '../planspace/paths.js';
 import { readSchedule } from '../schedule/operations.js';
 import { countStatuses, type StatusCounts, type StepStatus } from '../schedule/step.js';
@@ -33,6 +38,21 @@ export interface StepReport {
   readonly lastFailure?: string;
   /** Ids of the step's unanswered questions. */
   readonly pendingQuestions: readonly string[];
+  /** For a step that ran candidates: its latest round, from `artifacts/step-N-candidates.json`. */
+  readonly candidates?: CandidatesReport;
+}
+
+/** Where a step's candidates stand in a report. */
+export interface CandidatesReport {
+  readonly round: number;
+  /** How many candidates the round ran. */
+  readonly count: number;
+  /** The picked candidate's k, or null. */
+  readonly picked: number | null;
+  /** The picked candidate's model, or null. */
+  readonly model: string | null;
+  /** `picked 2/4 (codex)`, `no candidate picked`, or `no candidate picked yet (2 running)`. */
+  readonly summary: string;
 }
 
 /** A whole report: every step in file order, and totals. */
@@ -91,6 +111,7 @@ export async function buildReport(planspace: string): Promise<RunReport> {
   const schedule = await readSchedule(planspace);
   const events = parseEvents(await readText(paths.events, Number.POSITIVE_INFINITY));
   const pending = (await listQuestions(paths)).filter((q) => q.answer === undefined && q.cancelled === undefined);
+  const candidates = await readCandidateReports(paths.artifacts);
   const steps = schedule.steps.map((step): StepReport => {
     const mine = events.filter((event) => event.step === step.number);
     const dispatches = mine.filter((event) => event.event === 'dispatched');
@@ -119,6 +140,7 @@ export async function buildReport(planspace: string): Promise<RunReport> {
       ...(said !== undefined && { lastMessage: said }),
       ...(lastFailure !== undefined && { lastFailure }),
       pendingQuestions: pending.filter((q) => q.step === step.number).map((q) => q.id),
+      ...(candidates.has(step.number) && { candidates: candidates.get(step.number) }),
     };
   });
   const first = events[0]?.time;
@@ -132,6 +154,52 @@ export async function buildReport(planspace: string): Promise<RunReport> {
       ...(first !== undefined && last !== undefined && { wallMs: Date.parse(last) - Date.parse(first) }),
     },
   };
+}
+
+/** The name of a candidates record in `artifacts/`: `step-N-candidates.json`. */
+const RECORD_NAME = /^step-([1-9]\d{0,14})-candidates\.json$/;
+
+/**
+ * The candidates of every step that has a record in `artifacts/` (listed once, so that a
+ * schedule of many steps costs no read per step), by step number. A record that is not JSON
+ * is left out: a report shows what can be read.
+ *
+ * @throws the `fs` error of listing or reading, except a missing `artifacts/`.
+ */
+async function readCandidateReports(artifacts: string): Promise<Map<number, CandidatesReport>> {
+  let names: string[];
+  try {
+    names = await readdir(artifacts);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return new Map();
+    throw error;
+  }
+  const reports = new Map<number, CandidatesReport>();
+  for (const name of names) {
+    const match = RECORD_NAME.exec(name);
+    if (!match) continue;
+    const step = Number(match[1]);
+    let record: CandidatesRecord | undefined;
+    try {
+      record = await readCandidatesRecord(artifacts, step);
+    } catch (error) {
+      // A record being replaced is renamed whole, so this is a file someone else wrote: not ours to report.
+      if (error instanceof SyntaxError) continue;
+      throw error;
+    }
+    // A file that is JSON but no record (no list of candidates) is left out as well.
+    const list: unknown = record?.candidates;
+    if (record === undefined || !Array.isArray(list)) continue;
+    const picked = typeof record.picked === 'number' ? record.picked : null;
+    reports.set(step, {
+      round: record.round,
+      count: record.candidates.length,
+      picked,
+      model: record.candidates.find((entry) => entry.k === picked)?.model ?? null,
+      summary: pickSummary({ ...record, picked }),
+    });
+  }
+  return reports;
 }
 
 /**
@@ -149,7 +217,8 @@ export function formatDuration(ms: number): string {
 }
 
 /**
- * The report as a text table, one row per step; then the last failure of each step that had
+ * The report as a text table, one row per step; then the pick of each step that ran
+ * candidates (`step 3 candidates: picked 2/4 (codex)`); then the last failure of each step that had
  * one (`step 2 last failure: exit code 1: Not logged in`); then a totals line. Names and messages are
  * shown with their control characters escaped (`printable`); the JSON report keeps them exact.
  */
@@ -197,5 +266,8 @@ export function formatReport(report: RunReport): string {
   const failures = report.steps.flatMap((step) =>
     step.lastFailure === undefined ? [] : [`step ${step.number} last failure: ${printable(step.lastFailure)}`],
   );
-  return [line(header), ...rows.map(line), ...failures, totals].join('\n');
+  const candidates = report.steps.flatMap((step) =>
+    step.candidates === undefined ? [] : [`step ${step.number} candidates: ${printable(step.candidates.summary)}`],
+  );
+  return [line(header), ...rows.map(line), ...candidates, ...failures, totals].join('\n');
 }

@@ -93,7 +93,7 @@ export type EngineOutcome =
  * @throws {NotRegularFileError} if the schedule, `state.md`, `log.md`, `events.jsonl` or
  *   `engine.json` is a FIFO, socket, device or folder; nothing is written.
  * @throws {CodespaceRefusedError} before anything is written, when a step to run is isolated
- *   (`isolation: worktree`) and the codespace is no git repository, has no commit or branch
+ *   (`isolation: worktree`, or `candidates:`) and the codespace is no git repository, has no commit or branch
  *   checked out, or has uncommitted changes to tracked files (named).
  * @throws {UsageError} for a `concurrency` below 1 or an `only` step the schedule lacks.
  * @throws {RunStoppedError} when the run stopped because a file failed under it (the schedule
@@ -120,7 +120,9 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
       step.status !== 'done' &&
       step.status !== 'skip' &&
       (only === undefined || only.has(step.number)) &&
-      (step.attributes.isolation ?? options.isolation ?? 'none') === 'worktree',
+      // Candidates run in worktrees whatever the step's `isolation:` says (see `isIsolated`).
+      (step.attributes.candidates !== undefined ||
+        (step.attributes.isolation ?? options.isolation ?? 'none') === 'worktree'),
   );
   // Before the hold: a codespace that cannot be isolated is refused with nothing written.
   const repository = isolated ? await readCodespaceRepository(sources.codespace, paths.root) : undefined;

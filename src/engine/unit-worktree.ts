@@ -11,7 +11,10 @@ import { unitBranchPart, type UnitCommitLabel, type UnitWorktree } from './isola
 
 /** True when `unit` runs in a worktree: its step's `isolation:`, else the run's `--isolation`. */
 export function isIsolated(ctx: EngineContext, unit: Unit): boolean {
-  return (unit.step.attributes.isolation ?? ctx.isolationMode) === 'worktree';
+  return (
+    unit.step.attributes.candidates !== undefined ||
+    (unit.step.attributes.isolation ?? ctx.isolationMode) === 'worktree'
+  );
 }
 
 /**

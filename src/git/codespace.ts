@@ -29,7 +29,7 @@ export class CodespaceRefusedError extends PlanspaceError {
   readonly problems: readonly string[];
 
   constructor(codespace: string, problems: readonly string[], options?: ErrorOptions) {
-    super('E_CODESPACE', `isolation: worktree needs ${codespace} to be ${problems.join('; ')}`, options);
+    super('E_CODESPACE', `isolation: worktree and candidates: need ${codespace} to be ${problems.join('; ')}`, options);
     this.problems = problems;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The schedule-wide checks of `parseSchedule`, made once every step is known: step numbers
- * used twice, and `needs` that name missing steps or form a cycle. Pure functions of the
- * parsed steps.
+ * used twice, `needs` that name missing steps or form a cycle, and attributes that do not go
+ * together on one step (`blocks:` with `candidates:`, `judge:` without `candidates:`). Pure
+ * functions of the parsed steps.
  */
 import { NoStepsError, type Problem } from '../errors.js';
 import type { Schedule, Step } from './step.js';
@@ -21,6 +22,50 @@ export interface NeedsAt {
   readonly step: Step;
   readonly line: number;
   readonly column: number;
+}
+
+/** A `candidates:` or `judge:` item with its position, checked once its step's attributes are all read. */
+export interface CandidatesAt {
+  readonly step: Step;
+  readonly key: 'candidates' | 'judge';
+  readonly line: number;
+  /** 1-based column of the item's value. */
+  readonly column: number;
+}
+
+/**
+ * Attributes of best of N that do not fit their step: `blocks:` with `candidates:` (a step
+ * runs either blocks or candidates; the problem sits on the step line, since either item may
+ * be the one to drop), and `judge:` on a step without `candidates:` (on the `judge:` item:
+ * with no candidates there is nothing to judge).
+ *
+ * @param candidatesAt - every `candidates:` and `judge:` item, in file order; `step` carries
+ *   all of its step's attributes.
+ */
+export function candidatesConflicts(candidatesAt: readonly CandidatesAt[], file: string): Problem[] {
+  const problems: Problem[] = [];
+  for (const { step, key, line, column } of candidatesAt) {
+    const { blocks, candidates, judge } = step.attributes;
+    if (key === 'candidates' && blocks !== undefined) {
+      problems.push({
+        file,
+        line: step.line,
+        column: 1,
+        expected: "either 'blocks:' or 'candidates:' on a step, not both",
+        found: `step ${step.number} with blocks: ${blocks.join(', ')} and candidates: ${String(candidates)}`,
+      });
+    }
+    if (key === 'judge' && candidates === undefined) {
+      problems.push({
+        file,
+        line,
+        column,
+        expected: "'judge:' only on a step with 'candidates:'",
+        found: `judge: ${judge ?? ''} on step ${step.number}, which has no candidates`,
+      });
+    }
+  }
+  return problems;
 }
 
 /** Step numbers used a second time, each named with the line that used it first. */

@@ -16,7 +16,7 @@
 import { ScheduleSyntaxError, type Problem } from '../errors.js';
 import { NAME_PATTERN } from '../names.js';
 import { ATTRIBUTE_LINE, parseAttributeItem, quote, type MutableAttributes } from './attributes.js';
-import { badNeeds, duplicateNumbers, type NeedsAt } from './checks.js';
+import { badNeeds, candidatesConflicts, duplicateNumbers, type CandidatesAt, type NeedsAt } from './checks.js';
 import { findCodeBlocks } from './fences.js';
 import { isStepStatus, type Schedule, type Step, type StepAttributes, type StepStatus } from './step.js';
 
@@ -302,12 +302,14 @@ export function parsePlainStep(text: string, file: string, line: number, offset:
  * @returns the schedule; `steps[i].text` and `offset` locate each step line exactly.
  * @throws {ScheduleSyntaxError} listing every problem at once, in file order: lines that
  *   start like a step but do not fit the grammar, bad attributes, duplicate step numbers
- *   (naming both lines), and `needs` that name missing steps or form a cycle.
+ *   (naming both lines), `needs` that name missing steps or form a cycle, `blocks:` with
+ *   `candidates:` on one step (on its step line) and `judge:` without `candidates:` (on its line).
  */
 export function parseSchedule(text: string, file = 'schedule.md'): Schedule {
   const problems: Problem[] = [];
   const steps: Step[] = [];
   const needsAt: NeedsAt[] = [];
+  const candidatesAt: CandidatesAt[] = [];
   const blocks = findCodeBlocks(text);
   let block = 0;
   // The step that attribute lines may still attach to (-1: none), and its attributes so far.
@@ -360,9 +362,16 @@ export function parseSchedule(text: string, file = 'schedule.md'): Schedule {
     const result = parseAttributeItem(item, ownerAttributes, { file, line: number });
     if ('expected' in result) problems.push(result);
     else if (result.key === 'needs') needsAt.push({ step: steps[owner] ?? step, line: number, column: result.column });
+    else if (result.key === 'candidates' || result.key === 'judge') {
+      candidatesAt.push({ step: steps[owner] ?? step, key: result.key, line: number, column: result.column });
+    }
   }
 
-  problems.push(...duplicateNumbers(steps, file), ...badNeeds(steps, needsAt, file));
+  problems.push(
+    ...duplicateNumbers(steps, file),
+    ...badNeeds(steps, needsAt, file),
+    ...candidatesConflicts(candidatesAt, file),
+  );
   if (problems.length > 0) {
     problems.sort((a, b) => a.line - b.line || a.column - b.column);
     throw new ScheduleSyntaxError(problems);

@@ -166,6 +166,8 @@ describe('fuzz: attribute values', () => {
             '[wait] 2. b | m -- d',
             '[wait] 3. c | m -- d',
             `${bullet}${key}:${padding}${text}${padding}`,
+            // A judge judges candidates: `judge:` without `candidates:` is refused whatever its value.
+            ...(key === 'judge' ? ['  - candidates: 2'] : []),
             '',
           ].join('\n');
           const { field, parse } = ORACLE[key] ?? { field: 'needs', parse: () => undefined };
