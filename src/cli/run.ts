@@ -105,13 +105,13 @@ export function runCommand(io: VerbIO) {
         '$ workflow run ./plan --isolation worktree   # each agent in a git worktree',
         '$ workflow run ./plan --dry-run   # write the prompts, print the commands',
         'step 1 (decompose): claude -p < /work/plan/artifacts/step-1-prompt.md',
-        '$ workflow run ./plan --goal "fix the login timeout"   # the planner picks the steps',
+        '$ workflow run ./plan --goal "fix the login timeout"   # a planner picks steps',
         'planner selected step 5; the run takes steps 4, 5',
       ],
       exitCodes: [
+        '1  --goal: the planner selected nothing (NOTHING SELECTED: <reason>) or failed; nothing was dispatched',
         '3  blocked: a failed step needs a human (see workflow questions)',
         '4  aborted; the running step is back to [wait]',
-        '1  --goal: the planner selected nothing (NOTHING SELECTED: <reason>) or failed; nothing was dispatched',
       ],
       options: [
         ...SOURCE_OPTIONS,
