@@ -24,6 +24,7 @@ const EVENT_COLOURS: Readonly<Record<string, 'green' | 'red' | 'yellow' | 'cyan'
   'merge-failed': 'red',
   'exception-handler-stopped': 'red',
   'planner-failed': 'red',
+  'planner-stopped': 'red',
   blocked: 'red',
   aborted: 'red',
   stopped: 'red',

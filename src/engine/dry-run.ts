@@ -119,7 +119,9 @@ export async function dryRun(
         trees,
         signal: options.signal,
         log: async (event, message) => {
-          options.onEvent?.(await logEvent(paths, { ...event, dryRun: true }, `dry run: ${message}`));
+          // Written first: an optional call (`onEvent?.(...)`) skips its arguments when there is no callback.
+          const logged = await logEvent(paths, { ...event, dryRun: true }, `dry run: ${message}`);
+          options.onEvent?.(logged);
         },
       });
     } finally {

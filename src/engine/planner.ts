@@ -9,7 +9,7 @@
  * frontmatter, else its model file's; the timeout defaults to `DEFAULT_PLANNER_TIMEOUT_MS`), its
  * files are `artifacts/planner-attempt-K-prompt.md` and `-output.md` with the latest linked as
  * `planner-prompt.md`/`planner-output.md`, and it is logged (`planner-dispatched`,
- * `planner-selected`, `planner-failed`). It runs with no `WORKFLOW_STEP`: a step it adds is not
+ * `planner-selected`, `planner-failed`, `planner-stopped`). It runs with no `WORKFLOW_STEP`: a step it adds is not
  * one that some step of the schedule added, and needs no step it did not name.
  */
 import { closeSync } from 'node:fs';
@@ -168,7 +168,13 @@ export async function runPlanner(run: PlannerRun): Promise<PlannerChoice> {
   });
   const { exit, stalled } = await waitForPlanner(running, files.output, stallMs);
   if (!linked) linkFileAtomicSync(files.output, files.latestOutput);
-  if (run.signal?.aborted === true) return { kind: 'aborted' };
+  if (run.signal?.aborted === true) {
+    await run.log(
+      { event: 'planner-stopped', runId: run.runId },
+      'planner stopped: the run was aborted before it answered; nothing was dispatched',
+    );
+    return { kind: 'aborted' };
+  }
   const answer = parsePlannerAnswer(await readTail(files.output));
   const quoted = answer.line === '' ? 'it printed nothing' : `its last line: '${answer.line}'`;
   const fail = async (why: string): Promise<never> => {

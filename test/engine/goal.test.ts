@@ -147,6 +147,22 @@ describe('workflow run --goal', () => {
     },
   );
 
+  it('a planner past its timeout is stopped and the run ends with exit 1, nothing dispatched', async () => {
+    const setup = await makeGoalRun('SELECT: 3');
+    await setup.setModel('planner', {
+      command: AGENT_PLANNER,
+      env: { PLANNER_ANSWER: 'SELECT: 3', PLANNER_SLEEP_MS: '60000' },
+    });
+    await writeFile(join(setup.agents, 'planner.md'), '---\nmodel: planner\ntimeout: 1s\n---\nYou pick the steps.\n');
+    const result = await setup.run(['--goal', GOAL]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      "ERROR: the planner timed out after 1s and was stopped; its last line: 'read the goal and the schedule'",
+    );
+    expect((await setup.events()).map((event) => event.event)).not.toContain('dispatched');
+    expect([...(await setup.statuses()).values()]).toEqual(['wait', 'wait', 'wait', 'wait']);
+  });
+
   it('with --dry-run runs the planner and shows the selection without running it', async () => {
     const setup = await makeGoalRun('SELECT: 3');
     const before = await hashFile(join(setup.planspace, 'schedule.md'));
@@ -158,6 +174,11 @@ describe('workflow run --goal', () => {
     expect(await hashFile(join(setup.planspace, 'schedule.md'))).toBe(before);
     // The planner ran; no step's agent did.
     expect(await setup.recordFiles()).toEqual(['planner.json']);
+    const selected = (await setup.events()).find((event) => event.event === 'planner-selected');
+    expect(selected).toMatchObject({ dryRun: true, selected: [3], steps: [2, 3] });
+    expect(await readFile(join(setup.planspace, 'log.md'), 'utf8')).toContain(
+      'dry run: planner selected step 3; the run takes steps 2, 3',
+    );
   });
 
   it('--goal with --only is a usage error (exit 2): no planner runs', async () => {
