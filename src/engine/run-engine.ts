@@ -126,7 +126,9 @@ async function isolatedRepository(
  *   `engine.json` is a FIFO, socket, device or folder; nothing is written.
  * @throws {CodespaceRefusedError} before anything is written, when a step to run is isolated
  *   (`isolation: worktree`) and the codespace is no git repository, has no commit or branch
- *   checked out, or has uncommitted changes to tracked files (named).
+ *   checked out, or has uncommitted changes to tracked files (named). With a `goal`, this and
+ *   the preflight of steps the planner added come after the planner ran (its files and log
+ *   lines stay; no step's agent started).
  * @throws {UsageError} for a `concurrency` below 1, an `only` step the schedule lacks, or
  *   `goal` with `only` or `from`.
  * @throws {PlannerError} when the planner failed or gave no `SELECT:` answer (nothing dispatched).
