@@ -2,7 +2,9 @@
  * Starting a run: the checks that come before anything is written (schedule, selection,
  * preflight, question records, links and permissions, file types), then the planspace's hold
  * (`engine.json`), the run's process trees and the engine's inbox, each released however the
- * run ends. The run itself, as a state machine, is `engine.ts`.
+ * run ends. The run itself, as a state machine, is `engine.ts`. With a goal (`--goal`), the
+ * planner (`planner.ts`) runs under the hold before the engine starts, and the checks of what
+ * it selected follow it.
  */
 import { mkdir } from 'node:fs/promises';
 import { killOrphanAgents } from '../dispatch/orphans.js';

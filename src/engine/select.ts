@@ -1,4 +1,4 @@
-/** `workflow run --only` and `--from`: which steps of the schedule a run may take. */
+/** `workflow run --only`, `--from` and `--goal`: which steps of the schedule a run may take. */
 import { UsageError } from '../errors.js';
 import { effectiveNeeds } from '../schedule/checks.js';
 import type { Step } from '../schedule/step.js';
