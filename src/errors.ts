@@ -150,6 +150,22 @@ export class EngineRunningError extends PlanspaceError {
   }
 }
 
+/**
+ * `workflow run --goal`: the planner agent failed (a non-zero exit, a timeout, a stall) or its
+ * last non-empty line is not `SELECT: <numbers>` or `SELECT: none <reason>`, or names a step the
+ * schedule lacks. Nothing was dispatched. The CLI prints the message, which quotes what the
+ * planner said, and exits 1.
+ */
+export class PlannerError extends PlanspaceError {
+  /** The planner's last non-empty line ('' for none). */
+  readonly line: string;
+
+  constructor(message: string, line: string) {
+    super('E_PLANNER', message);
+    this.line = line;
+  }
+}
+
 /** Bad usage of a command or a library function: a malformed argument or option value. */
 export class UsageError extends PlanspaceError {
   constructor(message: string, options?: ErrorOptions) {

@@ -16,12 +16,15 @@ const EVENT_COLOURS: Readonly<Record<string, 'green' | 'red' | 'yellow' | 'cyan'
   answered: 'green',
   complete: 'green',
   'selection-done': 'green',
+  'planner-selected': 'green',
   failed: 'red',
   'block-failed': 'red',
   'attempt-failed': 'red',
   'verify-failed': 'red',
   'merge-failed': 'red',
   'exception-handler-stopped': 'red',
+  'planner-failed': 'red',
+  'planner-stopped': 'red',
   blocked: 'red',
   aborted: 'red',
   stopped: 'red',
@@ -33,6 +36,7 @@ const EVENT_COLOURS: Readonly<Record<string, 'green' | 'red' | 'yellow' | 'cyan'
   dispatched: 'cyan',
   'verify-started': 'cyan',
   'exception-handler': 'magenta',
+  'planner-dispatched': 'magenta',
 };
 
 /**

@@ -40,6 +40,7 @@ interface RunOptions extends SourceOptions {
   readonly concurrency?: string;
   readonly only?: string;
   readonly from?: string;
+  readonly goal?: string;
   readonly dryRun?: boolean;
   /** `--verify`, each time it was given. */
   readonly verify?: readonly string[];
@@ -70,6 +71,23 @@ function verifyOption(commands: readonly string[] | undefined): readonly string[
   });
 }
 
+/**
+ * The `--goal` text, trimmed.
+ *
+ * @throws {UsageError} for an empty goal.
+ */
+function goalOption(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (text.trim() === '') throw new UsageError("--goal wants the goal in words, e.g. --goal 'fix the login timeout'");
+  return text.trim();
+}
+
+/** A dry run's first line with a goal: `planner selected step 3; the run would take steps 2, 3`. */
+function selectionLine(selected: readonly number[], steps: readonly number[]): string {
+  const list = (ns: readonly number[]): string => `step${ns.length === 1 ? '' : 's'} ${ns.join(', ')}`;
+  return `planner selected ${list(selected)}; the run would take ${list(steps)}`;
+}
+
 /** `workflow run <planspace>`: run the schedule to the end. */
 export function runCommand(io: VerbIO) {
   return defineVerb<[string], RunOptions>(
@@ -88,8 +106,11 @@ export function runCommand(io: VerbIO) {
         '$ workflow run ./plan --isolation worktree   # each agent in a git worktree',
         '$ workflow run ./plan --dry-run   # write the prompts, print the commands',
         'step 1 (decompose): claude -p < /work/plan/artifacts/step-1-prompt.md',
+        '$ workflow run ./plan --goal "fix the login timeout"   # a planner picks steps',
+        'planner selected step 5; the run takes steps 4, 5',
       ],
       exitCodes: [
+        '1  --goal: the planner selected nothing (NOTHING SELECTED: <reason>) or failed; nothing was dispatched',
         '3  blocked: a failed step needs a human (see workflow questions)',
         '4  aborted; the running step is back to [wait]',
       ],
@@ -98,6 +119,10 @@ export function runCommand(io: VerbIO) {
         ['--concurrency <n>', 'most agents running at once, steps and blocks together (default 4)'],
         ['--only <steps>', 'run only these steps, e.g. 3 or 2,5; the others count as done for needs'],
         ['--from <step>', 'run only this step and the steps after it in the file'],
+        [
+          '--goal <text>',
+          'first run the planner agent (planner.md, found like exception-handler.md) on this goal: it may add steps with workflow add and selects steps; the run takes those and every step they need. With --dry-run the planner still runs, and the steps it adds stay in the schedule. Not with --only or --from',
+        ],
         [
           '--verify <command>',
           "run after each step's agent succeeded, with sh -c in its working tree (the codespace, or its worktree); must exit 0 (steps with their own verify: run those). Repeat for more, run in order",
@@ -120,6 +145,10 @@ export function runCommand(io: VerbIO) {
       const only = options.only?.split(',').map((part) => positive('--only', part, 'step numbers such as 3 or 2,5'));
       const from = options.from === undefined ? undefined : positive('--from', options.from, 'a step number such as 4');
       const verify = verifyOption(options.verify);
+      const goal = goalOption(options.goal);
+      if (goal !== undefined && (only !== undefined || from !== undefined)) {
+        throw new UsageError(`--goal picks the steps itself: not with ${only === undefined ? '--from' : '--only'}`);
+      }
       const codespace = options.codespace ?? process.cwd();
       const isolation = options.isolation;
       if (isolation !== undefined && isolation !== 'worktree' && isolation !== 'none') {
@@ -136,8 +165,16 @@ export function runCommand(io: VerbIO) {
           only,
           from,
           verify,
+          goal,
+          signal: io.signal,
+          cgroups: io.env.PLANSPACE_CGROUPS !== '0',
         });
+        if (plan.selection?.kind === 'none') {
+          const text = `NOTHING SELECTED: ${printable(plan.selection.reason)}`;
+          return { text, json: plan, exitCode: EXIT.condition, notes: ['dry run: nothing started'] };
+        }
         const lines = [
+          ...(plan.selection === undefined ? [] : [selectionLine(plan.selection.selected, plan.selection.steps)]),
           // The limits as a shell comment: the line stays one a shell can run.
           ...plan.dispatches.flatMap((dispatch) => [
             ...(dispatch.candidate?.k === 1
@@ -174,7 +211,12 @@ export function runCommand(io: VerbIO) {
           isolation,
           onEvent: output.event,
           verify,
+          goal,
         });
+        if (outcome.kind === 'nothing-selected') {
+          const json = { event: 'end', outcome: outcome.kind, reason: outcome.reason };
+          return { text: `NOTHING SELECTED: ${printable(outcome.reason)}`, json, exitCode: EXIT.condition };
+        }
         if (outcome.kind === 'selection-done') {
           const { done, skipped, remaining } = outcome;
           const json = { event: 'end', outcome: outcome.kind, done, skipped, remaining: remaining.length };

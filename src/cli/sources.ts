@@ -13,5 +13,5 @@ export const SOURCE_OPTIONS: NonNullable<VerbSpec['options']> = [
   ['--codespace <dir>', 'the project agents work in (default: the current folder)'],
   ['--skills <dir>', 'the folder that step refs point into'],
   ['--models <dir>', 'searched first for <model>.toml'],
-  ['--agents <dir>', 'searched first for agent files (exception-handler.md)'],
+  ['--agents <dir>', 'searched first for agent files (exception-handler.md, planner.md)'],
 ];

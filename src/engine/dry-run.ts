@@ -5,11 +5,18 @@
  * follow its agent; a `candidates:` step's candidates each with its model. It starts nothing, takes no hold and leaves the
  * schedule as it is. Its prompts go to `artifacts/dry-run/`, never where a run writes them:
  * a dry run during a live run overwrote the prompt file of the step that run was running.
+ *
+ * With a goal (`--goal`) the planner really runs (`planner.ts`; its files in `artifacts/dry-run/`,
+ * its events in the log) and may add steps with `workflow add`: such a dry run is not free of
+ * writes. It then plans the steps the planner selected and every step they need.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { candidateModels, stepJudge } from '../candidates/step-models.js';
 import { buildAgentCommand } from '../dispatch/command.js';
+import { openProcessTrees } from '../dispatch/trees.js';
+import { PlannerError, UsageError } from '../errors.js';
+import { logEvent } from '../planspace/log.js';
 import type { ModelSpec } from '../dispatch/models.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { assertOwnFolder, FOLDER_MODE } from '../fs/guard.js';
@@ -27,6 +34,7 @@ import { agentName } from './attempt.js';
 import { unitLabel, unitStem, type Unit } from './context.js';
 import type { EngineOptions } from './run-engine.js';
 import { absoluteSources, preflight, type Sources } from './preflight.js';
+import { findPlanner, runPlanner, type PlannerChoice } from './planner.js';
 import { selectSteps } from './select.js';
 import { readText } from './text.js';
 
@@ -54,8 +62,15 @@ export interface PlannedDispatch {
   readonly limits: string;
 }
 
+/** What the planner chose in a dry run with a goal. */
+export type DryRunSelection =
+  | { readonly kind: 'select'; readonly selected: readonly number[]; readonly steps: readonly number[] }
+  | { readonly kind: 'none'; readonly reason: string };
+
 /** What `dryRun` found: the dispatches in order, and the steps a run would skip. */
 export interface DryRunPlan {
+  /** With a goal: what the planner chose (for `none`, there are no dispatches). */
+  readonly selection?: DryRunSelection;
   /** The folder the prompts were written to, `<planspace>/artifacts/dry-run` (absolute). */
   readonly folder: string;
   readonly dispatches: readonly PlannedDispatch[];
@@ -73,20 +88,60 @@ export interface DryRunPlan {
  *   `artifacts/`, before anything is written.
  */
 export async function dryRun(
-  options: Sources & Pick<EngineOptions, 'planspace' | 'only' | 'from' | 'verify'>,
+  options: Sources &
+    Pick<EngineOptions, 'planspace' | 'only' | 'from' | 'verify' | 'goal' | 'signal' | 'cgroups' | 'onEvent'>,
 ): Promise<DryRunPlan> {
   const paths = absolutePlanspacePaths(options.planspace);
   const sources = absoluteSources(options);
-  const schedule = await readSchedule(paths.root);
+  let schedule = await readSchedule(paths.root);
   assertHasSteps(schedule);
-  const only = selectSteps(schedule.steps, options, paths.schedule);
-  const resolved = await preflight(schedule, sources);
+  if (options.goal !== undefined && (options.only !== undefined || options.from !== undefined)) {
+    throw new UsageError('--goal picks the steps itself: not with --only or --from');
+  }
+  let only = selectSteps(schedule.steps, options, paths.schedule);
+  const planner = options.goal === undefined ? undefined : await findPlanner(sources);
+  let resolved = await preflight(schedule, sources);
   assertOwnFolder(paths.root, 'planspace', { link: true });
   assertOwnFolder(paths.artifacts, 'artifacts folder');
   const folder = dryRunFolder(paths.artifacts);
   assertOwnFolder(folder, 'dry-run folder');
   await mkdir(folder, { recursive: true, mode: FOLDER_MODE });
   const runId = `r${Date.now().toString(36)}-dry`;
+  let selection: DryRunSelection | undefined;
+  if (planner && options.goal !== undefined) {
+    const trees = await openProcessTrees({ runId, cgroups: options.cgroups });
+    let choice: PlannerChoice;
+    try {
+      choice = await runPlanner({
+        goal: options.goal,
+        paths,
+        sources,
+        planner,
+        runId: `${runId}-planner`,
+        folder,
+        trees,
+        signal: options.signal,
+        log: async (event, message) => {
+          // Written first: an optional call (`onEvent?.(...)`) skips its arguments when there is no callback.
+          const logged = await logEvent(paths, { ...event, dryRun: true }, `dry run: ${message}`);
+          options.onEvent?.(logged);
+        },
+      });
+    } finally {
+      await trees.close();
+    }
+    if (choice.kind === 'aborted') {
+      // Only an aborted signal stops the planner so: its reason ends the dry run (the CLI exits 130).
+      options.signal?.throwIfAborted();
+      throw new PlannerError('the planner was stopped before it answered', '');
+    }
+    if (choice.kind === 'none') return { folder, dispatches: [], skipped: [], selection: choice };
+    selection = { kind: 'select', selected: choice.selected, steps: choice.steps };
+    // The steps the planner added are checked like the others before their prompts are written.
+    schedule = choice.schedule;
+    only = new Set(choice.steps);
+    resolved = await preflight(schedule, sources);
+  }
   const state = await readText(paths.state);
   // Steps outside the selection count as done; a [run] step would be resumed.
   let steps: readonly Step[] = schedule.steps.map((step) => {
@@ -161,7 +216,7 @@ export async function dryRun(
     const ready = new Set(plan.ready);
     steps = plan.steps.map((step) => (ready.has(step) ? withStatus(step, 'done') : step));
   }
-  return { folder, dispatches, skipped };
+  return { folder, dispatches, skipped, ...(selection && { selection }) };
 }
 
 /** A unit as a dry run plans it: a block, the step alone, or candidate k with its model. */

@@ -2,18 +2,20 @@
  * Starting a run: the checks that come before anything is written (schedule, selection,
  * preflight, question records, links and permissions, file types), then the planspace's hold
  * (`engine.json`), the run's process trees and the engine's inbox, each released however the
- * run ends. The run itself, as a state machine, is `engine.ts`.
+ * run ends. The run itself, as a state machine, is `engine.ts`. With a goal (`--goal`), the
+ * planner (`planner.ts`) runs under the hold before the engine starts, and the checks of what
+ * it selected follow it.
  */
 import { mkdir } from 'node:fs/promises';
 import { killOrphanAgents } from '../dispatch/orphans.js';
 import { openProcessTrees, type ProcessTrees } from '../dispatch/trees.js';
 import { UsageError } from '../errors.js';
-import { readCodespaceRepository } from '../git/codespace.js';
+import { readCodespaceRepository, type CodespaceRepository } from '../git/codespace.js';
 import { FOLDER_MODE } from '../fs/guard.js';
 import { openInbox } from '../mailbox/receive.js';
 import { takeHold } from '../planspace/hold.js';
 import { logEvent, type LoggedEvent } from '../planspace/log.js';
-import { absolutePlanspacePaths } from '../planspace/paths.js';
+import { absolutePlanspacePaths, type PlanspacePaths } from '../planspace/paths.js';
 import { assertRunFiles } from '../planspace/run-files.js';
 import { ENGINE_MAILBOX } from '../prompt/render.js';
 import { assertHasSteps } from '../schedule/checks.js';
@@ -26,6 +28,7 @@ import { listQuestions } from './questions.js';
 import { Isolation, type IsolationMode } from './isolation.js';
 import { logDoneOfDeadRun, recoverWorktrees } from './recover.js';
 import { assertRunPaths } from './run-paths.js';
+import { findPlanner, runPlanner } from './planner.js';
 import { selectSteps, type SelectionEnd } from './select.js';
 
 /** Agents running at once when `concurrency` is not given. */
@@ -47,6 +50,12 @@ export interface EngineOptions extends Sources, EngineTimings {
   readonly only?: readonly number[];
   /** Run only this step and the steps after it in the file (with `only`: both must hold). Default: every step. */
   readonly from?: number;
+  /**
+   * Let the planner agent (`planner.md`) pick the work for this goal before anything is
+   * dispatched (see `planner.ts`); the run then takes the steps it selected and every step they
+   * need, as `only` would. Not with `only` or `from`. Default: no planner.
+   */
+  readonly goal?: string;
   /**
    * Track agents' processes with cgroup v2 where this process may create cgroups (default
    * true); false: with the environment marker only (see `dispatch/trees.ts`).
@@ -75,15 +84,42 @@ export interface EngineOptions extends Sources, EngineTimings {
 export type EngineOutcome =
   | { readonly kind: 'complete' }
   | ({ readonly kind: 'selection-done' } & SelectionEnd)
+  /** `goal`: the planner answered `SELECT: none <reason>`; nothing was dispatched. */
+  | { readonly kind: 'nothing-selected'; readonly reason: string }
   | { readonly kind: 'blocked'; readonly step: Step }
   | { readonly kind: 'aborted'; readonly steps: readonly Step[] };
 
 /**
+ * The codespace's repository when a step the run is to take is isolated (`isolation: worktree`,
+ * its own or the run's); undefined when none is.
+ *
+ * @throws {CodespaceRefusedError} when the codespace cannot be isolated (see `runEngine`).
+ */
+async function isolatedRepository(
+  steps: readonly Step[],
+  only: ReadonlySet<number> | undefined,
+  options: EngineOptions,
+  sources: Sources,
+  paths: PlanspacePaths,
+): Promise<CodespaceRepository | undefined> {
+  const isolated = steps.some(
+    (step) =>
+      step.status !== 'done' &&
+      step.status !== 'skip' &&
+      (only === undefined || only.has(step.number)) &&
+      // Candidates run in worktrees whatever the step's `isolation:` says (see `isIsolated`).
+      (step.attributes.candidates !== undefined ||
+        (step.attributes.isolation ?? options.isolation ?? 'none') === 'worktree'),
+  );
+  return isolated ? readCodespaceRepository(sources.codespace, paths.root) : undefined;
+}
+
+/**
  * Runs a planspace's schedule to the end.
  *
- * @returns the outcome: `complete`, `selection-done` (every step `only`/`from` selected is
- *   done or skipped, others are not), `blocked` (with the failed step) or `aborted` (with the
- *   steps put back to `[wait]`).
+ * @returns the outcome: `complete`, `selection-done` (every step `only`/`from`/the planner
+ *   selected is done or skipped, others are not), `nothing-selected` (the planner's reason),
+ *   `blocked` (with the failed step) or `aborted` (with the steps put back to `[wait]`).
  * @throws {PreflightError} before any agent starts, for unresolvable refs, unknown models or
  *   a missing exception-handler agent file.
  * @throws {PlanspaceBusyError} if another live engine holds the planspace.
@@ -93,9 +129,13 @@ export type EngineOutcome =
  * @throws {NotRegularFileError} if the schedule, `state.md`, `log.md`, `events.jsonl` or
  *   `engine.json` is a FIFO, socket, device or folder; nothing is written.
  * @throws {CodespaceRefusedError} before anything is written, when a step to run is isolated
- *   (`isolation: worktree`, or `candidates:`) and the codespace is no git repository, has no commit or branch
- *   checked out, or has uncommitted changes to tracked files (named).
- * @throws {UsageError} for a `concurrency` below 1 or an `only` step the schedule lacks.
+ *   (`isolation: worktree`, or `candidates:`) and the codespace is no git repository, has no
+ *   commit or branch checked out, or has uncommitted changes to tracked files (named). With a
+ *   `goal`, this and the preflight of steps the planner added come after the planner ran (its files and log
+ *   lines stay; no step's agent started).
+ * @throws {UsageError} for a `concurrency` below 1, an `only` step the schedule lacks, or
+ *   `goal` with `only` or `from`.
+ * @throws {PlannerError} when the planner failed or gave no `SELECT:` answer (nothing dispatched).
  * @throws {RunStoppedError} when the run stopped because a file failed under it (the schedule
  *   removed, a full disk), after stopping every agent it started.
  */
@@ -108,24 +148,20 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
     throw new UsageError(`--concurrency must be a whole number of at least 1, not ${String(options.concurrency)}`);
   }
-  const only = selectSteps(schedule.steps, options, paths.schedule);
-  const resolved = await preflight(schedule, sources);
+  if (options.goal !== undefined && (options.only !== undefined || options.from !== undefined)) {
+    throw new UsageError('--goal picks the steps itself: not with --only or --from');
+  }
+  let only = selectSteps(schedule.steps, options, paths.schedule);
+  const planner = options.goal === undefined ? undefined : await findPlanner(sources);
+  let resolved = await preflight(schedule, sources);
   // Read (and so check) the question records now: a bad one found after the start would leave
   // a log, a mailbox and artifacts behind a run that never ran.
   await listQuestions(paths);
   assertRunPaths(paths, schedule.steps);
   assertRunFiles(paths);
-  const isolated = schedule.steps.some(
-    (step) =>
-      step.status !== 'done' &&
-      step.status !== 'skip' &&
-      (only === undefined || only.has(step.number)) &&
-      // Candidates run in worktrees whatever the step's `isolation:` says (see `isIsolated`).
-      (step.attributes.candidates !== undefined ||
-        (step.attributes.isolation ?? options.isolation ?? 'none') === 'worktree'),
-  );
-  // Before the hold: a codespace that cannot be isolated is refused with nothing written.
-  const repository = isolated ? await readCodespaceRepository(sources.codespace, paths.root) : undefined;
+  // Before the hold: a codespace that cannot be isolated is refused with nothing written. With a
+  // goal, what runs is known only once the planner has answered, under the hold.
+  let repository = planner ? undefined : await isolatedRepository(schedule.steps, only, options, sources, paths);
   const runBase = `r${Date.now().toString(36)}`;
   let orphans: number[] = [];
   const { release, releaseNow, previous } = await takeHold(paths, runBase, (dead) => {
@@ -155,6 +191,30 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
     const trees = await openProcessTrees({ runId: runBase, cgroups: options.cgroups });
     opened = trees;
     try {
+      if (planner && options.goal !== undefined) {
+        const choice = await runPlanner({
+          goal: options.goal,
+          paths,
+          sources,
+          planner,
+          runId: `${runBase}-planner`,
+          folder: paths.artifacts,
+          trees,
+          signal: options.signal,
+          killGraceMs: options.killGraceMs,
+          log: async (event, message) => {
+            const logged = await logEvent(paths, event, message);
+            options.onEvent?.(logged);
+          },
+        });
+        if (choice.kind === 'aborted') return { kind: 'aborted', steps: [] };
+        if (choice.kind === 'none') return { kind: 'nothing-selected', reason: choice.reason };
+        // The schedule as the planner left it: the steps it added must be checked like the rest.
+        only = new Set(choice.steps);
+        resolved = await preflight(choice.schedule, sources);
+        assertRunPaths(paths, choice.schedule.steps);
+        repository = await isolatedRepository(choice.schedule.steps, only, options, sources, paths);
+      }
       const inbox = await openInbox(paths.root, ENGINE_MAILBOX);
       try {
         const isolation =

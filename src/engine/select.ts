@@ -1,5 +1,6 @@
-/** `workflow run --only` and `--from`: which steps of the schedule a run may take. */
+/** `workflow run --only`, `--from` and `--goal`: which steps of the schedule a run may take. */
 import { UsageError } from '../errors.js';
+import { effectiveNeeds } from '../schedule/checks.js';
 import type { Step } from '../schedule/step.js';
 
 /** The step numbers `--only` gives, and the step `--from` starts at. */
@@ -69,4 +70,26 @@ function countLabels(steps: readonly Step[]): string {
   const counts = new Map<string, number>();
   for (const step of steps) counts.set(step.status, (counts.get(step.status) ?? 0) + 1);
   return [...counts].map(([status, n]) => `${n} [${status}]`).join(', ');
+}
+
+/**
+ * `steps` numbered `chosen` and every step they need, through explicit and default needs
+ * (`effectiveNeeds`), transitively: what `workflow run --goal` runs as `--only`. A `[done]` or
+ * `[skip]` step is included but not looked through: its own needs were met when it settled, and
+ * running them again is not what the goal asked for. Numbers the schedule lacks are left out
+ * (the caller reports them). The result is in file order. Pure.
+ */
+export function withNeeds(steps: readonly Step[], chosen: readonly number[]): number[] {
+  const index = new Map(steps.map((step, i) => [step.number, i]));
+  const included = new Set<number>();
+  const pending = chosen.filter((n) => index.has(n));
+  for (let n = pending.pop(); n !== undefined; n = pending.pop()) {
+    if (included.has(n)) continue;
+    included.add(n);
+    const i = index.get(n) ?? -1;
+    const step = steps[i];
+    if (!step || step.status === 'done' || step.status === 'skip') continue;
+    for (const need of effectiveNeeds(steps, i)) if (index.has(need) && !included.has(need)) pending.push(need);
+  }
+  return steps.filter((step) => included.has(step.number)).map((step) => step.number);
 }

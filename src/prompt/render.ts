@@ -12,7 +12,7 @@ export const ENGINE_MAILBOX = 'orchestrator';
 const templates = new Map<string, Promise<string>>();
 
 /** Reads a template of the package's `templates/` folder once per process. */
-function packageTemplate(name: string): Promise<string> {
+export function packageTemplate(name: string): Promise<string> {
   let text = templates.get(name);
   if (!text) {
     text = readFile(packagePath('templates', name), 'utf8');
