@@ -93,7 +93,7 @@ export type EngineOutcome =
  * @throws {NotRegularFileError} if the schedule, `state.md`, `log.md`, `events.jsonl` or
  *   `engine.json` is a FIFO, socket, device or folder; nothing is written.
  * @throws {CodespaceRefusedError} before anything is written, when a step to run is isolated
- *   (`isolation: worktree`) and the codespace is no git repository, has no commit or branch
+ *   (`isolation: worktree`, or `candidates: N`) and the codespace is no git repository, has no commit or branch
  *   checked out, or has uncommitted changes to tracked files (named).
  * @throws {UsageError} for a `concurrency` below 1 or an `only` step the schedule lacks.
  * @throws {RunStoppedError} when the run stopped because a file failed under it (the schedule
@@ -115,15 +115,17 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
   await listQuestions(paths);
   assertRunPaths(paths, schedule.steps);
   assertRunFiles(paths);
-  const isolated = schedule.steps.some(
-    (step) =>
-      step.status !== 'done' &&
-      step.status !== 'skip' &&
-      (only === undefined || only.has(step.number)) &&
-      (step.attributes.isolation ?? options.isolation ?? 'none') === 'worktree',
+  const toRun = schedule.steps.filter(
+    (step) => step.status !== 'done' && step.status !== 'skip' && (only === undefined || only.has(step.number)),
   );
+  const isolated = toRun.some((step) => (step.attributes.isolation ?? options.isolation ?? 'none') === 'worktree');
+  // A step with candidates always runs them in worktrees.
+  const candidates = toRun.some((step) => step.attributes.candidates !== undefined);
   // Before the hold: a codespace that cannot be isolated is refused with nothing written.
-  const repository = isolated ? await readCodespaceRepository(sources.codespace, paths.root) : undefined;
+  const repository =
+    isolated || candidates
+      ? await readCodespaceRepository(sources.codespace, paths.root, isolated ? undefined : 'candidates:')
+      : undefined;
   const runBase = `r${Date.now().toString(36)}`;
   let orphans: number[] = [];
   const { release, releaseNow, previous } = await takeHold(paths, runBase, (dead) => {
