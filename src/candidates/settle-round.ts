@@ -19,6 +19,7 @@
 import { readFile } from 'node:fs/promises';
 import type { AttemptResult } from '../engine/attempt.js';
 import { unitLabel } from '../engine/context.js';
+import { faultPoint } from '../fault.js';
 import { diffPatch, diffStat } from '../git/diff.js';
 import { runJudge, type JudgeCandidate, type Pick } from './judge.js';
 import { isJudgeRule, pickSmallest, roundFailure, RULE_REASONS } from './pick.js';
@@ -70,6 +71,7 @@ export async function settleRound(state: RoundState): Promise<RoundOutcome> {
     }
     // Recorded before the merge: an engine taking over knows which candidate it merged.
     await ledger.pick(winner.k, pick.reason);
+    faultPoint('candidates-after-pick');
     const model = ledger.entry(winner.k)?.model ?? '';
     const count = step.attributes.candidates ?? ledger.record.candidates.length;
     await ctx.log(

@@ -25,7 +25,8 @@ export interface CandidatePlan {
 
 /** What agent-candidate.js saved at its start. */
 export interface CandidateStart {
-  readonly k: number;
+  /** k, or `step-N` for a step without candidates. */
+  readonly k: string;
   readonly run: number;
   readonly pid: number;
   readonly child?: number;
@@ -37,11 +38,11 @@ export interface CandidateStart {
 /** A candidates test's run. */
 export interface CandidatesRun extends IsolationRun {
   /** Sets each candidate's plan, by k. */
-  plan(plans: Readonly<Record<number, CandidatePlan>>): Promise<void>;
+  plan(plans: Readonly<Record<number | `step-${number}`, CandidatePlan>>): Promise<void>;
   /** What candidate k saved at the start of its run n; undefined if it never started. */
-  started(k: number, n?: number): Promise<CandidateStart | undefined>;
+  started(k: number | string, n?: number): Promise<CandidateStart | undefined>;
   /** The lines of `times.log`: `[what, k, ms]`. */
-  times(): Promise<[string, number, number][]>;
+  times(): Promise<[string, string, number][]>;
   /** `artifacts/step-N-candidates.json`. */
   candidatesRecord(step?: number): Promise<CandidatesRecord | undefined>;
   /** Full names of the candidates' refs (under `refs/planspace/<run id>/`, not the checkpoints'). */
@@ -80,7 +81,7 @@ export async function makeCandidatesRun(
         .filter((line) => line !== '')
         .map((line) => {
           const [what = '', k = '', ms = ''] = line.split(' ');
-          return [what, Number(k), Number(ms)];
+          return [what, k, Number(ms)];
         }),
     candidatesRecord: (step = 1) => readCandidatesRecord(join(run.planspace, 'artifacts'), step),
     candidateRefs: () =>
