@@ -123,9 +123,14 @@ async function runCandidate(state: RoundState, scoped: EngineContext, unit: Unit
   const durationMs = Date.now() - since;
   const model = result.model ?? started.model;
   const entry = { ...started, model, durationMs };
-  if (ctx.signal.aborted || (result.failure === 'aborted' && state.stop.signal.aborted)) {
+  if (ctx.signal.aborted) {
     if (result.held !== undefined) await isolation.discard(result.held.record);
-    if (!ctx.signal.aborted) await stopped(state, entry, 'stopped');
+    return;
+  }
+  if (result.failure === 'aborted' && state.stop.signal.aborted) {
+    // Its worktree goes after the winner's merge, which must not wait behind it in git's queue.
+    state.ran.push({ k, result, held: result.held, tip: undefined });
+    await stopped(state, entry, 'stopped');
     return;
   }
   let failure = result.failure;

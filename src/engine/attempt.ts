@@ -158,6 +158,10 @@ export async function runAttempt(
   if (typeof opened === 'string') {
     return { runId, exit: undefined, report: undefined, failure: opened, outputFile, model: sources.model.name };
   }
+  // A candidate stopped while its worktree was being made (it lost the race): no agent starts.
+  if (opened !== undefined && unit.candidate !== undefined && isAborted(ctx.signal)) {
+    return { runId, exit: undefined, report: undefined, failure: 'aborted', outputFile, held: opened };
+  }
   const workdir = opened?.cwd ?? ctx.sources.codespace;
   const dispatched = await dispatchAttempt(ctx, unit, attempt, { runId, sources, files, workdir });
   // Proven in its working tree before its work is merged: a failed verification merges nothing.
@@ -171,6 +175,14 @@ export async function runAttempt(
     model: sources.model.name,
   });
   return failure === result.failure ? result : { ...result, failure };
+}
+
+/**
+ * `signal.aborted`, read anew: TypeScript keeps a check made before an `await` as if it still
+ * held after it.
+ */
+function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted;
 }
 
 /** What `runAttempt` has settled before the agent starts. */
