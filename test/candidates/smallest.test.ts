@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { worktreeRecordFiles } from '../engine/isolation-setup.js';
+import { makeRun } from '../engine/setup.js';
 import { makeCandidatesRun } from './setup.js';
 
 describe('workflow run: candidates with judge: smallest', () => {
@@ -88,5 +89,16 @@ describe('workflow run: candidates with judge: smallest', () => {
     expect(picked).toMatchObject([{ step: 1, candidate: 2, of: 4, model: 'beta' }]);
     const log = await readFile(join(run.planspace, 'log.md'), 'utf8');
     expect(log).toContain('step 1 (implement): picked candidate 2/4 (beta)');
+  });
+});
+
+describe('workflow run: candidates outside a git repository', () => {
+  it('refuses to start, saying candidates need a git codespace, and writes nothing', async () => {
+    const run = await makeRun({ schedule: '[wait] 1. implement | claude-opus -- race\n  - candidates: 2\n' });
+    const result = await run.run();
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`candidates: needs ${run.codespace} to be a git repository`);
+    expect(existsSync(join(run.planspace, 'events.jsonl'))).toBe(false);
+    expect((await run.statuses()).get(1)).toBe('wait');
   });
 });
