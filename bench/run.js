@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { format, resolveConfig } from 'prettier';
+import { measureCandidates } from './candidates.js';
 import { measureCli } from './cli.js';
 import { measureEngine } from './engine.js';
 import { measureEngineScale } from './engine-scale.js';
@@ -28,6 +29,8 @@ const sections = [
   measureParallel({ runs: runsArg === -1 ? 5 : runs }),
   // Each round is six runs on a 5,000-file repository: 3 unless --runs says otherwise.
   measureIsolation({ runs: runsArg === -1 ? 3 : runs }),
+  // Each round is a race of 8 and the winner alone: 3 unless --runs says otherwise.
+  measureCandidates({ runs: runsArg === -1 ? 3 : runs }),
 ];
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const header = [

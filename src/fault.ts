@@ -9,7 +9,8 @@
  * `isolation-after-worktree-add` (a unit's worktree and branch are made, its record still says
  * `creating`), `isolation-after-commit` (the agent's work is committed in its worktree, not yet
  * recorded), `isolation-before-merge` (the merge commit is made, the codespace not yet moved to
- * it) and `isolation-after-merge` (the codespace is moved, the unit not yet recorded done).
+ * it) and `isolation-after-merge` (the codespace is moved, the unit not yet recorded done);
+ * `candidates-after-pick` (a round's pick is recorded, its merge not begun).
  */
 export function faultPoint(name: string): void {
   if (process.env.PLANSPACE_FAULT === name) process.kill(process.pid, 'SIGKILL');

@@ -36,6 +36,8 @@ export interface DispatchContext {
   readonly models: readonly string[];
   /** Parallel block name, if the step runs blocks. */
   readonly block?: string;
+  /** The candidate number k, if the step runs candidates (`candidates: N`). */
+  readonly candidate?: number;
 }
 
 /**
@@ -60,7 +62,8 @@ export function agentBaseEnvironment(
 
 /**
  * The environment of one dispatch: `base` (see `agentBaseEnvironment`) with the `WORKFLOW_*`
- * variables of `context` (DESIGN.md §5.3).
+ * variables of `context` (DESIGN.md §5.3), `WORKFLOW_BLOCK` for a block and `WORKFLOW_CANDIDATE`
+ * (k) for a candidate.
  */
 export function dispatchEnvironment(
   context: DispatchContext,
@@ -75,6 +78,7 @@ export function dispatchEnvironment(
     WORKFLOW_AGENT: context.agent,
     WORKFLOW_MODELS: context.models.join(','),
     ...(context.block === undefined ? {} : { WORKFLOW_BLOCK: context.block }),
+    ...(context.candidate === undefined ? {} : { WORKFLOW_CANDIDATE: String(context.candidate) }),
   };
 }
 

@@ -23,6 +23,7 @@ import { readText } from './text.js';
 import { resolveUnitSources, UnitSourceError, type UnitSources } from './unit-sources.js';
 import { unitBranchPart } from './isolation.js';
 import { openUnitWorktree, settleUnitWorktree } from './unit-worktree.js';
+import type { UnitWorktree } from './isolation.js';
 
 /** How an attempt ended. */
 export interface AttemptResult {
@@ -50,11 +51,27 @@ export interface AttemptResult {
   readonly files?: AttemptFiles;
   /** For an attempt failed by a verification command: how (see `verify/verify.ts`). */
   readonly verification?: VerifyFailure;
+  /**
+   * For a candidate (`unit.candidate`): its worktree, neither merged nor removed, held for the
+   * round's pick (`src/candidates/`); undefined when it could not be made.
+   */
+  readonly held?: UnitWorktree;
+  /** For a candidate: the model it ran with. */
+  readonly model?: string;
 }
 
-/** The mailbox name of a unit's agent: `step-N` or `step-N-<block>`. */
+/** The mailbox name of a unit's agent: `step-N`, `step-N-<block>` or `step-N-candidate-k`. */
 export function agentName(unit: Unit): string {
-  return unit.block === undefined ? `step-${unit.step.number}` : `step-${unit.step.number}-${unit.block}`;
+  return unitBranchPart(unit);
+}
+
+/**
+ * The model of a unit: the step's first; candidate k's is the step's k-th model, cycling
+ * (`a,b,c`: a, b, c, a, ...).
+ */
+export function unitModel(unit: Unit): string {
+  const { models } = unit.step;
+  return (unit.candidate === undefined ? models[0] : models[(unit.candidate - 1) % models.length]) ?? '';
 }
 
 /**
@@ -110,9 +127,18 @@ function prepareOutput(files: AttemptFiles): boolean {
  * `WORKFLOW_CODESPACE`), whose work is merged into the codespace's branch when it succeeds: a
  * merge conflict or refusal fails the attempt (see `unit-worktree.ts`).
  *
+ * A candidate (`unit.candidate`) always runs in a worktree, made from `base`, and its work is
+ * neither merged nor removed: it comes back `held` for the round's pick (`src/candidates/`).
+ *
  * @param attempt - 1 for the first attempt, 2 for the first retry, ... (of this run of the unit).
+ * @param base - the commit its worktree is made from; default: the integration head.
  */
-export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number): Promise<AttemptResult> {
+export async function runAttempt(
+  ctx: EngineContext,
+  unit: Unit,
+  attempt: number,
+  base?: string,
+): Promise<AttemptResult> {
   const { step } = unit;
   const runId = ctx.newRunId(step.number);
   const stem = unitStem(unit);
@@ -120,7 +146,7 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   if (ctx.signal.aborted) return { runId, exit: undefined, report: undefined, failure: 'aborted', outputFile };
   let sources: UnitSources;
   try {
-    sources = await resolveUnitSources(ctx, step);
+    sources = await resolveUnitSources(ctx, step, unitModel(unit));
   } catch (error) {
     // A step added mid-run, which preflight never saw: it fails, the run goes on.
     if (!(error instanceof UnitSourceError)) throw error;
@@ -128,19 +154,35 @@ export async function runAttempt(ctx: EngineContext, unit: Unit, attempt: number
   }
   const number = ctx.attempts.next(stem);
   const files = attemptFiles(ctx.paths.artifacts, stem, number);
-  const opened = await openUnitWorktree(ctx, unit, number);
-  if (typeof opened === 'string') return { runId, exit: undefined, report: undefined, failure: opened, outputFile };
+  const opened = await openUnitWorktree(ctx, unit, number, base);
+  if (typeof opened === 'string') {
+    return { runId, exit: undefined, report: undefined, failure: opened, outputFile, model: sources.model.name };
+  }
+  // A candidate stopped while its worktree was being made (it lost the race): no agent starts.
+  if (opened !== undefined && unit.candidate !== undefined && isAborted(ctx.signal)) {
+    return { runId, exit: undefined, report: undefined, failure: 'aborted', outputFile, held: opened };
+  }
   const workdir = opened?.cwd ?? ctx.sources.codespace;
   const dispatched = await dispatchAttempt(ctx, unit, attempt, { runId, sources, files, workdir });
   // Proven in its working tree before its work is merged: a failed verification merges nothing.
   const result = await verifyAttempt(ctx, unit, attempt, dispatched, workdir);
   if (opened === undefined) return result;
+  // A candidate's work waits for the round's pick (`src/candidates/round.ts`).
+  if (unit.candidate !== undefined) return { ...result, held: opened, model: sources.model.name };
   const failure = await settleUnitWorktree(ctx, opened, result.failure, {
     unit,
     attempt: number,
     model: sources.model.name,
   });
   return failure === result.failure ? result : { ...result, failure };
+}
+
+/**
+ * `signal.aborted`, read anew: TypeScript keeps a check made before an `await` as if it still
+ * held after it.
+ */
+function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted;
 }
 
 /** What `runAttempt` has settled before the agent starts. */
@@ -192,6 +234,7 @@ async function dispatchAttempt(
     agent,
     models: step.models,
     block,
+    candidate: unit.candidate,
   };
   const env = dispatchEnvironment(dispatch, ctx.environment);
   ctx.mailbox.expect(runId, step.number);
@@ -199,11 +242,13 @@ async function dispatchAttempt(
     let running: RunningAgent;
     let linked: boolean;
     // A cgroup of its own only where the run may have to stop this agent alone: at its timeout
-    // or stall (an abort or the run's end kill the run's whole cgroup).
+    // or stall, or a candidate that loses a `judge: first` race (an abort or the run's end kill
+    // the run's whole cgroup).
     // The step's own limits win; the model's are for steps that set none.
     const timeoutMs = step.attributes.timeoutMs ?? model.timeoutMs;
     const stallMs = step.attributes.stallMs ?? model.stallMs;
-    const tree = await ctx.trees.open(runId, { ownCgroup: timeoutMs !== undefined || stallMs !== undefined });
+    const ownCgroup = timeoutMs !== undefined || stallMs !== undefined || unit.candidate !== undefined;
+    const tree = await ctx.trees.open(runId, { ownCgroup });
     // Outside the catch below: a swapped artifacts/ stops the run, it does not fail a step.
     ctx.artifacts.assertSame();
     try {
@@ -230,6 +275,7 @@ async function dispatchAttempt(
           event: 'dispatched',
           step: step.number,
           block,
+          candidate: unit.candidate,
           attempt,
           runId,
           model: model.name,

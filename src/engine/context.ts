@@ -26,6 +26,11 @@ export interface Unit {
   readonly step: Step;
   /** The block name, for a step with `blocks:`. */
   readonly block?: string;
+  /**
+   * The candidate number k (1-based), for a step with `candidates: N`: one of N independent
+   * tries of the whole step (`src/candidates/`). Never with `block`.
+   */
+  readonly candidate?: number;
 }
 
 /** The run's shared state, handed to each step's task. */
@@ -99,13 +104,15 @@ export interface EngineContext {
   running(unit: Unit, runId: string, started: boolean): void;
 }
 
-/** `step-N` or `step-N-block-X`: the stem of a unit's artifact files. */
+/** `step-N`, `step-N-block-X` or `step-N-candidate-k`: the stem of a unit's artifact files. */
 export function unitStem(unit: Unit): string {
+  if (unit.candidate !== undefined) return `step-${unit.step.number}-candidate-${unit.candidate}`;
   return unit.block === undefined ? `step-${unit.step.number}` : `step-${unit.step.number}-block-${unit.block}`;
 }
 
-/** `step N (name)` or `step N (name) block X`, for log lines. */
+/** `step N (name)`, `step N (name) block X` or `step N (name) candidate k`, for log lines. */
 export function unitLabel(unit: Unit): string {
   const step = `step ${unit.step.number} (${unit.step.name})`;
+  if (unit.candidate !== undefined) return `${step} candidate ${unit.candidate}`;
   return unit.block === undefined ? step : `${step} block ${unit.block}`;
 }

@@ -41,8 +41,9 @@ export interface UnitWorktree {
   readonly cwd: string;
 }
 
-/** `step-N` or `step-N-X`: a unit's part of its branch and worktree names. */
+/** `step-N`, `step-N-X` or `step-N-candidate-k`: a unit's part of its branch and worktree names. */
 export function unitBranchPart(unit: Unit): string {
+  if (unit.candidate !== undefined) return `step-${unit.step.number}-candidate-${unit.candidate}`;
   return unit.block === undefined ? `step-${unit.step.number}` : `step-${unit.step.number}-${unit.block}`;
 }
 
@@ -53,9 +54,14 @@ export interface UnitCommitLabel {
   readonly model: string;
 }
 
-/** The commit message of a unit's work: names step, block, attempt and model. */
+/** The commit message of a unit's work: names step, block or candidate, attempt and model. */
 export function unitCommitMessage({ unit, attempt, model }: UnitCommitLabel): string {
-  const block = unit.block === undefined ? '' : ` block ${unit.block}`;
+  const block =
+    unit.candidate !== undefined
+      ? ` candidate ${unit.candidate}`
+      : unit.block === undefined
+        ? ''
+        : ` block ${unit.block}`;
   return `planspace: step ${unit.step.number} (${unit.step.name})${block}, attempt ${attempt}, by ${model}`;
 }
 
@@ -120,12 +126,13 @@ export class Isolation {
   }
 
   /**
-   * Makes the worktree of attempt `attempt` of `unit`, on its own branch from the integration
-   * head, recorded `creating` before and `running` after.
+   * Makes the worktree of attempt `attempt` of `unit`, on its own branch from `base` (default:
+   * the integration head; a round of candidates gives all its candidates the head it started
+   * at), recorded `creating` before and `running` after.
    *
    * @throws {GitError} when git cannot make it (the record then says `failed`).
    */
-  async create(unit: Unit, attempt: number): Promise<UnitWorktree> {
+  async create(unit: Unit, attempt: number, base: string = this.#head): Promise<UnitWorktree> {
     const part = `${unitBranchPart(unit)}${attempt > 1 ? `-attempt-${attempt}` : ''}`;
     const name = `${this.#runId}-${part}`;
     const path = worktreePath(this.repository.commonDir, name);
@@ -134,11 +141,12 @@ export class Isolation {
       runId: this.#runId,
       step: unit.step.number,
       ...(unit.block !== undefined && { block: unit.block }),
+      ...(unit.candidate !== undefined && { candidate: unit.candidate }),
       attempt,
       branch: `planspace/${this.#runId}/${part}`,
       path,
       top: this.repository.top,
-      base: this.#head,
+      base,
       state: 'creating',
       updated: new Date().toISOString(),
     };
@@ -204,6 +212,17 @@ export class Isolation {
     this.conflicts.delete(part);
     await this.discard(record);
     return { head: outcome.head };
+  }
+
+  /**
+   * Commits what a candidate's agent left in its worktree (as `integrate` would), without
+   * merging: the candidate is held until the round's pick.
+   *
+   * @returns the worktree's `HEAD` afterwards (see `commitWorktree`).
+   * @throws {GitError} when git fails (a worktree removed under the engine).
+   */
+  async commit(tree: UnitWorktree, label: UnitCommitLabel): Promise<string> {
+    return commitWorktree(tree.record.path, unitCommitMessage(label), this.#identity);
   }
 
   /** Keeps a failed attempt's worktree for a look, recorded `failed` with `reason`. */

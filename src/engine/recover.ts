@@ -81,7 +81,11 @@ export async function logDoneOfDeadRun(
  * (with any lock a killed `git worktree add` left) and its record are removed, and a line is
  * logged. Worktrees kept after a failure (`failed`, `conflict`) are left for the user.
  *
- * @returns the units recognised as merged, by `unitBranchPart` (`step-N` or `step-N-X`).
+ * A candidate's worktree (`candidates: N`) is removed alike; its round runs again, unless its
+ * merge had finished (see `src/candidates/resume.ts`).
+ *
+ * @returns the units recognised as merged, by `unitBranchPart` (`step-N`, `step-N-X` or
+ *   `step-N-candidate-k`).
  * @throws the errors of reading the records and of `logEvent`; a git failure (a repository
  *   gone) leaves that record for `workflow worktrees --prune` and is logged.
  */
@@ -89,8 +93,18 @@ export async function recoverWorktrees(paths: PlanspacePaths): Promise<Set<strin
   const recognised = new Set<string>();
   for (const record of await readWorktreeRecords(paths)) {
     if (record.state === 'failed' || record.state === 'conflict') continue;
-    const part = record.block === undefined ? `step-${record.step}` : `step-${record.step}-${record.block}`;
-    const unit = record.block === undefined ? `step ${record.step}` : `step ${record.step} block ${record.block}`;
+    const part =
+      record.candidate !== undefined
+        ? `step-${record.step}-candidate-${record.candidate}`
+        : record.block === undefined
+          ? `step-${record.step}`
+          : `step-${record.step}-${record.block}`;
+    const unit =
+      record.candidate !== undefined
+        ? `step ${record.step} candidate ${record.candidate}`
+        : record.block === undefined
+          ? `step ${record.step}`
+          : `step ${record.step} block ${record.block}`;
     try {
       const merged =
         record.state === 'merging' &&

@@ -102,16 +102,14 @@ async function isolatedRepository(
   sources: Sources,
   paths: PlanspacePaths,
 ): Promise<CodespaceRepository | undefined> {
-  const isolated = steps.some(
-    (step) =>
-      step.status !== 'done' &&
-      step.status !== 'skip' &&
-      (only === undefined || only.has(step.number)) &&
-      // Candidates run in worktrees whatever the step's `isolation:` says (see `isIsolated`).
-      (step.attributes.candidates !== undefined ||
-        (step.attributes.isolation ?? options.isolation ?? 'none') === 'worktree'),
+  const toRun = steps.filter(
+    (step) => step.status !== 'done' && step.status !== 'skip' && (only === undefined || only.has(step.number)),
   );
-  return isolated ? readCodespaceRepository(sources.codespace, paths.root) : undefined;
+  const isolated = toRun.some((step) => (step.attributes.isolation ?? options.isolation ?? 'none') === 'worktree');
+  // A step with candidates always runs them in worktrees (see `isIsolated`).
+  const candidates = toRun.some((step) => step.attributes.candidates !== undefined);
+  if (!isolated && !candidates) return undefined;
+  return readCodespaceRepository(sources.codespace, paths.root, isolated ? undefined : 'candidates:');
 }
 
 /**
@@ -131,8 +129,8 @@ async function isolatedRepository(
  * @throws {CodespaceRefusedError} before anything is written, when a step to run is isolated
  *   (`isolation: worktree`, or `candidates:`) and the codespace is no git repository, has no
  *   commit or branch checked out, or has uncommitted changes to tracked files (named). With a
- *   `goal`, this and the preflight of steps the planner added come after the planner ran (its files and log
- *   lines stay; no step's agent started).
+ *   `goal`, this and the preflight of steps the planner added come after the planner ran (its
+ *   files and log lines stay; no step's agent started).
  * @throws {UsageError} for a `concurrency` below 1, an `only` step the schedule lacks, or
  *   `goal` with `only` or `from`.
  * @throws {PlannerError} when the planner failed or gave no `SELECT:` answer (nothing dispatched).

@@ -3,7 +3,8 @@
  * task of this module, and the run loop (`engine.ts`) starts them as they become ready.
  *
  * ## DISPATCH and WAIT
- * The step runs one agent per block (`blocks: a, b`), or one agent: its *units*. Each unit
+ * The step runs one agent per block (`blocks: a, b`), or one agent: its *units*; or, with
+ * `candidates: N`, rounds of N candidates of which one is merged (`src/candidates/`). Each unit
  * waits for one of the run's `--concurrency` slots, then runs as an attempt (`attempt.ts`).
  * Blocks already done earlier in this run are not run again; nor, for a `[run]` step resumed
  * after its engine died, are those that engine recorded done (`blocks-done.ts`).
@@ -39,6 +40,7 @@
  * back to `[wait]`.
  */
 import pRetry from 'p-retry';
+import { runCandidates } from '../candidates/run-candidates.js';
 import { recordCheckpoint } from '../git/checkpoints.js';
 import { markStep, readSchedule, retryStep } from '../schedule/operations.js';
 import type { Step } from '../schedule/step.js';
@@ -178,6 +180,10 @@ async function blocksDoneOf(ctx: EngineContext, step: Step, resumed: boolean): P
  *   settled through `ctx.settle`, which already took what became ready.
  */
 export async function runStep(ctx: EngineContext, step: Step, resumed = false): Promise<boolean> {
+  if (step.attributes.candidates !== undefined) {
+    // One unit as SETTLE sees it: the round's winner, or every candidate's reason.
+    return settleStep(ctx, step, [{ step }], [await runCandidates(ctx, step, resumed)]);
+  }
   const done = await blocksDoneOf(ctx, step, resumed);
   const units: Unit[] = (step.attributes.blocks ?? [undefined])
     .filter((block) => block === undefined || !done.has(block))
@@ -195,6 +201,17 @@ export async function runStep(ctx: EngineContext, step: Step, resumed = false): 
       return result;
     }),
   );
+  return settleStep(ctx, step, units, results);
+}
+
+// SETTLE
+/** Settles `step` from its units' last attempts (`results[i]` is `units[i]`'s); see `runStep`. */
+async function settleStep(
+  ctx: EngineContext,
+  step: Step,
+  units: readonly Unit[],
+  results: readonly AttemptResult[],
+): Promise<boolean> {
   if (ctx.signal.aborted) return true;
   const failed = units.flatMap((unit, i) => {
     const result = results[i];

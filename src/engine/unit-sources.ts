@@ -25,7 +25,8 @@ export interface UnitSources {
 }
 
 /**
- * Resolves a step's first model and its ref. A model preflight resolved is taken from
+ * Resolves a step's model (`name`: its first, unless given; a candidate's is its own) and its
+ * ref. A model preflight resolved is taken from
  * `ctx.resolved`; any other is read from the registry (`--models`, the codespace's
  * `.agents/models`, the user's config folder) each time, so that a file added after a
  * failure is found when the step is retried. Sections are read once per run (`ctx.sections`);
@@ -34,8 +35,11 @@ export interface UnitSources {
  * @throws {UnitSourceError} naming the problem: an unknown or malformed model, a
  *   ref that does not resolve, or a ref without a skills folder (`--skills`).
  */
-export async function resolveUnitSources(ctx: EngineContext, step: Step): Promise<UnitSources> {
-  const name = step.models[0] ?? '';
+export async function resolveUnitSources(
+  ctx: EngineContext,
+  step: Step,
+  name: string = step.models[0] ?? '',
+): Promise<UnitSources> {
   let model = ctx.resolved.models.get(name);
   try {
     model ??= await findModel(name, modelSearchPath({ models: ctx.sources.models, codespace: ctx.sources.codespace }));

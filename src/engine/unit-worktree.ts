@@ -9,17 +9,18 @@ import type { AttemptResult } from './attempt.js';
 import { unitLabel, unitStem, type EngineContext, type Unit } from './context.js';
 import { unitBranchPart, type UnitCommitLabel, type UnitWorktree } from './isolation.js';
 
-/** True when `unit` runs in a worktree: its step's `isolation:`, else the run's `--isolation`. */
+/**
+ * True when `unit` runs in a worktree: always a candidate (each of a round's candidates works
+ * on the same base, apart), else its step's `isolation:`, else the run's `--isolation`.
+ */
 export function isIsolated(ctx: EngineContext, unit: Unit): boolean {
-  return (
-    unit.step.attributes.candidates !== undefined ||
-    (unit.step.attributes.isolation ?? ctx.isolationMode) === 'worktree'
-  );
+  if (unit.candidate !== undefined) return true;
+  return (unit.step.attributes.isolation ?? ctx.isolationMode) === 'worktree';
 }
 
 /**
  * Makes the worktree of attempt `attempt` (K, over the planspace's life) of `unit`, if it runs
- * isolated.
+ * isolated, from `base` (default: the integration head).
  *
  * @returns undefined for a unit that runs in the codespace; the worktree; or, when it cannot be
  *   made, why the attempt fails (git's reason; or a step given `isolation: worktree` after a
@@ -30,14 +31,16 @@ export async function openUnitWorktree(
   ctx: EngineContext,
   unit: Unit,
   attempt: number,
+  base?: string,
 ): Promise<UnitWorktree | string | undefined> {
   if (!isIsolated(ctx, unit)) return undefined;
   const isolation = ctx.isolation;
   if (isolation === undefined) {
-    return 'it cannot start: isolation: worktree was set after the run started, which checked no git codespace; run again';
+    const set = unit.candidate === undefined ? 'isolation: worktree' : 'candidates:';
+    return `it cannot start: ${set} was set after the run started, which checked no git codespace; run again`;
   }
   try {
-    return await isolation.create(unit, attempt);
+    return await isolation.create(unit, attempt, base);
   } catch (error) {
     if (!(error instanceof GitError)) throw error;
     return `its worktree could not be made: ${error.message}`;

@@ -28,8 +28,13 @@ export interface CodespaceRepository {
 export class CodespaceRefusedError extends PlanspaceError {
   readonly problems: readonly string[];
 
-  constructor(codespace: string, problems: readonly string[], options?: ErrorOptions) {
-    super('E_CODESPACE', `isolation: worktree and candidates: need ${codespace} to be ${problems.join('; ')}`, options);
+  /** @param options.needs - what needs the repository: default `isolation: worktree`. */
+  constructor(codespace: string, problems: readonly string[], options?: ErrorOptions & { readonly needs?: string }) {
+    super(
+      'E_CODESPACE',
+      `${options?.needs ?? 'isolation: worktree'} needs ${codespace} to be ${problems.join('; ')}`,
+      options,
+    );
     this.problems = problems;
   }
 }
@@ -53,12 +58,17 @@ export function parseStatusPaths(porcelainZ: string): string[] {
  *
  * @param exclude - an absolute folder whose changes do not count (the planspace, when it lies
  *   in the codespace and is tracked there: the run itself rewrites its schedule).
+ * @param needs - what needs it, for the error: default `isolation: worktree` (`candidates:`).
  * @throws {CodespaceRefusedError} when the codespace is not in a git repository, the repository
  *   has no commit, no branch is checked out (detached HEAD), or tracked files have uncommitted
  *   changes (naming up to 10 of them). Untracked files are allowed: the run never touches them.
  * @throws {GitError} when git fails otherwise (not installed).
  */
-export async function readCodespaceRepository(codespace: string, exclude?: string): Promise<CodespaceRepository> {
+export async function readCodespaceRepository(
+  codespace: string,
+  exclude?: string,
+  needs?: string,
+): Promise<CodespaceRepository> {
   let top: string;
   let prefix: string;
   let commonDir: string;
@@ -68,7 +78,7 @@ export async function readCodespaceRepository(codespace: string, exclude?: strin
     ).split('\n') as [string, string, string];
   } catch (error) {
     if (error instanceof GitError && error.exitCode !== undefined) {
-      throw new CodespaceRefusedError(codespace, ['a git repository (git init, then commit)'], { cause: error });
+      throw new CodespaceRefusedError(codespace, ['a git repository (git init, then commit)'], { cause: error, needs });
     }
     throw error;
   }
@@ -87,6 +97,6 @@ export async function readCodespaceRepository(codespace: string, exclude?: strin
     const named = dirty.slice(0, 10).join(', ') + (dirty.length > 10 ? ` and ${dirty.length - 10} more` : '');
     problems.push(`without uncommitted changes to tracked files (commit or stash them): ${named}`);
   }
-  if (problems.length > 0) throw new CodespaceRefusedError(codespace, problems);
+  if (problems.length > 0) throw new CodespaceRefusedError(codespace, problems, { needs });
   return { top, prefix, commonDir, branch, head };
 }

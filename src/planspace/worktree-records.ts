@@ -35,6 +35,8 @@ export interface WorktreeRecord {
   readonly runId: string;
   readonly step: number;
   readonly block?: string;
+  /** The candidate number k, for a candidate of a step with `candidates: N`. */
+  readonly candidate?: number;
   /** The unit's attempt number over the planspace's life (as in its artifact file names). */
   readonly attempt: number;
   /** Its branch's short name, `planspace/<run id>/step-N[-X][-attempt-K]`. */

@@ -93,7 +93,7 @@ describe('workflow check and run: candidates steps', () => {
     });
     const before = await hashFile(join(setup.planspace, 'schedule.md'));
     const said = await expectRefused(setup, await setup.run(), before);
-    expect(said).toContain(`isolation: worktree and candidates: need ${setup.codespace} to be a git repository`);
+    expect(said).toContain(`candidates: needs ${setup.codespace} to be a git repository`);
   });
 });
 

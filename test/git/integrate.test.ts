@@ -57,7 +57,7 @@ describe('readCodespaceRepository', () => {
     const error = await readCodespaceRepository(dir, join(dir, 'plan')).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(CodespaceRefusedError);
     expect((error as Error).message).toBe(
-      `isolation: worktree and candidates: need ${dir} to be without uncommitted changes to tracked files (commit or stash them): a.txt`,
+      `isolation: worktree needs ${dir} to be without uncommitted changes to tracked files (commit or stash them): a.txt`,
     );
   });
 
