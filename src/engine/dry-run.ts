@@ -170,18 +170,19 @@ export async function dryRun(
           planspace: paths.root,
           codespace: sources.codespace,
           state,
-          agent: dryAgentName(unit),
+          agent: agentName(unit),
           runId,
         });
-        const promptFile = join(folder, `${dryUnitStem(unit)}-prompt.md`);
+        const promptFile = join(folder, `${unitStem(unit)}-prompt.md`);
         await writeFileAtomic(promptFile, prompt);
         const context = {
           planspace: paths.root,
           codespace: sources.codespace,
           step: step.number,
           runId,
-          agent: dryAgentName(unit),
+          agent: agentName(unit),
           models: step.models,
+          ...(unit.candidate !== undefined && { candidate: unit.candidate }),
         };
         // The model's `env` is not shown: the line would carry every variable, secrets among them.
         const { args } = buildAgentCommand(
@@ -204,10 +205,7 @@ export async function dryRun(
           model: model.name,
           promptFile,
           command,
-          label:
-            unit.candidate === undefined
-              ? unitLabel(unit)
-              : `${unitLabel(unit)} candidate ${unit.candidate} (${model.name})`,
+          label: unit.candidate === undefined ? unitLabel(unit) : `${unitLabel(unit)} (${model.name})`,
           verify: verifyCommands(step, options.verify ?? []),
           ...agentLimits(step, model),
         });
@@ -221,18 +219,7 @@ export async function dryRun(
 
 /** A unit as a dry run plans it: a block, the step alone, or candidate k with its model. */
 interface DryUnit extends Unit {
-  readonly candidate?: number;
   readonly model?: string;
-}
-
-/** The mailbox name of a unit's agent: a candidate's is `step-N-candidate-k`. */
-function dryAgentName(unit: DryUnit): string {
-  return unit.candidate === undefined ? agentName(unit) : `${agentName(unit)}-candidate-${unit.candidate}`;
-}
-
-/** The stem of a unit's prompt file: a candidate's is `step-N-candidate-k` (its artifacts' names). */
-function dryUnitStem(unit: DryUnit): string {
-  return unit.candidate === undefined ? unitStem(unit) : `${unitStem(unit)}-candidate-${unit.candidate}`;
 }
 
 /**
