@@ -8,6 +8,7 @@ import { openQuestions } from '../engine/questions.js';
 import { PlanspaceError } from '../errors.js';
 import { planspacePaths } from '../planspace/paths.js';
 import { readSchedule } from '../schedule/operations.js';
+import { artifactsCommand } from './artifacts.js';
 import { checkCommand } from './check.js';
 import { checkpointsCommand, rollbackCommand } from './checkpoints.js';
 import { completeWords, completionModel, type CompletionLookups } from './complete-words.js';
@@ -56,6 +57,7 @@ function verbFactories(name: ProgramName, io: VerbIO, output: OutputConfiguratio
     ['checkpoints', () => toCommand(checkpointsCommand(io))],
     ['rollback', () => toCommand(rollbackCommand(io))],
     ['worktrees', () => toCommand(worktreesCommand(io))],
+    ['artifacts', () => toCommand(artifactsCommand(io))],
     ['init', () => toCommand(initCommand(io))],
     [
       'completion',

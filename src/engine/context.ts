@@ -64,6 +64,13 @@ export interface EngineContext {
    * next attempt's prompt; removed when an attempt ends otherwise.
    */
   readonly verifyFailures: Map<string, VerifyFailure>;
+  /**
+   * The declared outputs (`outputs:`) missing from each unit's latest attempt, by unit stem,
+   * for its next attempt's prompt; removed when an attempt ends otherwise.
+   */
+  readonly outputsMissing: Map<string, readonly string[]>;
+  /** The step numbers `step` needs: its `needs:`, or the step before it (for its "Inputs"). */
+  needsOf(step: Step): readonly number[];
   /** Blocks of each step already done in this run: not run again when the step is retried. */
   readonly blocksDone: Map<number, Set<string>>;
   /**

@@ -104,6 +104,14 @@ export class ScheduleCache {
     }
   }
 
+  /**
+   * The steps step `number` needs (`LivePlan.needsOf`) as of the last take; undefined before
+   * the first take or for a step the schedule did not hold then.
+   */
+  needsOf(number: number): readonly number[] | undefined {
+    return this.#plan?.needsOf(number);
+  }
+
   /** The plan of the file as it is now: the cached one, or a new one from the file. */
   async #current(): Promise<LivePlan> {
     // Taken before the read: a change in between makes the next take read again, never miss it.

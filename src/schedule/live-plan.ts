@@ -117,6 +117,16 @@ export class LivePlan {
     return this.#changed;
   }
 
+  /**
+   * The step numbers step `number` needs: its `needs:`, or the step before it in the file.
+   * Undefined for a step the plan does not hold.
+   */
+  needsOf(number: number): readonly number[] | undefined {
+    const i = this.#position.get(number);
+    if (i === undefined) return undefined;
+    return (this.#needs[i] ?? []).map((need) => this.#steps[need]?.number ?? -1).filter((need) => need !== -1);
+  }
+
   /** Call once the text is written. */
   written(): void {
     this.#changed = false;
