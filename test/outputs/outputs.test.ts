@@ -79,7 +79,7 @@ describe('workflow run: outputs:', () => {
         sha256: await sha256(join(setup.codespace, path)),
         step: 1,
         attempt: 1,
-        runId: dispatched?.runId,
+        runId: String(dispatched?.runId),
         codespace: setup.codespace,
       })),
     );
