@@ -33,7 +33,7 @@ function verifyOutput(checked: readonly CheckedOutput[], where: string): VerbOut
   };
   if (checked.length === 0) return { text: `no outputs recorded ${where}`, json };
   const count = `${checked.length} output${checked.length === 1 ? '' : 's'}`;
-  if (changed.length === 0) return { text: `all ${count} as recorded`, json };
+  if (changed.length === 0) return { text: `${checked.length === 1 ? count : `all ${count}`} as recorded`, json };
   const lines = changed.map(changeLine);
   lines.push(`${changed.length} of ${count} changed or missing since recorded`);
   return { text: lines.join('\n'), json, exitCode: EXIT.condition };
