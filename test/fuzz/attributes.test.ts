@@ -187,6 +187,10 @@ const value = fc.oneof(
 );
 
 describe('fuzz: attribute values', () => {
+  it('the oracle knows every attribute key, so no key goes unfuzzed', () => {
+    expect(Object.keys(ORACLE).sort()).toEqual([...ATTRIBUTE_KEYS].sort());
+  });
+
   it('a value for any key is stored as the oracle computes it, or refused with its line', () => {
     fc.assert(
       fc.property(
