@@ -260,8 +260,8 @@ export class Engine implements EngineContext {
     }
   }
 
-  needsOf(step: Step): readonly number[] {
-    return this.#schedule.needsOf(step.number) ?? step.attributes.needs ?? [];
+  needsOf(step: Step): readonly Step[] {
+    return this.#schedule.needsOf(step.number) ?? [];
   }
 
   replan(): void {

@@ -145,7 +145,10 @@ export async function recordOutputs(ctx: EngineContext, unit: Unit, outputs: rea
  */
 export async function stepInputs(ctx: EngineContext, step: Step, workdir: string): Promise<string> {
   const needs: NeedOutputs[] = [];
-  for (const need of ctx.needsOf(step)) {
+  for (const { number: need, attributes } of ctx.needsOf(step)) {
+    // Only a need that declares outputs has a record: no file system call per dispatch for the
+    // others, which keeps a step's cost independent of this feature.
+    if (attributes.outputs === undefined) continue;
     try {
       const records = await readOutputRecords(ctx.paths.artifacts, need);
       if (records !== undefined) needs.push({ step: need, records });

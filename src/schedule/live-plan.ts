@@ -118,13 +118,13 @@ export class LivePlan {
   }
 
   /**
-   * The step numbers step `number` needs: its `needs:`, or the step before it in the file.
+   * The steps step `number` needs: those of its `needs:`, or the step before it in the file.
    * Undefined for a step the plan does not hold.
    */
-  needsOf(number: number): readonly number[] | undefined {
+  needsOf(number: number): readonly Step[] | undefined {
     const i = this.#position.get(number);
     if (i === undefined) return undefined;
-    return (this.#needs[i] ?? []).map((need) => this.#steps[need]?.number ?? -1).filter((need) => need !== -1);
+    return (this.#needs[i] ?? []).map((need) => this.#steps[need]).filter((need) => need !== undefined);
   }
 
   /** Call once the text is written. */

@@ -58,6 +58,8 @@ describe('workflow run: outputs:', () => {
         '  - outputs: docs/*.md',
         '  - outputs: out',
         '[wait] 2. use | glm -- use what step 1 made',
+        '[wait] 3. also | glm -- needs step 1 by name',
+        '  - needs: 2, 1',
         '',
       ].join('\n'),
       models: { builder: BUILD },
@@ -68,6 +70,7 @@ describe('workflow run: outputs:', () => {
       new Map([
         [1, 'done'],
         [2, 'done'],
+        [3, 'done'],
       ]),
     );
     const paths = ['dist/app.js', 'docs/a.md', 'docs/b.md', 'out/sub/x.bin'];
@@ -94,6 +97,11 @@ describe('workflow run: outputs:', () => {
         `- \`${join(setup.codespace, entry.path)}\` (from step 1, ${entry.bytes} bytes, sha256 ${entry.sha256})`,
       );
     }
+    // Step 3 names step 1 among its needs: the same list (step 2 recorded no outputs).
+    const also = (await setup.record(3)).prompt;
+    expect(also.slice(also.indexOf('## Inputs'), also.indexOf('## What to do'))).toBe(
+      prompt.slice(prompt.indexOf('## Inputs'), prompt.indexOf('## What to do')),
+    );
     // Step 1 needs nothing: its prompt has no Inputs.
     expect(await readFile(join(setup.codespace, 'prompt-1-1.md'), 'utf8')).not.toContain('## Inputs');
 
