@@ -83,3 +83,5 @@ export { listAgents, register, unregister, type AgentRecord } from './mailbox/re
 export { send, type SendOptions, type SendResult } from './mailbox/send.js';
 export { checkpointRef, CheckpointFileError, readCheckpoints, type Checkpoint } from './git/checkpoint-file.js';
 export { NoCheckpointError, rollback, RollbackRefusedError, type RollbackOutcome } from './git/rollback.js';
+export { checkOutputs, readAllOutputs, type CheckedOutput } from './outputs/inventory.js';
+export { OutputsFileError, outputsFile, readOutputRecords, type OutputRecord } from './outputs/record.js';

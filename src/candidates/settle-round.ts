@@ -19,6 +19,7 @@
 import { readFile } from 'node:fs/promises';
 import type { AttemptResult } from '../engine/attempt.js';
 import { unitLabel } from '../engine/context.js';
+import { recordOutputs } from '../engine/outputs-attempt.js';
 import { faultPoint } from '../fault.js';
 import { diffPatch, diffStat } from '../git/diff.js';
 import { runJudge, type JudgeCandidate, type Pick } from './judge.js';
@@ -104,6 +105,7 @@ export async function settleRound(state: RoundState): Promise<RoundOutcome> {
     // `integrate` removed its worktree and branch; its ref keeps the commit.
     winner.held = undefined;
     await ledger.merged();
+    await recordOutputs(ctx, unit, winner.result.outputs ?? []);
     const into = state.isolation.repository.branch.replace(/^refs\/heads\//, '');
     await ctx.log(
       { event: 'merged', step: step.number, candidate: winner.k, head: merged.head },

@@ -8,6 +8,7 @@ import { openQuestions } from '../engine/questions.js';
 import { PlanspaceError } from '../errors.js';
 import { planspacePaths } from '../planspace/paths.js';
 import { readSchedule } from '../schedule/operations.js';
+import { artifactsCommand } from './artifacts.js';
 import { candidatesCommand } from './candidates.js';
 import { checkCommand } from './check.js';
 import { checkpointsCommand, rollbackCommand } from './checkpoints.js';
@@ -58,6 +59,7 @@ function verbFactories(name: ProgramName, io: VerbIO, output: OutputConfiguratio
     ['rollback', () => toCommand(rollbackCommand(io))],
     ['worktrees', () => toCommand(worktreesCommand(io))],
     ['candidates', () => toCommand(candidatesCommand(io))],
+    ['artifacts', () => toCommand(artifactsCommand(io))],
     ['init', () => toCommand(initCommand(io))],
     [
       'completion',

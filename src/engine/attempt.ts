@@ -13,12 +13,14 @@ import { isErrno } from '../errors.js';
 import { linkFileAtomicSync, writeFileAtomicSync } from '../fs/atomic.js';
 import { assertNotLink, NO_FOLLOW, openNoFollowSync, UnsafePathError } from '../fs/guard.js';
 import { renderStepPrompt } from '../prompt/render.js';
+import { missingOutputsSection } from '../outputs/prompt.js';
+import type { OutputRecord } from '../outputs/record.js';
 import { verificationSection, type VerifyFailure } from '../verify/failure.js';
 import { attemptFiles, type AttemptFiles } from './artifacts.js';
 import { unitLabel, unitStem, type EngineContext, type Unit } from './context.js';
 import type { RunReport } from './messages.js';
 import { readOutputTail } from './output-tail.js';
-import { verifyAttempt } from './verify-attempt.js';
+import { proveAttempt, recordOutputs, stepInputs } from './outputs-attempt.js';
 import { readText } from './text.js';
 import { resolveUnitSources, UnitSourceError, type UnitSources } from './unit-sources.js';
 import { unitBranchPart } from './isolation.js';
@@ -58,6 +60,8 @@ export interface AttemptResult {
   readonly held?: UnitWorktree;
   /** For a candidate: the model it ran with. */
   readonly model?: string;
+  /** For a candidate: its declared outputs as found in its worktree, recorded if it is merged. */
+  readonly outputs?: readonly OutputRecord[];
 }
 
 /** The mailbox name of a unit's agent: `step-N`, `step-N-<block>` or `step-N-candidate-k`. */
@@ -121,7 +125,8 @@ function prepareOutput(files: AttemptFiles): boolean {
  * output into `artifacts/<stem>-attempt-K-output.md`, and logs the dispatch. K counts the
  * unit's attempts over the planspace's life (`artifacts.ts`); `<stem>-prompt.md` and
  * `<stem>-output.md` are made links to the latest attempt's files. When the agent succeeded,
- * the step's `verify:` commands run in its working tree (`verify-attempt.ts`).
+ * the step's declared outputs are checked and its `verify:` commands run in its working tree
+ * (`outputs-attempt.ts`, `verify-attempt.ts`); its outputs are recorded once it has succeeded.
  *
  * Under `isolation: worktree` the agent runs in a worktree of its own (its cwd and
  * `WORKFLOW_CODESPACE`), whose work is merged into the codespace's branch when it succeeds: a
@@ -164,16 +169,23 @@ export async function runAttempt(
   }
   const workdir = opened?.cwd ?? ctx.sources.codespace;
   const dispatched = await dispatchAttempt(ctx, unit, attempt, { runId, sources, files, workdir });
-  // Proven in its working tree before its work is merged: a failed verification merges nothing.
-  const result = await verifyAttempt(ctx, unit, attempt, dispatched, workdir);
-  if (opened === undefined) return result;
-  // A candidate's work waits for the round's pick (`src/candidates/round.ts`).
-  if (unit.candidate !== undefined) return { ...result, held: opened, model: sources.model.name };
+  // Proven (outputs, then verification) in its working tree before its work is merged: a
+  // failed proof merges nothing.
+  const place = { attempt, number, workdir, isolated: opened !== undefined };
+  const { result, outputs } = await proveAttempt(ctx, unit, dispatched, place);
+  if (opened === undefined) {
+    if (result.failure === undefined) await recordOutputs(ctx, unit, outputs);
+    return result;
+  }
+  // A candidate's work waits for the round's pick (`src/candidates/round.ts`); the winner's
+  // outputs are recorded once it is merged.
+  if (unit.candidate !== undefined) return { ...result, held: opened, model: sources.model.name, outputs };
   const failure = await settleUnitWorktree(ctx, opened, result.failure, {
     unit,
     attempt: number,
     model: sources.model.name,
   });
+  if (failure === undefined) await recordOutputs(ctx, unit, outputs);
   return failure === result.failure ? result : { ...result, failure };
 }
 
@@ -215,7 +227,10 @@ async function dispatchAttempt(
     agent,
     runId,
     guidance: ctx.guidance.get(step.number),
-    verification: verificationOf(ctx.verifyFailures.get(unitStem(unit))),
+    verification:
+      missingOutputsSection(ctx.outputsMissing.get(unitStem(unit))) +
+      verificationOf(ctx.verifyFailures.get(unitStem(unit))),
+    inputs: await stepInputs(ctx, step, workdir),
     conflicts: ctx.isolation?.conflicts.get(unitBranchPart(unit)),
   });
   // Atomic: the file is the agent's standard input, and an earlier attempt's agent may still

@@ -69,6 +69,16 @@ export interface EngineContext {
    * next attempt's prompt; removed when an attempt ends otherwise.
    */
   readonly verifyFailures: Map<string, VerifyFailure>;
+  /**
+   * The declared outputs (`outputs:`) missing from each unit's latest attempt, by unit stem,
+   * for its next attempt's prompt; removed when an attempt ends otherwise.
+   */
+  readonly outputsMissing: Map<string, readonly string[]>;
+  /**
+   * The steps `step` needs: those of its `needs:`, or the step before it (for its "Inputs"), as
+   * of the run's last read of the schedule; [] before the first.
+   */
+  needsOf(step: Step): readonly Step[];
   /** Blocks of each step already done in this run: not run again when the step is retried. */
   readonly blocksDone: Map<number, Set<string>>;
   /**

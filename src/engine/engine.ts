@@ -75,6 +75,7 @@ export class Engine implements EngineContext {
   readonly blocksDone = new Map<number, Set<string>>();
   readonly verify: readonly string[];
   readonly verifyFailures = new Map<string, VerifyFailure>();
+  readonly outputsMissing = new Map<string, readonly string[]>();
   readonly settledSteps = new Map<number, 'done' | 'skip'>();
   readonly sections = new Map<string, Promise<string>>();
   readonly attempts: AttemptNumbers;
@@ -257,6 +258,10 @@ export class Engine implements EngineContext {
       await pump;
       await Promise.all(this.#tasks.values());
     }
+  }
+
+  needsOf(step: Step): readonly Step[] {
+    return this.#schedule.needsOf(step.number) ?? [];
   }
 
   replan(): void {

@@ -70,6 +70,11 @@ export interface StepPromptValues {
    * verification failed; '' or undefined for none.
    */
   readonly verification?: string;
+  /**
+   * The "Inputs" section: the outputs the step's needs recorded (`outputs/prompt.ts`); '' or
+   * undefined for none.
+   */
+  readonly inputs?: string;
   /** The paths whose merge conflicted in this unit's previous attempt (`isolation: worktree`). */
   readonly conflicts?: readonly string[];
 }
@@ -130,11 +135,13 @@ export async function renderStepPrompt(values: StepPromptValues): Promise<string
         conflictSection(values.conflicts) +
         (values.verification ?? '') +
         (values.guidance ? `\n## Guidance from a human\n\n${values.guidance}\n` : ''),
+      // The Inputs follow in the same placeholder, for the reason given for `guidance`.
       block:
-        values.block === undefined
+        (values.block === undefined
           ? ''
           : `\nThis step runs in parallel blocks. You run block \`${values.block}\` (also in \`$WORKFLOW_BLOCK\`); ` +
-            "other agents run the other blocks at the same time. Do your block's share only.\n",
+            "other agents run the other blocks at the same time. Do your block's share only.\n") +
+        (values.inputs ?? ''),
       state: values.state.trim() === '' ? '    (state.md is empty)' : block(values.state),
       report_commands: [
         mailbox('send', ENGINE_MAILBOX, shellQuote(`done:${tag}:<one-line summary>`)),

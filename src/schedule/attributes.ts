@@ -4,6 +4,7 @@
  */
 import { NAME_PATTERN } from '../names.js';
 import type { Problem } from '../errors.js';
+import { checkOutputPattern } from '../outputs/pattern.js';
 import type { RunCondition, StepAttributes } from './step.js';
 
 /** Every attribute key the engine understands. Any other key is an error. */
@@ -19,10 +20,14 @@ export const ATTRIBUTE_KEYS = [
   'isolation',
   'candidates',
   'judge',
+  'outputs',
 ] as const;
 
-/** The keys that may be given more than once per step: each `verify:` is one more command. */
-const REPEATABLE_KEYS: readonly AttributeKey[] = ['verify'];
+/**
+ * The keys that may be given more than once per step: each `verify:` is one more command, each
+ * `outputs:` one more path or glob (one per item: a glob's `{a,b}` holds commas).
+ */
+const REPEATABLE_KEYS: readonly AttributeKey[] = ['verify', 'outputs'];
 
 /** One attribute key. */
 export type AttributeKey = (typeof ATTRIBUTE_KEYS)[number];
@@ -195,6 +200,11 @@ function parseVerify(value: string): Parsed<string> {
   return problem ? { ok: false, ...problem } : { ok: true, value };
 }
 
+function parseOutput(value: string): Parsed<string> {
+  const problem = checkOutputPattern(value);
+  return problem ? { ok: false, ...problem } : { ok: true, value };
+}
+
 /**
  * Parses one attribute's value and stores it into `into` under the attribute's field.
  *
@@ -233,6 +243,8 @@ export function applyAttribute(
       return store(parseCandidates(value), (v) => (into.candidates = v));
     case 'judge':
       return store(parseJudge(value), (v) => (into.judge = v));
+    case 'outputs':
+      return store(parseOutput(value), (v) => (into.outputs = [...(into.outputs ?? []), v]));
   }
 }
 
@@ -278,6 +290,14 @@ export function parseAttributeItem(
   }
   if (!REPEATABLE_KEYS.includes(key) && attributeSet(into, key))
     return problemAt(0, 'each attribute once per step', `a second '${key}'`);
+  // Blocks share one step: each block's attempt would be failed for the outputs of the others.
+  if ((key === 'outputs' && into.blocks) || (key === 'blocks' && into.outputs)) {
+    return problemAt(
+      0,
+      "'outputs:' on a step without 'blocks:'",
+      `'${key}:' with '${key === 'outputs' ? 'blocks' : 'outputs'}:'`,
+    );
+  }
   const value = trimBlanksEnd(entry[2] ?? '');
   const valueAt = text.indexOf(value, key.length + 1);
   const problem = applyAttribute(key, value, into);

@@ -20,6 +20,7 @@ import { namePath } from '../fs/io-error.js';
 import { withFileLock } from '../fs/lock.js';
 import { readScheduleFile } from './file.js';
 import { LivePlan, type LiveTakeOptions, type LiveTakeOutcome, type SettledSteps } from './live-plan.js';
+import type { Step } from './step.js';
 
 /**
  * Which version of a file a stat describes. Every writer that follows DESIGN.md replaces the
@@ -102,6 +103,14 @@ export class ScheduleCache {
       }
       throw namePath(error, this.#path);
     }
+  }
+
+  /**
+   * The steps step `number` needs (`LivePlan.needsOf`) as of the last take; undefined before
+   * the first take or for a step the schedule did not hold then.
+   */
+  needsOf(number: number): readonly Step[] | undefined {
+    return this.#plan?.needsOf(number);
   }
 
   /** The plan of the file as it is now: the cached one, or a new one from the file. */

@@ -117,6 +117,16 @@ export class LivePlan {
     return this.#changed;
   }
 
+  /**
+   * The steps step `number` needs: those of its `needs:`, or the step before it in the file.
+   * Undefined for a step the plan does not hold.
+   */
+  needsOf(number: number): readonly Step[] | undefined {
+    const i = this.#position.get(number);
+    if (i === undefined) return undefined;
+    return (this.#needs[i] ?? []).map((need) => this.#steps[need]).filter((need) => need !== undefined);
+  }
+
   /** Call once the text is written. */
   written(): void {
     this.#changed = false;

@@ -60,6 +60,15 @@ export interface StepAttributes {
    * that model picks). Default `first`. Only with `candidates:`.
    */
   readonly judge?: string;
+  /**
+   * Paths or globs (`outputs:`, one per item) relative to the unit's working tree that its agent
+   * must produce: once the agent succeeded, and before `verify:`, a path that does not exist or
+   * a glob that matches no file fails the attempt. A folder stands for every file under it. The
+   * files are recorded with their sizes and SHA-256 in `artifacts/step-N-outputs.json` and listed
+   * in the prompts of the steps that need this one. Never absolute, never with `..`; not with
+   * `blocks:`.
+   */
+  readonly outputs?: readonly string[];
 }
 
 /** One step of a schedule, as parsed from its line. */

@@ -25,6 +25,7 @@ const WORKFLOW_VERBS: Readonly<Record<string, readonly string[]>> = {
   checkpoints: [],
   rollback: ['--to', '1'],
   worktrees: [],
+  artifacts: [],
   candidates: ['2'],
 };
 const MAILBOX_VERBS: Readonly<Record<string, readonly string[]>> = {

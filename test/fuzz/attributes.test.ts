@@ -121,6 +121,20 @@ const ORACLE: Record<string, { field: keyof StepAttributes; parse: (value: strin
   },
   // `first`, `smallest` and model names are all names: what a model name may be.
   judge: { field: 'judge', parse: (value) => (/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value) ? value : undefined) },
+  // A path or glob inside the working tree: not empty, no control character but a tab, not
+  // absolute (`/`, `\`, `~`, a drive letter), not negated (`!`), no `..` segment, and not the
+  // tree itself; one item is a list of one.
+  outputs: {
+    field: 'outputs',
+    parse: (value) => {
+      const codes = Array.from({ length: value.length }, (_, i) => value.charCodeAt(i));
+      if (value === '' || codes.some((code) => (code < 0x20 && code !== 0x09) || code === 0x7f)) return undefined;
+      if (['/', '\\', '~', '!'].includes(value[0] ?? '') || /^[A-Za-z]:/.test(value)) return undefined;
+      const segments = value.split(/[/\\]/);
+      if (segments.includes('..') || segments.every((segment) => segment === '' || segment === '.')) return undefined;
+      return [value];
+    },
+  },
 };
 
 /** Values near each key's grammar, huge numbers among them, plus arbitrary text. */
@@ -150,9 +164,33 @@ const value = fc.oneof(
   hostileText(16),
   fc.constantFrom('\u2028', '5s\u2028', '\u00a01', '1\u00a0'),
   fc.constantFrom('npm test', 'make -j4 check && echo ok', 'a\tb', 'x\u0000y', 'x\u001b[2Jy', 'x\u007fy', '\t'),
+  fc.constantFrom(
+    'dist/app.js',
+    'docs/*.md',
+    'docs/{a,b}/**',
+    './out',
+    '.',
+    './',
+    './/.',
+    '../x',
+    'a/../b',
+    'a\\..\\b',
+    '..x/y',
+    'x/..',
+    '/abs',
+    '\\abs',
+    '~/x',
+    'C:x',
+    '!x',
+    'a!b',
+  ),
 );
 
 describe('fuzz: attribute values', () => {
+  it('the oracle knows every attribute key, so no key goes unfuzzed', () => {
+    expect(Object.keys(ORACLE).sort()).toEqual([...ATTRIBUTE_KEYS].sort());
+  });
+
   it('a value for any key is stored as the oracle computes it, or refused with its line', () => {
     fc.assert(
       fc.property(
