@@ -2,6 +2,7 @@
  * The CLI's exit codes, the one place they are defined (DESIGN.md §3).
  */
 import {
+  AddLimitError,
   EngineRunningError,
   LockError,
   NoEngineError,
@@ -13,7 +14,10 @@ import {
 export const EXIT = {
   /** Success. */
   ok: 0,
-  /** A condition the verb names: no step to act on (or one a live engine runs), `TIMEOUT` from `recv`. */
+  /**
+   * A condition the verb names: no step to act on (or one a live engine runs), `TIMEOUT` from
+   * `recv`, `add` refused by the loop guard (the line was fine; the run must stop adding).
+   */
   condition: 1,
   /** Bad usage or bad input; files were left as they were. */
   usage: 2,
@@ -36,12 +40,17 @@ export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
 
 /**
  * Maps an error to an exit code: 1 for a missing step or one a live engine runs (or `next`
- * under a live engine), 5 for no engine to abort, 2 for every other planspace error and for
+ * under a live engine, or an `add` the loop guard refused), 5 for no engine to abort, 2 for every other planspace error and for
  * file-system errors such as a read-only planspace, 70 for anything else (a bug).
  */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof NoEngineError) return EXIT.noEngine;
-  if (error instanceof NoSuchStepError || error instanceof StepRunningError || error instanceof EngineRunningError) {
+  if (
+    error instanceof NoSuchStepError ||
+    error instanceof StepRunningError ||
+    error instanceof EngineRunningError ||
+    error instanceof AddLimitError
+  ) {
     return EXIT.condition;
   }
   if (error instanceof PlanspaceError || error instanceof LockError || isSystemError(error)) return EXIT.usage;

@@ -19,6 +19,7 @@ export const ATTRIBUTE_KEYS = [
   'isolation',
   'candidates',
   'judge',
+  'added-by',
 ] as const;
 
 /** The keys that may be given more than once per step: each `verify:` is one more command. */
@@ -158,6 +159,12 @@ function parseJudge(value: string): Parsed<string> {
   return { ok: false, expected: "'first', 'smallest' or a model name", found: quote(value), at: 0 };
 }
 
+/** `added-by: N`: the step whose agent added this one (`workflow add`); one step number. */
+function parseAddedBy(value: string): Parsed<number> {
+  if (/^[1-9]\d*$/.test(value) && Number.isSafeInteger(Number(value))) return { ok: true, value: Number(value) };
+  return { ok: false, expected: 'one step number such as 3', found: quote(value), at: 0 };
+}
+
 function parseRetries(value: string): Parsed<number> {
   if (/^\d{1,3}$/.test(value) && Number(value) <= MAX_RETRIES) {
     return { ok: true, value: Number(value) };
@@ -233,6 +240,8 @@ export function applyAttribute(
       return store(parseCandidates(value), (v) => (into.candidates = v));
     case 'judge':
       return store(parseJudge(value), (v) => (into.judge = v));
+    case 'added-by':
+      return store(parseAddedBy(value), (v) => (into.addedBy = v));
   }
 }
 
@@ -294,6 +303,7 @@ function trimBlanksEnd(text: string): string {
 
 /** True when the attribute `key` already has a value in `attributes`. */
 function attributeSet(attributes: StepAttributes, key: AttributeKey): boolean {
-  const field = { backoff: 'backoffMs', timeout: 'timeoutMs', stall: 'stallMs' }[key as string] ?? key;
+  const field =
+    { backoff: 'backoffMs', timeout: 'timeoutMs', stall: 'stallMs', 'added-by': 'addedBy' }[key as string] ?? key;
   return (attributes as Record<string, unknown>)[field] !== undefined;
 }

@@ -121,6 +121,11 @@ const ORACLE: Record<string, { field: keyof StepAttributes; parse: (value: strin
   },
   // `first`, `smallest` and model names are all names: what a model name may be.
   judge: { field: 'judge', parse: (value) => (/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value) ? value : undefined) },
+  // One step number, any step (the step that added this one).
+  'added-by': {
+    field: 'addedBy',
+    parse: (value) => (/^[1-9][0-9]*$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : undefined),
+  },
 };
 
 /** Values near each key's grammar, huge numbers among them, plus arbitrary text. */
