@@ -125,7 +125,10 @@ const TEST_OWN_ENV = new Set([
   'WORKFLOW_STEP',
   'WORKFLOW_MAX_STEPS',
   'WORKFLOW_MAX_ADDED',
-  'PLANSPACE_FAULT', 'NO_COLOR', 'FORCE_COLOR']);
+  'PLANSPACE_FAULT',
+  'NO_COLOR',
+  'FORCE_COLOR',
+]);
 
 /** The environment for a child process: the test's, without the variables above, plus `extra`. */
 export function childEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {

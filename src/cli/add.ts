@@ -70,9 +70,7 @@ export function addRequestOf(
     count(env.WORKFLOW_MAX_STEPS, 'WORKFLOW_MAX_STEPS') ??
     (inRun ? DEFAULT_MAX_STEPS : undefined);
   const maxAdded =
-    count(options.maxAdded, '--max-added') ??
-    count(env.WORKFLOW_MAX_ADDED, 'WORKFLOW_MAX_ADDED') ??
-    DEFAULT_MAX_ADDED;
+    count(options.maxAdded, '--max-added') ?? count(env.WORKFLOW_MAX_ADDED, 'WORKFLOW_MAX_ADDED') ?? DEFAULT_MAX_ADDED;
   const after = parseStepNumber(options.after);
   const request: AddRequest = {
     line,
@@ -125,9 +123,16 @@ export function addCommand(io: VerbIO) {
       ],
       options: [
         ['--after <N>', "place the step after step N's line and its attribute items (default: at the end)"],
-        ['--needs <steps>', 'the steps it waits for, e.g. 1,3 or none (default: the step before it; from an agent, its step)'],
+        [
+          '--needs <steps>',
+          'the steps it waits for, e.g. 1,3 or none (default: the step before it; from an agent, its step)',
+        ],
         ['--when <condition>', 'success (default), failure or always: which outcomes of its needs let it run'],
-        ['--attr <key=value>', 'any other attribute, e.g. timeout=30m or verify=npm test; repeat for more', 'repeatable'],
+        [
+          '--attr <key=value>',
+          'any other attribute, e.g. timeout=30m or verify=npm test; repeat for more',
+          'repeatable',
+        ],
         [
           '--max-steps <n>',
           'refuse when the schedule holds n steps (default: WORKFLOW_MAX_STEPS, else 500 in a run, else no limit)',

@@ -108,7 +108,10 @@ export function runCommand(io: VerbIO) {
           '--isolation <mode>',
           "worktree: each unit in a git worktree of its own, merged when it succeeds; none (default): in the codespace. A step's isolation: wins",
         ],
-        ['--max-steps <n>', "loop guard: agents' workflow add is refused once the schedule holds n steps (default 500)"],
+        [
+          '--max-steps <n>',
+          "loop guard: agents' workflow add is refused once the schedule holds n steps (default 500)",
+        ],
         ['--max-added <n>', 'loop guard: a step may add at most n steps in one run (default 20)'],
         ['--dry-run', 'write the prompts and print the commands a run would start; start nothing'],
         ['--no-color', 'no colours (also NO_COLOR=1; FORCE_COLOR=1 colours even a pipe)'],

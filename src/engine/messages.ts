@@ -250,7 +250,12 @@ export class EngineMailbox {
           break;
         case 'added':
           await this.#log(
-            { event: 'step-added', step: Number(report.text) || undefined, addedBy: Number(report.tag) || undefined, from },
+            {
+              event: 'step-added',
+              step: Number(report.text) || undefined,
+              addedBy: Number(report.tag) || undefined,
+              from,
+            },
             `step ${report.text} added by ${report.tag === '' ? from : `step ${report.tag}`} (workflow add)`,
           );
           this.#stepAdded();

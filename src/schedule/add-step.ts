@@ -69,7 +69,10 @@ export function addStep(planspace: string, request: AddRequest, counted?: AddedB
             `(--max-added ${counted.maxAdded}): ${mine.join(', ')}`,
         );
       }
-      const next: AddedRecord = { run: counted.run, added: { ...added, [String(counted.step)]: [...mine, step.number] } };
+      const next: AddedRecord = {
+        run: counted.run,
+        added: { ...added, [String(counted.step)]: [...mine, step.number] },
+      };
       writeFileAtomicSync(paths.added, `${JSON.stringify(next)}\n`);
     }
     return { text, result: step };
@@ -96,12 +99,13 @@ function readRecord(path: string): AddedRecord | undefined {
   } catch (error) {
     throw new PlanspaceError('E_ADDED_INVALID', `${path}: not JSON: ${(error as Error).message}`, { cause: error });
   }
-  const record = value as Partial<AddedRecord> | null;
+  const record = value as { run?: unknown; added?: unknown } | null;
+  const added = record?.added;
   const valid =
     typeof record?.run === 'string' &&
-    typeof record.added === 'object' &&
-    record.added !== null &&
-    Object.values(record.added).every((list) => Array.isArray(list) && list.every((n) => Number.isSafeInteger(n)));
+    typeof added === 'object' &&
+    added !== null &&
+    Object.values(added).every((list) => Array.isArray(list) && list.every((n) => Number.isSafeInteger(n)));
   if (!valid) throw new PlanspaceError('E_ADDED_INVALID', `${path}: not an added-steps record ({"run", "added"})`);
   return record as AddedRecord;
 }

@@ -132,9 +132,9 @@ describe('workflow add', () => {
   it("from an agent (WORKFLOW_STEP), writes added-by: and needs the agent's step unless --needs says otherwise", async () => {
     const plan = await makePlanspace(SCHEDULE);
     expect(await workflow(['add', plan, 'fix | glm -- x'], { WORKFLOW_STEP: '1' })).toMatchObject({ code: 0 });
-    expect(
-      await workflow(['add', plan, 'again | glm -- y', '--needs', 'none'], { WORKFLOW_STEP: '1' }),
-    ).toMatchObject({ code: 0 });
+    expect(await workflow(['add', plan, 'again | glm -- y', '--needs', 'none'], { WORKFLOW_STEP: '1' })).toMatchObject({
+      code: 0,
+    });
     const steps = (await readSchedule(plan)).steps;
     expect(steps.find((step) => step.number === 3)?.attributes).toEqual({ addedBy: 1, needs: [1] });
     expect(steps.find((step) => step.number === 4)?.attributes).toEqual({ addedBy: 1, needs: [] });
