@@ -18,7 +18,7 @@ import { writeFileAtomicSync } from '../fs/atomic.js';
 import { readRegularFileSync } from '../fs/regular-file.js';
 import { planspacePaths } from '../planspace/paths.js';
 import { addStepToText, type AddRequest } from './add.js';
-import { updateScheduleFile } from './file.js';
+import { updateScheduleText } from './file.js';
 import type { Step } from './step.js';
 
 /** The loop guard's per-run count: who adds, in which run, and how many it may add in it. */
@@ -56,8 +56,8 @@ export function runOfRunId(runId: string): string {
  */
 export function addStep(planspace: string, request: AddRequest, counted?: AddedByRun): Promise<Step> {
   const paths = planspacePaths(planspace);
-  return updateScheduleFile(paths.schedule, (schedule) => {
-    const { text, step } = addStepToText(schedule, request);
+  return updateScheduleText(paths.schedule, (before) => {
+    const { text, step } = addStepToText(before, paths.schedule, request);
     if (counted !== undefined) {
       const record = readRecord(paths.added);
       const added = record?.run === counted.run ? record.added : {};

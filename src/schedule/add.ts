@@ -12,6 +12,7 @@
 import { AddLimitError, ScheduleSyntaxError, UsageError } from '../errors.js';
 import { ATTRIBUTE_LINE } from './attributes.js';
 import { parseSchedule } from './parse.js';
+import { scanSchedule } from './scan.js';
 import type { Schedule, Step } from './step.js';
 
 /** The default of `--max-steps`: the most steps a schedule may hold before `add` is refused. */
@@ -44,19 +45,27 @@ export interface AddedStep {
 }
 
 /**
- * Adds one `[wait]` step to `schedule` with the next free number (the highest plus one): its
- * line after step `after`'s line and attribute items, or at the end; its attributes as items
- * under it; line endings as the schedule's (CRLF when it uses CRLF). Every other byte is kept.
- * Pure.
+ * Adds one `[wait]` step to a schedule's `text` with the next free number (the highest plus
+ * one): its line after step `after`'s line and attribute items, or at the end; its attributes
+ * as items under it; line endings as the schedule's (CRLF when it uses CRLF). Every other byte
+ * is kept. Pure.
  *
+ * The result is checked by `parseSchedule`, as a hand-written schedule is. At the end of a
+ * schedule that `scanSchedule` proves plain (no attributes, fences or CRs: nothing can need the
+ * new step, nor hide it), only the new lines are parsed, after a stub of each step they name
+ * in `needs`: the same problems, found without parsing 10,000 steps twice.
+ *
+ * @param text - the schedule text (as read under the lock).
+ * @param file - its path, for positions in problems.
  * @throws {UsageError} for a line that holds a line break or starts with a status marker, or
  *   an `after` that names no step.
- * @throws {ScheduleSyntaxError} when the new text does not parse (a bad line or attribute,
- *   `needs` naming a missing step or making a cycle), naming what was wrong; or when the new
- *   line would not be a step (inside a fenced code block).
+ * @throws {ScheduleSyntaxError} when the schedule or the new text does not parse (a bad line
+ *   or attribute, `needs` naming a missing step or making a cycle), naming what was wrong (the
+ *   new step's problems are labelled `new step N in <file>`); or when the new line would not be
+ *   a step (inside a fenced code block).
  * @throws {AddLimitError} when the schedule already holds `maxSteps` steps.
  */
-export function addStepToText(schedule: Schedule, request: AddRequest): AddedStep {
+export function addStepToText(text: string, file: string, request: AddRequest): AddedStep {
   const line = request.line.trim();
   if (/[\r\n\u2028\u2029]/.test(line)) throw new UsageError('the step must be one line: it holds a line break');
   if (/^\[[A-Za-z]*\]/.test(line)) {
@@ -64,47 +73,43 @@ export function addStepToText(schedule: Schedule, request: AddRequest): AddedSte
       `give the step without its status and number ('<name> | <models> -- <description> (ref)'), found '${line.slice(0, 40)}'`,
     );
   }
-  const { steps, text } = schedule;
-  if (request.maxSteps !== undefined && steps.length >= request.maxSteps) {
+  const scanned = request.after === undefined ? scanSchedule(text, file) : undefined;
+  const schedule = scanned ? undefined : parseSchedule(text, file);
+  const numbers = scanned ? scanned.numbers : (schedule?.steps ?? []).map((step) => step.number);
+  if (request.maxSteps !== undefined && numbers.length >= request.maxSteps) {
     throw new AddLimitError(
       'max-steps',
-      `refused to add a step: the schedule already holds ${steps.length} steps (--max-steps ${request.maxSteps})`,
+      `refused to add a step: the schedule already holds ${numbers.length} steps (--max-steps ${request.maxSteps})`,
     );
   }
-  const number = steps.reduce((highest, step) => Math.max(highest, step.number), 0) + 1;
+  let highest = 0;
+  for (const number of numbers) if (number > highest) highest = number;
+  const number = highest + 1;
   const newline = text.includes('\r\n') ? '\r\n' : '\n';
-  const items: string[] = [];
-  const given = request.attributes ?? [];
-  if (request.addedBy !== undefined) {
-    items.push(`added-by: ${request.addedBy}`);
-    if (!given.some(([key]) => key === 'needs')) items.push(`needs: ${request.addedBy}`);
-  }
-  for (const [key, value] of given) {
-    if (/[\r\n\u2028\u2029]/.test(`${key}${value}`)) {
-      throw new UsageError(`attribute '${key}' must be one line: it holds a line break`);
-    }
-    items.push(`${key}: ${value}`);
-  }
-  const block = [`[wait] ${number}. ${line}`, ...items.map((item) => `  - ${item}`)].join(newline) + newline;
+  const items = attributeItems(request);
+  const block = [`[wait] ${number}. ${line}`, ...items.map(([key, value]) => `  - ${key}: ${value}`)].join(newline);
+  const invalid = (error: unknown): unknown => {
+    if (!(error instanceof ScheduleSyntaxError)) return error;
+    // Positions are those of the text with the step, which was not written: the label says so.
+    const label = `new step ${number} in ${file}`;
+    return new ScheduleSyntaxError(error.problems.map((problem) => ({ ...problem, file: label })));
+  };
+  if (!schedule) return appendChecked(text, block + newline, number, numbers, items, newline, invalid);
   const at = request.after === undefined ? endOfText(text, newline) : afterStep(schedule, request.after);
   const before = text.slice(0, at.offset);
-  const added = `${before}${at.prefix}${block}${text.slice(at.offset)}`;
+  const added = `${before}${at.prefix}${block}${newline}${text.slice(at.offset)}`;
   let parsed: Schedule;
   try {
-    parsed = parseSchedule(added, schedule.file);
+    parsed = parseSchedule(added, file);
   } catch (error) {
-    if (!(error instanceof ScheduleSyntaxError)) throw error;
-    // Positions are those of the text with the step, which was not written: the label says so.
-    const file = `new step ${number} in ${schedule.file}`;
-    throw new ScheduleSyntaxError(error.problems.map((problem) => ({ ...problem, file })));
+    throw invalid(error);
   }
   const step = parsed.steps.find((each) => each.number === number);
   if (!step) {
-    const line = added.slice(0, before.length + at.prefix.length).split('\n').length;
     throw new ScheduleSyntaxError([
       {
-        file: schedule.file,
-        line,
+        file,
+        line: added.slice(0, before.length + at.prefix.length).split('\n').length,
         column: 1,
         expected: 'a place where a step line counts (the new step would be inside a fenced code block)',
         found: 'a fence left open before it',
@@ -112,6 +117,65 @@ export function addStepToText(schedule: Schedule, request: AddRequest): AddedSte
     ]);
   }
   return { text: added, step };
+}
+
+/** The new step's attribute items, in order: `added-by` and a default `needs`, then those given. */
+function attributeItems(request: AddRequest): [string, string][] {
+  const items: [string, string][] = [];
+  const given = request.attributes ?? [];
+  if (request.addedBy !== undefined) {
+    items.push(['added-by', String(request.addedBy)]);
+    if (!given.some(([key]) => key === 'needs')) items.push(['needs', String(request.addedBy)]);
+  }
+  for (const [key, value] of given) {
+    if (/[\r\n\u2028\u2029]/.test(`${key}${value}`)) {
+      throw new UsageError(`attribute '${key}' must be one line: it holds a line break`);
+    }
+    items.push([key, value]);
+  }
+  return items;
+}
+
+/**
+ * Appends `block` (the new step `number` and its items) to a plain schedule (`scanSchedule`)
+ * and checks it with `parseSchedule` on the block alone, after a `[done]` stub of each step
+ * its `needs` name that the schedule has (those it lacks stay missing, and are reported).
+ */
+function appendChecked(
+  text: string,
+  block: string,
+  number: number,
+  numbers: readonly number[],
+  items: readonly (readonly [string, string])[],
+  newline: string,
+  invalid: (error: unknown) => unknown,
+): AddedStep {
+  const { offset, prefix } = endOfText(text, newline);
+  let lines = 1;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines += 1;
+  // The new step's line: after the last line, or on the line after a last line without a break.
+  const stepLine = text === '' ? 1 : prefix === '' ? lines : lines + 1;
+  const named = new Set<number>();
+  for (const [key, value] of items) {
+    if (key === 'needs') for (const digits of value.match(/\d+/g) ?? []) named.add(Number(digits));
+  }
+  const known = new Set(numbers);
+  const stubs = [...named]
+    .filter((need) => need !== number && known.has(need))
+    .map((need) => `[done] ${need}. s | m -- s`);
+  let parsed: Schedule;
+  try {
+    parsed = parseSchedule([...stubs, block].join('\n'), 'block');
+  } catch (error) {
+    if (!(error instanceof ScheduleSyntaxError)) throw error;
+    const shift = stepLine - stubs.length - 1;
+    throw invalid(
+      new ScheduleSyntaxError(error.problems.map((problem) => ({ ...problem, line: problem.line + shift }))),
+    );
+  }
+  const step = parsed.steps.find((each) => each.number === number);
+  if (!step) throw new Error(`step ${number} did not parse from its own block`);
+  return { text: `${text}${prefix}${block}`, step: { ...step, line: stepLine, offset: offset + prefix.length } };
 }
 
 /** Where a step goes at the end of `text`: after a line break, added if the last line has none. */
