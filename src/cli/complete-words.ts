@@ -101,8 +101,8 @@ export async function completeWords(
   const planspace = verb.args[0]?.name === 'planspace' ? positional[0] : undefined;
   if (pending !== undefined) {
     if (pending === '--id') return planspace === undefined ? [] : starting(await lookups.questionIds(planspace));
-    // `rollback --to N`, `add --after N`: a step number.
-    if (pending === '--to' || pending === '--after')
+    // `rollback --to N`, `add --after N` and `--needs N`: a step number.
+    if (pending === '--to' || pending === '--after' || pending === '--needs')
       return planspace === undefined ? [] : starting((await lookups.stepNumbers(planspace)).map(String));
     const values = OPTION_WORDS[pending];
     if (values !== undefined) return starting(values);
