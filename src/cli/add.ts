@@ -2,12 +2,14 @@
  * `workflow add <planspace> "<name> | <models> -- <description> (ref)"`: adds one step to the
  * schedule (a living schedule: a review step's agent adds a fix and a re-review). Called by an
  * agent (`WORKFLOW_STEP` and `WORKFLOW_RUN_ID` set), the step records `added-by:`, needs the
- * adding step by default, is held to the loop guard, and the engine is told through its mailbox
- * (`added:<step>:<N>`, or `add-refused:<step>:<reason>`), so that it logs the add and takes
- * the step at once.
+ * adding step by default, and is held to the loop guard. The engine (the agent's, or the live
+ * one of a shell's add) is told through its mailbox (`added:<step>:<N>`, or
+ * `add-refused:<step>:<reason>`), so that it logs the add and takes the step at once.
  */
 import { AddLimitError, PlanspaceError, UsageError } from '../errors.js';
 import { send } from '../mailbox/send.js';
+import { liveHold } from '../planspace/hold.js';
+import { planspacePaths } from '../planspace/paths.js';
 import { ENGINE_MAILBOX } from '../prompt/render.js';
 import { DEFAULT_MAX_ADDED, DEFAULT_MAX_STEPS, type AddRequest } from '../schedule/add.js';
 import { addStep, runOfRunId, type AddedByRun } from '../schedule/add-step.js';
@@ -146,7 +148,11 @@ export function addCommand(io: VerbIO) {
     io,
     async (planspace, line, options) => {
       const { request, counted } = addRequestOf(line, options, io.env);
-      const told = io.env.WORKFLOW_RUN_ID !== undefined && io.env.WORKFLOW_RUN_ID !== '';
+      // An agent's add goes to its engine; a shell's, to the live engine if there is one (one
+      // read of `engine.json`), so that the step starts without waiting for another to settle.
+      const told =
+        (io.env.WORKFLOW_RUN_ID !== undefined && io.env.WORKFLOW_RUN_ID !== '') ||
+        (await liveHold(planspacePaths(planspace))) !== undefined;
       const by = io.env.WORKFLOW_STEP ?? '';
       let step;
       try {

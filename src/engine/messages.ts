@@ -256,7 +256,7 @@ export class EngineMailbox {
               addedBy: Number(report.tag) || undefined,
               from,
             },
-            `step ${report.text} added by ${report.tag === '' ? from : `step ${report.tag}`} (workflow add)`,
+            `step ${report.text} added${report.tag === '' ? '' : ` by step ${report.tag}`} (workflow add)`,
           );
           this.#stepAdded();
           break;

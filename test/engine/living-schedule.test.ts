@@ -4,7 +4,7 @@
  * engine killed between an add and its dispatch leaves the added step to the next run.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSchedule } from '../../src/schedule/operations.js';
@@ -71,6 +71,27 @@ describe('workflow run: steps added by agents', () => {
     const order = (await setup.events()).map((e) => `${e.event} ${String(e.step)}`);
     expect(order.indexOf('dispatched 2')).toBeGreaterThan(-1);
     expect(order.indexOf('dispatched 2')).toBeLessThan(order.indexOf('done 1'));
+  }, 60_000);
+
+  it('starts a step added from a shell at once, while the only running step still runs', async () => {
+    const setup = await makeRun({ schedule: '[wait] 1. first | slow -- works until told to stop\n' });
+    const go = join(setup.root, 'go');
+    await setup.setModel('slow', { command: join(AGENTS_BIN, 'agent-wait-file.js'), env: { GO_FILE: go } });
+    const engine = setup.start();
+    await waitFor('step 1 to be dispatched', async () =>
+      (await setup.eventsSoFar()).some((e) => e.event === 'dispatched' && e.step === 1),
+    );
+    const added = await setup.workflow(['add', setup.planspace, 'side | glm -- added by hand', '--needs', 'none']);
+    expect(added).toMatchObject({ code: 0, stdout: '2\n' });
+    // Step 1 goes on until `go` exists: only the add can have started step 2.
+    await waitFor('step 2 to be done', async () =>
+      (await setup.eventsSoFar()).some((e) => e.event === 'done' && e.step === 2),
+    );
+    await writeFile(go, '');
+    expect(await engine.ended).toMatchObject({ code: 0, stderr: '' });
+    expect((await setup.events()).filter((e) => e.event === 'step-added').map((e) => e.message)).toEqual([
+      'step 2 added (workflow add)',
+    ]);
   }, 60_000);
 
   it('a review that adds a fix and a re-review until the fixes make it clean: 3 rounds, then it stops', async () => {
