@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { format, resolveConfig } from 'prettier';
 import { measureCandidates } from './candidates.js';
+import { measureAdd } from './add.js';
 import { measureCli } from './cli.js';
 import { measureEngine } from './engine.js';
 import { measureEngineScale } from './engine-scale.js';
@@ -22,6 +23,7 @@ const runs = runsArg === -1 ? 40 : Number(process.argv[runsArg + 1]);
 // engine's rounds are long (two 200-step runs each): 5 unless --runs says otherwise.
 const sections = [
   measureCli({ runs }),
+  measureAdd({ runs }),
   await measureMailbox({ runs: runsArg === -1 ? 200 : runs }),
   await measureMailboxBacklog({ runs: runsArg === -1 ? 40 : runs }),
   measureEngine({ runs: runsArg === -1 ? 5 : runs }),

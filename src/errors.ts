@@ -166,6 +166,21 @@ export class PlannerError extends PlanspaceError {
   }
 }
 
+/**
+ * `workflow add` refused by the loop guard: the schedule already holds `--max-steps` steps, or
+ * the adding step already added `--max-added` steps in this run. The line itself was fine; the
+ * run must stop adding. The CLI prints the message as `ERROR: ...` and exits 1.
+ */
+export class AddLimitError extends PlanspaceError {
+  /** Which limit: `max-steps` or `max-added`. */
+  readonly limit: 'max-steps' | 'max-added';
+
+  constructor(limit: 'max-steps' | 'max-added', message: string) {
+    super('E_ADD_LIMIT', message);
+    this.limit = limit;
+  }
+}
+
 /** Bad usage of a command or a library function: a malformed argument or option value. */
 export class UsageError extends PlanspaceError {
   constructor(message: string, options?: ErrorOptions) {

@@ -119,7 +119,16 @@ export interface MailboxRunOptions {
  * Variables the mailbox reads, and those that decide whether `workflow run` colours its lines;
  * the test runner's own values must not leak into a test.
  */
-const TEST_OWN_ENV = new Set(['WORKFLOW_AGENT', 'WORKFLOW_RUN_ID', 'PLANSPACE_FAULT', 'NO_COLOR', 'FORCE_COLOR']);
+const TEST_OWN_ENV = new Set([
+  'WORKFLOW_AGENT',
+  'WORKFLOW_RUN_ID',
+  'WORKFLOW_STEP',
+  'WORKFLOW_MAX_STEPS',
+  'WORKFLOW_MAX_ADDED',
+  'PLANSPACE_FAULT',
+  'NO_COLOR',
+  'FORCE_COLOR',
+]);
 
 /** The environment for a child process: the test's, without the variables above, plus `extra`. */
 export function childEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {

@@ -4,7 +4,7 @@
  * run without commander, and what runs the rest, is the caller's: `main.ts` (the whole CLI) and
  * `hot.ts` (the schedule verbs alone, in a bundle that starts without the ES module loader).
  */
-import { formatProblem, PlanspaceError, ScheduleSyntaxError } from '../errors.js';
+import { AddLimitError, formatProblem, PlanspaceError, ScheduleSyntaxError } from '../errors.js';
 import { printable } from '../text/printable.js';
 import { flushStream, guardStream, OutputClosedError, type GuardedStream } from './broken-pipe.js';
 import { directStdout, type DirectStdout } from './direct-stdout.js';
@@ -239,7 +239,7 @@ export async function runCliWith(
     if (io.signal.aborted) return EXIT.interrupted;
     const code = exitCodeFor(error);
     if (json) streams.stdout(`${JSON.stringify(errorJson(error))}\n`);
-    if (code === EXIT.condition) {
+    if (code === EXIT.condition && !(error instanceof AddLimitError)) {
       if (!json) streams.stdout(`ERROR: ${errorText(error)}\n`);
     } else if (code === EXIT.bug) {
       const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

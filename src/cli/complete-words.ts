@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { AGENT_CLIS } from '../dispatch/model-templates.js';
+import { ATTRIBUTE_KEYS } from '../schedule/attributes.js';
 
 /** One verb as completion sees it: its long options and its arguments, in order. */
 export interface CompletionVerb {
@@ -47,6 +48,12 @@ export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
 /** Values of options and arguments that are not files, by their name in the usage. */
 const VALUE_WORDS: Readonly<Record<string, readonly string[]>> = { shell: SHELLS, cli: AGENT_CLIS };
+
+/** Values of options that are not files, by flag (`add --when`, `add --attr key=`). */
+const OPTION_WORDS: Readonly<Record<string, readonly string[]>> = {
+  '--when': ['success', 'failure', 'always'],
+  '--attr': ATTRIBUTE_KEYS.map((key) => `${key}=`),
+};
 
 /** `--help` is every verb's, though commander adds it only when help is shown. */
 function optionsOf(verb: CompletionVerb): { readonly flag: string; readonly takesValue: boolean }[] {
@@ -94,9 +101,11 @@ export async function completeWords(
   const planspace = verb.args[0]?.name === 'planspace' ? positional[0] : undefined;
   if (pending !== undefined) {
     if (pending === '--id') return planspace === undefined ? [] : starting(await lookups.questionIds(planspace));
-    // `rollback --to N`: a step number.
-    if (pending === '--to')
+    // `rollback --to N`, `add --after N` and `--needs N`: a step number.
+    if (pending === '--to' || pending === '--after' || pending === '--needs')
       return planspace === undefined ? [] : starting((await lookups.stepNumbers(planspace)).map(String));
+    const values = OPTION_WORDS[pending];
+    if (values !== undefined) return starting(values);
     return [FILES];
   }
   if (current.startsWith('-')) return starting(optionsOf(verb).map((option) => option.flag));

@@ -2,6 +2,7 @@
  * The CLI's exit codes, the one place they are defined (DESIGN.md §3).
  */
 import {
+  AddLimitError,
   EngineRunningError,
   LockError,
   NoEngineError,
@@ -16,7 +17,8 @@ export const EXIT = {
   ok: 0,
   /**
    * A condition the verb names: no step to act on (or one a live engine runs), `TIMEOUT` from
-   * `recv`; `run --goal`: the planner selected nothing, or failed (nothing was dispatched).
+   * `recv`; `run --goal`: the planner selected nothing, or failed (nothing was dispatched);
+   * `add` refused by the loop guard (the line was fine; the run must stop adding).
    */
   condition: 1,
   /** Bad usage or bad input; files were left as they were. */
@@ -40,7 +42,8 @@ export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
 
 /**
  * Maps an error to an exit code: 1 for a missing step or one a live engine runs (or `next`
- * under a live engine) and for a planner that failed (`run --goal`), 5 for no engine to abort, 2 for every other planspace error and for
+ * under a live engine), for a planner that failed (`run --goal`) and for an `add` the loop
+ * guard refused, 5 for no engine to abort, 2 for every other planspace error and for
  * file-system errors such as a read-only planspace, 70 for anything else (a bug).
  */
 export function exitCodeFor(error: unknown): number {
@@ -49,7 +52,8 @@ export function exitCodeFor(error: unknown): number {
     error instanceof NoSuchStepError ||
     error instanceof StepRunningError ||
     error instanceof EngineRunningError ||
-    error instanceof PlannerError
+    error instanceof PlannerError ||
+    error instanceof AddLimitError
   ) {
     return EXIT.condition;
   }

@@ -10,6 +10,7 @@ import { planspacePaths } from '../planspace/paths.js';
 import { readSchedule } from '../schedule/operations.js';
 import { artifactsCommand } from './artifacts.js';
 import { candidatesCommand } from './candidates.js';
+import { addCommand } from './add.js';
 import { checkCommand } from './check.js';
 import { checkpointsCommand, rollbackCommand } from './checkpoints.js';
 import { completeWords, completionModel, type CompletionLookups } from './complete-words.js';
@@ -48,6 +49,7 @@ function verbFactories(name: ProgramName, io: VerbIO, output: OutputConfiguratio
     ['fail', () => toCommand(markCommand(io, 'fail'))],
     ['skip', () => toCommand(markCommand(io, 'skip'))],
     ['retry', () => toCommand(retryCommand(io))],
+    ['add', () => toCommand(addCommand(io))],
     ['status', () => toCommand(statusCommand(io))],
     ['check', () => toCommand(checkCommand(io))],
     ['run', () => toCommand(runCommand(io))],

@@ -45,6 +45,8 @@ interface RunOptions extends SourceOptions {
   /** `--verify`, each time it was given. */
   readonly verify?: readonly string[];
   readonly isolation?: string;
+  readonly maxSteps?: string;
+  readonly maxAdded?: string;
   /** False for `--no-color`. */
   readonly color?: boolean;
 }
@@ -132,6 +134,11 @@ export function runCommand(io: VerbIO) {
           '--isolation <mode>',
           "worktree: each unit in a git worktree of its own, merged when it succeeds; none (default): in the codespace. A step's isolation: wins",
         ],
+        [
+          '--max-steps <n>',
+          "loop guard: agents' workflow add is refused once the schedule holds n steps (default 500)",
+        ],
+        ['--max-added <n>', 'loop guard: a step may add at most n steps in one run (default 20)'],
         ['--dry-run', 'write the prompts and print the commands a run would start; start nothing'],
         ['--no-color', 'no colours (also NO_COLOR=1; FORCE_COLOR=1 colours even a pipe)'],
       ],
@@ -149,6 +156,10 @@ export function runCommand(io: VerbIO) {
       if (goal !== undefined && (only !== undefined || from !== undefined)) {
         throw new UsageError(`--goal picks the steps itself: not with ${only === undefined ? '--from' : '--only'}`);
       }
+      const maxSteps =
+        options.maxSteps === undefined ? undefined : positive('--max-steps', options.maxSteps, 'a count such as 500');
+      const maxAdded =
+        options.maxAdded === undefined ? undefined : positive('--max-added', options.maxAdded, 'a count such as 20');
       const codespace = options.codespace ?? process.cwd();
       const isolation = options.isolation;
       if (isolation !== undefined && isolation !== 'worktree' && isolation !== 'none') {
@@ -212,6 +223,8 @@ export function runCommand(io: VerbIO) {
           onEvent: output.event,
           verify,
           goal,
+          maxSteps,
+          maxAdded,
         });
         if (outcome.kind === 'nothing-selected') {
           const json = { event: 'end', outcome: outcome.kind, reason: outcome.reason };

@@ -41,6 +41,7 @@ import type { Inbox } from '../mailbox/receive.js';
 import { logEvent, type RunEvent } from '../planspace/log.js';
 import type { PlanspacePaths } from '../planspace/paths.js';
 import { holdFolder, type HeldFolder } from '../fs/held-folder.js';
+import { DEFAULT_MAX_ADDED, DEFAULT_MAX_STEPS } from '../schedule/add.js';
 import { ScheduleCache } from '../schedule/cache.js';
 import type { LiveTakeOutcome } from '../schedule/live-plan.js';
 import type { TakeOptions } from '../schedule/operations.js';
@@ -66,7 +67,7 @@ export class Engine implements EngineContext {
   readonly sources: Sources;
   readonly resolved: Resolved;
   readonly runBase: string;
-  readonly environment: Readonly<Record<string, string>> = agentBaseEnvironment(AGENT_COMMANDS);
+  readonly environment: Readonly<Record<string, string>>;
   readonly trees: ProcessTrees;
   readonly timings: EngineTimings;
   readonly mailbox: EngineMailbox;
@@ -132,6 +133,12 @@ export class Engine implements EngineContext {
     isolation: Isolation | undefined,
   ) {
     this.paths = paths;
+    // The loop guard's limits reach `workflow add` run by the agents through their environment.
+    this.environment = {
+      ...agentBaseEnvironment(AGENT_COMMANDS),
+      WORKFLOW_MAX_STEPS: String(options.maxSteps ?? DEFAULT_MAX_STEPS),
+      WORKFLOW_MAX_ADDED: String(options.maxAdded ?? DEFAULT_MAX_ADDED),
+    };
     this.isolationMode = options.isolation ?? 'none';
     this.isolation = isolation;
     this.attempts = new AttemptNumbers(paths.artifacts);
@@ -148,7 +155,15 @@ export class Engine implements EngineContext {
     this.#limit = pLimit(concurrency);
     this.#only = only;
     this.#schedule = new ScheduleCache(paths.schedule, only, this.settledSteps);
-    this.mailbox = new EngineMailbox(paths, inbox, runBase, (event, message) => this.log(event, message));
+    this.mailbox = new EngineMailbox(
+      paths,
+      inbox,
+      runBase,
+      (event, message) => this.log(event, message),
+      () => {
+        this.replan();
+      },
+    );
     this.#position = new PositionWriter(paths.state, runBase, () => this.#running);
     this.#endTarget = {
       planspace: paths.root,

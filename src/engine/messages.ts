@@ -3,7 +3,8 @@
  * reports of the running agents (others' are stale: logged and ignored; a running agent's
  * report tagged with another step's number is a protocol error: logged and refused, so that
  * it settles neither step), `ask:` questions from
- * any agent, `answered:` wake-ups from `workflow answer`, and `progress:` notes, which also
+ * any agent, `answered:` wake-ups from `workflow answer`, `added:`/`add-refused:` notes from
+ * `workflow add` (logged; an added step is planned at once), and `progress:` notes, which also
  * tell the stall watch that an agent is alive. Waiters wait on `bell`, which rings after every
  * message.
  */
@@ -80,11 +81,20 @@ export class EngineMailbox {
   /** The expected runs that asked a question: their questions close when they end. */
   readonly #askers = new Set<string>();
 
-  constructor(paths: PlanspacePaths, inbox: Inbox, runBase: string, log: LogEvent) {
+  /** Called after an `added:` message is logged: the schedule holds a new step to plan. */
+  readonly #stepAdded: () => void;
+
+  /**
+   * @param stepAdded - called when `workflow add` says it added a step (`added:`): the engine
+   *   plans again at once, so that an added step whose needs are met starts without waiting
+   *   for another step to settle. Default: nothing.
+   */
+  constructor(paths: PlanspacePaths, inbox: Inbox, runBase: string, log: LogEvent, stepAdded: () => void = () => {}) {
     this.#paths = paths;
     this.#inbox = inbox;
     this.#runBase = runBase;
     this.#log = log;
+    this.#stepAdded = stepAdded;
   }
 
   /**
@@ -236,6 +246,24 @@ export class EngineMailbox {
               detail: report.text,
             },
             `progress from ${from}: ${report.text}`,
+          );
+          break;
+        case 'added':
+          await this.#log(
+            {
+              event: 'step-added',
+              step: Number(report.text) || undefined,
+              addedBy: Number(report.tag) || undefined,
+              from,
+            },
+            `step ${report.text} added${report.tag === '' ? '' : ` by step ${report.tag}`} (workflow add)`,
+          );
+          this.#stepAdded();
+          break;
+        case 'add-refused':
+          await this.#log(
+            { event: 'add-refused', step: Number(report.tag) || undefined, from, reason: report.text },
+            `${report.tag === '' ? from : `step ${report.tag}`}: workflow add refused: ${report.text}`,
           );
           break;
         case 'other':

@@ -7,20 +7,23 @@
 export type Report =
   | { readonly kind: 'done' | 'fail' | 'ask' | 'progress'; readonly tag: string; readonly text: string }
   | { readonly kind: 'answered'; readonly id: string }
+  | { readonly kind: 'added' | 'add-refused'; readonly tag: string; readonly text: string }
   | { readonly kind: 'other'; readonly text: string };
 
 /**
  * Parses a message body: `done:<tag>:<summary>`, `fail:<tag>:<reason>`, `ask:<tag>:<question>`,
- * `progress:<tag>:<detail>`, or `answered:<question id>` (sent by `workflow answer`). A trailing
- * newline is dropped; anything else is `other`.
+ * `progress:<tag>:<detail>`, `answered:<question id>` (sent by `workflow answer`), or
+ * `added:<step>:<N>` / `add-refused:<step>:<reason>` (sent by `workflow add` run by an agent
+ * of step `<step>`). A trailing newline is dropped; anything else is `other`.
  */
 export function parseReport(body: Buffer | string): Report {
   const text = (typeof body === 'string' ? body : body.toString('utf8')).replace(/\r?\n$/, '');
   const answered = /^answered:(q\d+)$/.exec(text);
   if (answered) return { kind: 'answered', id: answered[1] ?? '' };
-  const match = /^(done|fail|ask|progress):([^:\n]*):([\s\S]*)$/.exec(text);
+  const match = /^(done|fail|ask|progress|added|add-refused):([^:\n]*):([\s\S]*)$/.exec(text);
   if (!match) return { kind: 'other', text };
-  return { kind: match[1] as 'done' | 'fail' | 'ask' | 'progress', tag: match[2] ?? '', text: match[3] ?? '' };
+  const kind = match[1] as 'done' | 'fail' | 'ask' | 'progress' | 'added' | 'add-refused';
+  return { kind, tag: match[2] ?? '', text: match[3] ?? '' };
 }
 
 /**

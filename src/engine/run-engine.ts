@@ -78,6 +78,14 @@ export interface EngineOptions extends Sources, EngineTimings {
    * the codespace). Default `none`.
    */
   readonly isolation?: IsolationMode;
+  /**
+   * The loop guard of `workflow add` run by this run's agents (given them as
+   * `WORKFLOW_MAX_STEPS` / `WORKFLOW_MAX_ADDED`): refused once the schedule holds this many
+   * steps (default `DEFAULT_MAX_STEPS`, 500), or once the adding step added `maxAdded` steps in
+   * this run (default `DEFAULT_MAX_ADDED`, 20).
+   */
+  readonly maxSteps?: number;
+  readonly maxAdded?: number;
 }
 
 /** How a run ended. */

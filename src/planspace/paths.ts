@@ -17,6 +17,8 @@ export interface PlanspacePaths {
   readonly artifacts: string;
   /** `mailboxes/`: one folder per mailbox. */
   readonly mailboxes: string;
+  /** `added.json`: the steps each step's agent added in the latest run (`workflow add`'s loop guard). */
+  readonly added: string;
 }
 
 /**
@@ -38,6 +40,7 @@ export function planspacePaths(planspace: string): PlanspacePaths {
     events: join(root, 'events.jsonl'),
     artifacts: join(root, 'artifacts'),
     mailboxes: join(root, 'mailboxes'),
+    added: join(root, 'added.json'),
   };
 }
 

@@ -21,6 +21,7 @@ export const ATTRIBUTE_KEYS = [
   'candidates',
   'judge',
   'outputs',
+  'added-by',
 ] as const;
 
 /**
@@ -163,6 +164,12 @@ function parseJudge(value: string): Parsed<string> {
   return { ok: false, expected: "'first', 'smallest' or a model name", found: quote(value), at: 0 };
 }
 
+/** `added-by: N`: the step whose agent added this one (`workflow add`); one step number. */
+function parseAddedBy(value: string): Parsed<number> {
+  if (/^[1-9]\d*$/.test(value) && Number.isSafeInteger(Number(value))) return { ok: true, value: Number(value) };
+  return { ok: false, expected: 'one step number such as 3', found: quote(value), at: 0 };
+}
+
 function parseRetries(value: string): Parsed<number> {
   if (/^\d{1,3}$/.test(value) && Number(value) <= MAX_RETRIES) {
     return { ok: true, value: Number(value) };
@@ -245,6 +252,8 @@ export function applyAttribute(
       return store(parseJudge(value), (v) => (into.judge = v));
     case 'outputs':
       return store(parseOutput(value), (v) => (into.outputs = [...(into.outputs ?? []), v]));
+    case 'added-by':
+      return store(parseAddedBy(value), (v) => (into.addedBy = v));
   }
 }
 
@@ -314,6 +323,7 @@ function trimBlanksEnd(text: string): string {
 
 /** True when the attribute `key` already has a value in `attributes`. */
 function attributeSet(attributes: StepAttributes, key: AttributeKey): boolean {
-  const field = { backoff: 'backoffMs', timeout: 'timeoutMs', stall: 'stallMs' }[key as string] ?? key;
+  const field =
+    { backoff: 'backoffMs', timeout: 'timeoutMs', stall: 'stallMs', 'added-by': 'addedBy' }[key as string] ?? key;
   return (attributes as Record<string, unknown>)[field] !== undefined;
 }

@@ -69,6 +69,11 @@ export interface StepAttributes {
    * `blocks:`.
    */
   readonly outputs?: readonly string[];
+  /**
+   * The step whose agent added this one with `workflow add` (written by it, from
+   * `WORKFLOW_STEP`); counted by the loop guard (`--max-added`). Informative otherwise.
+   */
+  readonly addedBy?: number;
 }
 
 /** One step of a schedule, as parsed from its line. */

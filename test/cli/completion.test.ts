@@ -58,6 +58,15 @@ describe('workflow completion bash', () => {
     expect(await bashComplete(['rollback', plan, '--to', ''])).toEqual(['1', '2', '12']);
   });
 
+  it("completes add's options: step numbers after --after and --needs, conditions, attribute keys", async () => {
+    const plan = await planspace();
+    expect(await bashComplete(['add', plan, 'x | m -- d', '--af'])).toEqual(['--after']);
+    expect(await bashComplete(['add', plan, 'x | m -- d', '--after', '1'])).toEqual(['1', '12']);
+    expect(await bashComplete(['add', plan, 'x | m -- d', '--needs', ''])).toEqual(['1', '2', '12']);
+    expect(await bashComplete(['add', plan, 'x | m -- d', '--when', 'a'])).toEqual(['always']);
+    expect(await bashComplete(['add', plan, 'x | m -- d', '--attr', 'ti'])).toEqual(['timeout=']);
+  });
+
   it('completes open question ids after answer <planspace> --id', async () => {
     const plan = await planspace();
     expect(await bashComplete(['answer', plan, '--id', ''])).toEqual(['q1']);

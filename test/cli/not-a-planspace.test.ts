@@ -15,6 +15,7 @@ const WORKFLOW_VERBS: Readonly<Record<string, readonly string[]>> = {
   fail: [],
   skip: [],
   retry: [],
+  add: ['fix | glm -- fix it'],
   status: [],
   check: [],
   run: [],

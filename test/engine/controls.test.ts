@@ -589,7 +589,7 @@ describe('bad values', () => {
     expect(check.code).toBe(2);
     expect(check.stdout).toBe(
       [
-        `${file}:4:5: expected an attribute 'key: value' with a key from needs, when, blocks, retries, backoff, timeout, stall, verify, isolation, candidates, judge, found 'timout'`,
+        `${file}:4:5: expected an attribute 'key: value' with a key from needs, when, blocks, retries, backoff, timeout, stall, verify, isolation, candidates, judge, outputs, added-by, found 'timout'`,
         `${file}:6:14: expected a duration such as '500ms', '5s', '30m' or '2h', found '5 minutes'`,
         '',
       ].join('\n'),

@@ -135,6 +135,11 @@ const ORACLE: Record<string, { field: keyof StepAttributes; parse: (value: strin
       return [value];
     },
   },
+  // One step number, any step (the step that added this one).
+  'added-by': {
+    field: 'addedBy',
+    parse: (value) => (/^[1-9][0-9]*$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : undefined),
+  },
 };
 
 /** Values near each key's grammar, huge numbers among them, plus arbitrary text. */
