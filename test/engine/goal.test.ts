@@ -2,9 +2,6 @@
  * `workflow run --goal`: the planner agent (a script, `agent-planner.js`, run through its model
  * TOML as the exception-handler tests run theirs) picks the steps before anything is
  * dispatched; the run takes them and every step they need, as `--only` would.
- *
- * Not here: a planner that adds a step with `workflow add` (the verb is built on another
- * branch; the test comes with the merge).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -35,13 +32,25 @@ interface PlannerRecord {
   readonly prompt: string;
 }
 
-/** A run whose planner answers `answer` as its last line and exits `exit`. */
-async function makeGoalRun(answer: string, exit = 0): Promise<RunSetup & { readonly plannerRecord: string }> {
+/**
+ * A run whose planner answers `answer` as its last line and exits `exit`; with `add`, it first
+ * adds that step line with `workflow add` (see agent-planner.js).
+ */
+async function makeGoalRun(
+  answer: string,
+  exit = 0,
+  add?: string,
+): Promise<RunSetup & { readonly plannerRecord: string }> {
   const setup = await makeRun({ schedule: SCHEDULE });
   const plannerRecord = join(setup.records, 'planner.json');
   await setup.setModel('planner', {
     command: AGENT_PLANNER,
-    env: { PLANNER_ANSWER: answer, PLANNER_EXIT: String(exit), PLANNER_RECORD: plannerRecord },
+    env: {
+      PLANNER_ANSWER: answer,
+      PLANNER_EXIT: String(exit),
+      PLANNER_RECORD: plannerRecord,
+      ...(add !== undefined && { PLANNER_ADD: add }),
+    },
   });
   await writeFile(join(setup.agents, 'planner.md'), '---\nmodel: planner\n---\nYou pick the steps for a goal.\n');
   return { ...setup, plannerRecord };
@@ -50,6 +59,24 @@ async function makeGoalRun(answer: string, exit = 0): Promise<RunSetup & { reado
 const GOAL = 'build the thing';
 
 describe('workflow run --goal', () => {
+  it('runs a step the planner added with workflow add, with the steps it needs', async () => {
+    const setup = await makeGoalRun('SELECT: ADDED', 0, 'verify | glm -- check the build works');
+    const result = await setup.run(['--goal', GOAL]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('planner selected step 5; the run takes steps 2, 3, 5');
+    // The added step is in the schedule, needing 3, and ran with 2 and 3; 1 and 4 did not.
+    expect([...(await setup.statuses()).entries()]).toEqual([
+      [1, 'wait'],
+      [2, 'done'],
+      [3, 'done'],
+      [4, 'wait'],
+      [5, 'done'],
+    ]);
+    const schedule = await readFile(join(setup.planspace, 'schedule.md'), 'utf8');
+    expect(schedule).toMatch(/\[done\] 5\. verify \| glm -- check the build works\n {2}- needs: 3\n/);
+  });
+
   it('runs the steps the planner selected and what they need, and nothing else', async () => {
     const setup = await makeGoalRun('SELECT: 3');
     const result = await setup.run(['--goal', GOAL]);
