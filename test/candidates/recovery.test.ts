@@ -1,6 +1,6 @@
 /**
  * Crash recovery of candidates (issue 20, item 5): an engine killed (SIGKILL) while candidates
- * run, after recording its pick, or after merging it; the next `workflow run` runs the step
+ * run, while its judge agent runs, after recording its pick, or after merging it; the next `workflow run` runs the step
  * again from a clean base or recognises the merged pick: never two winners merged.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,6 +11,8 @@ import { childEnv, ROOT, WORKFLOW_BIN } from '../helpers.js';
 import { worktreeRecordFiles } from '../engine/isolation-setup.js';
 import { waitFor } from '../engine/setup.js';
 import { makeCandidatesRun, type CandidatesRun } from './setup.js';
+
+const AGENT_JUDGE = join(ROOT, 'test', 'fixtures', 'bin', 'agent-judge.js');
 
 const SCHEDULE = '[wait] 1. implement | alpha,beta -- race\n  - candidates: 2\n  - judge: smallest\n';
 
@@ -85,5 +87,32 @@ describe('workflow run: candidates after a killed engine', () => {
     expect(await run.started(1, 2)).toBeUndefined();
     const events = await run.events();
     expect(events.filter((e) => e.event === 'merge-recognised')).toMatchObject([{ step: 1, candidate: 1 }]);
+  });
+
+  it('runs the round again when the engine was killed while its judge agent ran, and merges the new pick once', async () => {
+    const judged = SCHEDULE.replace('judge: smallest', 'judge: referee');
+    const run = await makeCandidatesRun(judged);
+    await run.plan({ 1: { write: { 'one.txt': '1\n' } }, 2: { write: { 'two.txt': '2\n2\n' } } });
+    // A judge that takes its time: the engine is killed while it runs.
+    await run.setModel('referee', {
+      command: AGENT_JUDGE,
+      env: { JUDGE_SAYS: 'PICK: 1 the smaller', JUDGE_SLEEP_MS: '60000' },
+    });
+    const engine = run.start(['--concurrency', '2']);
+    await waitFor('the judge to start', async () =>
+      (await run.eventsSoFar()).some((e) => e.event === 'judge-dispatched'),
+    );
+    process.kill(engine.pid, 'SIGKILL');
+    await engine.ended;
+    expect(run.git('log', '--merges', '--format=%s')).toBe('');
+    expect(await run.candidatesRecord()).toMatchObject({ picked: null, merged: false });
+
+    await run.setModel('referee', { command: AGENT_JUDGE, env: { JUDGE_SAYS: 'PICK: 1 the smaller' } });
+    const result = await run.run(['--concurrency', '2']);
+    expect(result.stdout).toContain('COMPLETE');
+    await expectOneWinner(run);
+    // A new round ran, from a clean base, and its judge picked once.
+    expect(await run.started(1, 2)).toBeDefined();
+    expect((await run.events()).filter((e) => e.event === 'picked')).toHaveLength(1);
   });
 });
