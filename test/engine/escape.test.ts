@@ -91,7 +91,9 @@ describe.each(MODES)('escaping agents, %s tracking', (mode, available) => {
   it.skipIf(!available)('a retry after the last step started is tracked as the first attempt was', async () => {
     // Step 2 is the run's last: once its agent starts, the engine leaves the run's cgroup
     // (ProcessTrees.quiet); the retry must take it back in before it starts the next agent.
-    const { setup, pidsDir } = await makeEscapeRun(mode, ['timeout: 2s', 'retries: 1', 'backoff: 10ms'], {
+    // Each attempt's agent and escapees must record their pids before its timeout kills them: 2 s
+    // was too short on a machine at a load of 16 (neither attempt recorded them all).
+    const { setup, pidsDir } = await makeEscapeRun(mode, ['timeout: 6s', 'retries: 1', 'backoff: 10ms'], {
       VERDICT: 'ESCALATE: look at it',
     });
     const engine = setup.start();

@@ -90,7 +90,9 @@ describe('workflow answer: only to an open question', () => {
       '# Schedule: questions',
       '',
       '[wait] 1. choose | glm -- pick a colour',
-      '  - timeout: 5s',
+      // Long enough for the retry's answer to come before its own timeout on a loaded machine
+      // (at a load of 16, 5 s was not: the retry timed out too and the run waited for a human).
+      '  - timeout: 10s',
       '  - retries: 1',
       '',
     ].join('\n');
