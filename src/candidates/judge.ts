@@ -20,7 +20,7 @@ import { buildAgentCommand, dispatchEnvironment, type DispatchContext } from '..
 import { findModel, ModelError, modelSearchPath, type ModelSpec } from '../dispatch/models.js';
 import { startAgent, type AgentExit } from '../dispatch/spawn.js';
 import { attemptFiles } from '../engine/artifacts.js';
-import { waitForAgent } from '../engine/attempt.js';
+import { waitForAgent } from '../engine/wait-agent.js';
 import type { EngineContext } from '../engine/context.js';
 import { agentSearchPath } from '../engine/preflight.js';
 import { linkFileAtomicSync, writeFileAtomic } from '../fs/atomic.js';

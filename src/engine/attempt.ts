@@ -3,13 +3,10 @@
  * wait for it while watching for reports, stalls and aborts, and say how it ended.
  */
 import { closeSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { buildAgentCommand, dispatchEnvironment, type DispatchContext } from '../dispatch/command.js';
 import type { ModelSpec } from '../dispatch/models.js';
 import { startAgent, type AgentExit, type RunningAgent } from '../dispatch/spawn.js';
-import { isErrno } from '../errors.js';
 import { linkFileAtomicSync, writeFileAtomicSync } from '../fs/atomic.js';
 import { assertNotLink, NO_FOLLOW, openNoFollowSync, UnsafePathError } from '../fs/guard.js';
 import { renderStepPrompt } from '../prompt/render.js';
@@ -23,9 +20,9 @@ import { readOutputTail } from './output-tail.js';
 import { proveAttempt, recordOutputs, stepInputs } from './outputs-attempt.js';
 import { readText } from './text.js';
 import { resolveUnitSources, UnitSourceError, type UnitSources } from './unit-sources.js';
-import { unitBranchPart } from './isolation.js';
+import { unitBranchPart, type UnitWorktree } from './isolation.js';
 import { openUnitWorktree, settleUnitWorktree } from './unit-worktree.js';
-import type { UnitWorktree } from './isolation.js';
+import { waitForAgent } from './wait-agent.js';
 
 /** How an attempt ended. */
 export interface AttemptResult {
@@ -333,81 +330,4 @@ function readState(path: string): Promise<string> {
     stateReads.set(path, read);
   }
   return read;
-}
-
-/** The size of a file in bytes; 0 if it does not exist. */
-async function sizeOf(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) return 0;
-    throw error;
-  }
-}
-
-/**
- * Waits for an agent to exit. Stops it on abort, after the report grace period once it has
- * reported, and when it stalls: no new output and no message from its run for `stallMs`.
- */
-export async function waitForAgent(
-  ctx: EngineContext,
-  running: RunningAgent,
-  runId: string,
-  outputFile: string,
-  stallMs: number | undefined,
-): Promise<{ exit: AgentExit; stalled: boolean }> {
-  let exited: AgentExit | undefined;
-  const exit = running.exit.then((value) => {
-    exited = value;
-  });
-  const messages = ctx.mailbox.runBell(runId);
-  let graceTimer: NodeJS.Timeout | undefined;
-  let stalled = false;
-  let lastSize = -1;
-  let lastActive = Date.now();
-  // Look for a stall four times per stall period, at most once every 50 ms and at least once a second.
-  const checkMs = stallMs === undefined ? undefined : Math.max(50, Math.min(1000, stallMs / 4));
-  try {
-    while (!exited) {
-      const seen = messages.rings;
-      if (ctx.signal.aborted) return { exit: await running.stop(), stalled };
-      if (ctx.mailbox.report(runId) !== undefined && !graceTimer) {
-        graceTimer = setTimeout(() => void running.stop(), ctx.timings.reportGraceMs ?? 10_000);
-      }
-      if (stallMs !== undefined && !stalled) {
-        const size = await sizeOf(outputFile);
-        const now = Date.now();
-        if (size !== lastSize) [lastSize, lastActive] = [size, now];
-        lastActive = Math.max(lastActive, ctx.mailbox.lastHeard(runId) ?? 0);
-        if (now - lastActive >= stallMs) {
-          stalled = true;
-          void running.stop();
-        }
-      }
-      // One controller per turn releases every waiter of this turn. Only this run's own
-      // events wake it: with 64 agents running, a bell for all would wake all 64 each time.
-      const turn = new AbortController();
-      const woken = [
-        exit,
-        messages.wait(turn.signal, seen),
-        new Promise<void>((resolve) => {
-          // The abort may have come during this turn's checks: a listener added now would miss it.
-          if (ctx.signal.aborted) resolve();
-          ctx.signal.addEventListener(
-            'abort',
-            () => {
-              resolve();
-            },
-            { once: true, signal: turn.signal },
-          );
-        }),
-      ];
-      if (checkMs !== undefined) woken.push(sleep(checkMs, undefined, { signal: turn.signal }).catch(() => undefined));
-      await Promise.race(woken);
-      turn.abort();
-    }
-    return { exit: exited, stalled };
-  } finally {
-    clearTimeout(graceTimer);
-  }
 }

@@ -15,7 +15,7 @@ import { renderExceptionPrompt } from '../prompt/render.js';
 import { formatDurationText } from '../schedule/attributes.js';
 import type { Step } from '../schedule/step.js';
 import { attemptFiles } from './artifacts.js';
-import { waitForAgent } from './attempt.js';
+import { waitForAgent } from './wait-agent.js';
 import type { EngineContext } from './context.js';
 import { parseVerdict } from './reports.js';
 import { readText } from './text.js';
