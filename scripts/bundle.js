@@ -126,6 +126,9 @@ try {
     const make = [
       "const { writeFileSync } = require('node:fs');",
       "const { loadBundle, cacheFileOf } = require('./bin/hot-loader.js');",
+      // V8 refuses a cache made with other flags than the loading process has: `workflow run`
+      // sets one (src/cli/run-heap.ts) after its bundle is loaded, so here it must not.
+      "require('node:v8').setFlagsFromString = () => {};",
       `const { exports, script } = loadBundle(${JSON.stringify(name)}, { cache: false });`,
       `process.argv = [process.argv[0], 'workflow', ...${JSON.stringify(args)}];`,
       "exports.main(() => import('./dist/bin/workflow.js')).then(() =>",

@@ -43,11 +43,13 @@ export function logEvent(paths: PlanspacePaths, event: RunEvent, message: string
   const line = `- ${logged.time} ${printable(oneLine)}\n`;
   // Two small appends: synchronous calls cost less than two thread-pool round trips each.
   // Whole lines or none (a full disk), and both files or neither. A throw in the executor
-  // rejects the promise.
+  // rejects the promise. `log.md` first: an engine killed between the two leaves an event
+  // missing from `events.jsonl`, which the next engine reads and so writes again
+  // (`logDoneOfDeadRun`), where the other order left a `done` line missing from `log.md` for good.
   return new Promise((resolve) => {
-    const undo = appendWholeSync(paths.events, `${JSON.stringify(logged)}\n`, FILE_MODE);
+    const undo = appendWholeSync(paths.log, line, FILE_MODE);
     try {
-      appendWholeSync(paths.log, line, FILE_MODE);
+      appendWholeSync(paths.events, `${JSON.stringify(logged)}\n`, FILE_MODE);
     } catch (error) {
       undo();
       throw error;
