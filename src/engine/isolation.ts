@@ -133,6 +133,25 @@ export class Isolation {
    * @throws {GitError} when git cannot make it (the record then says `failed`).
    */
   async create(unit: Unit, attempt: number, base: string = this.#head): Promise<UnitWorktree> {
+    const tree = await this.createUnlessStopped(unit, attempt, base);
+    if (tree === undefined) throw new Error('unreachable: a worktree with no stop signal was skipped');
+    return tree;
+  }
+
+  /**
+   * `create`, unless `stop` is aborted when the worktree's turn in git's queue comes: then
+   * nothing is made and its record is removed (a loser of a race whose worktree was still
+   * queued when the race was won: making it would hold up the winner's merge behind it).
+   *
+   * @returns the worktree; undefined when stopped first.
+   * @throws {GitError} when git cannot make it (the record then says `failed`).
+   */
+  async createUnlessStopped(
+    unit: Unit,
+    attempt: number,
+    base: string = this.#head,
+    stop?: AbortSignal,
+  ): Promise<UnitWorktree | undefined> {
     const part = `${unitBranchPart(unit)}${attempt > 1 ? `-attempt-${attempt}` : ''}`;
     const name = `${this.#runId}-${part}`;
     const path = worktreePath(this.repository.commonDir, name);
@@ -151,11 +170,20 @@ export class Isolation {
       updated: new Date().toISOString(),
     };
     await writeWorktreeRecord(this.#paths, record);
+    let made;
     try {
-      await this.#serial(() => addWorktree(this.repository.top, path, record.branch, record.base));
+      made = await this.#serial(async () => {
+        if (stop?.aborted === true) return false;
+        await addWorktree(this.repository.top, path, record.branch, record.base);
+        return true;
+      });
     } catch (error) {
       await this.#write(record, 'failed', { reason: (error as Error).message });
       throw error;
+    }
+    if (!made) {
+      await removeWorktreeRecord(this.#paths, name);
+      return undefined;
     }
     faultPoint('isolation-after-worktree-add');
     record = await this.#write(record, 'running');

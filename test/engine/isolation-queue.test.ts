@@ -11,6 +11,7 @@ import { Isolation } from '../../src/engine/isolation.js';
 import { readCodespaceRepository } from '../../src/git/codespace.js';
 import { git } from '../../src/git/git.js';
 import { planspacePaths } from '../../src/planspace/paths.js';
+import { readWorktreeRecords } from '../../src/planspace/worktree-records.js';
 import type { Step } from '../../src/schedule/step.js';
 import { makeTree } from '../helpers.js';
 
@@ -36,5 +37,30 @@ describe('Isolation.create', () => {
     const trees = await Promise.all(blocks.map((block) => isolation.create({ step, block }, 1)));
     expect(trees.map((tree) => tree.record.state)).toEqual(blocks.map(() => 'running'));
     await Promise.all(trees.map((tree) => isolation.discard(tree.record)));
+  });
+
+  it('makes no worktree for a candidate stopped before its turn in the queue, and leaves no record', async () => {
+    const dir = await makeTree({ 'code/a.txt': 'a\n' });
+    const code = join(dir, 'code');
+    await git(code, ['init', '-q', '-b', 'main']);
+    await git(code, ['add', '-A']);
+    await git(code, ['commit', '-q', '-m', 'a'], { env: ME });
+    const plan = join(dir, 'plan');
+    await mkdir(plan);
+    const paths = planspacePaths(plan);
+    const isolation = await Isolation.open(paths, await readCodespaceRepository(code), 'r1');
+    const step = { number: 1, name: 'x', attributes: {} } as Step;
+    const stop = new AbortController();
+    // Candidate 1's worktree is asked for before the race is won; 2 and 3 wait their turn.
+    const one = isolation.create({ step, candidate: 1 }, 1);
+    const rest = [2, 3].map((k) => isolation.createUnlessStopped({ step, candidate: k }, 1, undefined, stop.signal));
+    stop.abort();
+    expect(await Promise.all(rest)).toEqual([undefined, undefined]);
+    const made = await one;
+    const names = (await readWorktreeRecords(paths)).map((record) => record.name);
+    const branches = (await git(code, ['branch', '--list', 'planspace/*', '--format=%(refname:short)'])).stdout;
+    expect(names).toEqual(['r1-step-1-candidate-1']);
+    expect(branches.trim()).toBe('planspace/r1/step-1-candidate-1');
+    await isolation.discard(made.record);
   });
 });
