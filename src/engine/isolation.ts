@@ -18,10 +18,11 @@
  * made and at each change of state, so a run taking over from a dead engine can finish or undo
  * what it left (`recover.ts`).
  */
+import { rm } from 'node:fs/promises';
 import { faultPoint } from '../fault.js';
 import type { CodespaceRepository } from '../git/codespace.js';
 import { commitIdentity, commitWorktree, mergeIntoIntegration, MergeRefusedError } from '../git/integrate.js';
-import { addWorktree, removeWorktree, worktreePath } from '../git/worktree.js';
+import { addWorktree, forgetWorktrees, removeWorktree, worktreePath } from '../git/worktree.js';
 import type { PlanspacePaths } from '../planspace/paths.js';
 import {
   removeWorktreeRecord,
@@ -265,6 +266,23 @@ export class Isolation {
   async discard(record: WorktreeRecord): Promise<void> {
     await this.#serial(() => removeWorktree(record.top, record.path, record.branch));
     await removeWorktreeRecord(this.#paths, record.name);
+  }
+
+  /**
+   * `discard` for many worktrees at once (a race's losers): their folders are deleted together,
+   * outside git's queue (a folder is no part of what a `worktree add` reads), then one
+   * `worktree prune` and one `branch -D` in the queue, then their records. An engine dying
+   * midway leaves records of worktrees whose folders may be gone, which `recover.ts` removes as
+   * any other.
+   *
+   * @throws {GitError} when git fails; the `fs` errors of deleting a folder.
+   */
+  async discardAll(records: readonly WorktreeRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await Promise.all(records.map((record) => rm(record.path, { recursive: true, force: true })));
+    const branches = records.map((record) => record.branch);
+    await this.#serial(() => forgetWorktrees(this.repository.top, branches));
+    await Promise.all(records.map((record) => removeWorktreeRecord(this.#paths, record.name)));
   }
 
   /** Runs `task` after every task queued before it (see `#queue`). */
