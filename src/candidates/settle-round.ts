@@ -10,8 +10,9 @@
  * ## MERGE
  * The winner's work is merged into the integration branch exactly as a single unit's is
  * (`Isolation.integrate`): a conflict fails the round. Then the record says `merged: true`.
- * Every candidate's worktree and temporary branch are removed; each finished candidate's commit
- * stays as its ref (`refs/planspace/<run id>/step-N/candidate-k`), the winner's too.
+ * Every candidate's worktree and temporary branch are removed (the others' while the winner is
+ * merged, all at once: `Isolation.discardAll`); each finished candidate's commit stays as its
+ * ref (`refs/planspace/<run id>/step-N/candidate-k`), the winner's too.
  *
  * No eligible candidate, a pick of none, or a failed merge: the round fails with every
  * candidate's reason.
@@ -88,7 +89,17 @@ export async function settleRound(state: RoundState): Promise<RoundOutcome> {
       `step ${step.number} (${step.name}): picked candidate ${winner.k}/${count} (${model}): ${pick.reason}`,
     );
     const unit = { step, candidate: winner.k };
-    const merged = await state.isolation.integrate(winner.held, { unit, attempt: state.round, model });
+    // The others' worktrees go while the winner is merged: their folders are deleted alongside,
+    // and only their one prune waits in git's queue.
+    const losers = ran.filter((each) => each !== winner);
+    const [merging, discarding] = await Promise.allSettled([
+      state.isolation.integrate(winner.held, { unit, attempt: state.round, model }),
+      discardHeld(state, losers),
+    ]);
+    // Both settled first: the step never ends while the losers' removal still runs.
+    if (merging.status === 'rejected') throw merging.reason;
+    if (discarding.status === 'rejected') throw discarding.reason;
+    const merged = merging.value;
     if ('failure' in merged) {
       await ctx.log(
         {
@@ -113,12 +124,19 @@ export async function settleRound(state: RoundState): Promise<RoundOutcome> {
     );
     return { winner: winner.result, results };
   } finally {
-    for (const each of ran) {
-      if (each.held === undefined) continue;
-      await state.isolation.discard(each.held.record);
-      each.held = undefined;
-    }
+    await discardHeld(state, ran);
   }
+}
+
+/** Removes the worktrees the round still holds of `candidates`, all at once. */
+async function discardHeld(state: RoundState, candidates: readonly RanCandidate[]): Promise<void> {
+  const records = [];
+  for (const each of candidates) {
+    if (each.held === undefined) continue;
+    records.push(each.held.record);
+    each.held = undefined;
+  }
+  await state.isolation.discardAll(records);
 }
 
 /** The judge's pick among the candidates that ran (see PICK). */

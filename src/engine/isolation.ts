@@ -18,10 +18,11 @@
  * made and at each change of state, so a run taking over from a dead engine can finish or undo
  * what it left (`recover.ts`).
  */
+import { rm } from 'node:fs/promises';
 import { faultPoint } from '../fault.js';
 import type { CodespaceRepository } from '../git/codespace.js';
 import { commitIdentity, commitWorktree, mergeIntoIntegration, MergeRefusedError } from '../git/integrate.js';
-import { addWorktree, removeWorktree, worktreePath } from '../git/worktree.js';
+import { addWorktree, forgetWorktrees, removeWorktree, worktreePath } from '../git/worktree.js';
 import type { PlanspacePaths } from '../planspace/paths.js';
 import {
   removeWorktreeRecord,
@@ -133,6 +134,25 @@ export class Isolation {
    * @throws {GitError} when git cannot make it (the record then says `failed`).
    */
   async create(unit: Unit, attempt: number, base: string = this.#head): Promise<UnitWorktree> {
+    const tree = await this.createUnlessStopped(unit, attempt, base);
+    if (tree === undefined) throw new Error('unreachable: a worktree with no stop signal was skipped');
+    return tree;
+  }
+
+  /**
+   * `create`, unless `stop` is aborted when the worktree's turn in git's queue comes: then
+   * nothing is made and its record is removed (a loser of a race whose worktree was still
+   * queued when the race was won: making it would hold up the winner's merge behind it).
+   *
+   * @returns the worktree; undefined when stopped first.
+   * @throws {GitError} when git cannot make it (the record then says `failed`).
+   */
+  async createUnlessStopped(
+    unit: Unit,
+    attempt: number,
+    base: string = this.#head,
+    stop?: AbortSignal,
+  ): Promise<UnitWorktree | undefined> {
     const part = `${unitBranchPart(unit)}${attempt > 1 ? `-attempt-${attempt}` : ''}`;
     const name = `${this.#runId}-${part}`;
     const path = worktreePath(this.repository.commonDir, name);
@@ -151,11 +171,20 @@ export class Isolation {
       updated: new Date().toISOString(),
     };
     await writeWorktreeRecord(this.#paths, record);
+    let made;
     try {
-      await this.#serial(() => addWorktree(this.repository.top, path, record.branch, record.base));
+      made = await this.#serial(async () => {
+        if (stop?.aborted === true) return false;
+        await addWorktree(this.repository.top, path, record.branch, record.base);
+        return true;
+      });
     } catch (error) {
       await this.#write(record, 'failed', { reason: (error as Error).message });
       throw error;
+    }
+    if (!made) {
+      await removeWorktreeRecord(this.#paths, name);
+      return undefined;
     }
     faultPoint('isolation-after-worktree-add');
     record = await this.#write(record, 'running');
@@ -237,6 +266,23 @@ export class Isolation {
   async discard(record: WorktreeRecord): Promise<void> {
     await this.#serial(() => removeWorktree(record.top, record.path, record.branch));
     await removeWorktreeRecord(this.#paths, record.name);
+  }
+
+  /**
+   * `discard` for many worktrees at once (a race's losers): their folders are deleted together,
+   * outside git's queue (a folder is no part of what a `worktree add` reads), then one
+   * `worktree prune` and one `branch -D` in the queue, then their records. An engine dying
+   * midway leaves records of worktrees whose folders may be gone, which `recover.ts` removes as
+   * any other.
+   *
+   * @throws {GitError} when git fails; the `fs` errors of deleting a folder.
+   */
+  async discardAll(records: readonly WorktreeRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await Promise.all(records.map((record) => rm(record.path, { recursive: true, force: true })));
+    const branches = records.map((record) => record.branch);
+    await this.#serial(() => forgetWorktrees(this.repository.top, branches));
+    await Promise.all(records.map((record) => removeWorktreeRecord(this.#paths, record.name)));
   }
 
   /** Runs `task` after every task queued before it (see `#queue`). */

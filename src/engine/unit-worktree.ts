@@ -24,7 +24,8 @@ export function isIsolated(ctx: EngineContext, unit: Unit): boolean {
  *
  * @returns undefined for a unit that runs in the codespace; the worktree; or, when it cannot be
  *   made, why the attempt fails (git's reason; or a step given `isolation: worktree` after a
- *   run that did not check the codespace had started).
+ *   run that did not check the codespace had started; or `aborted` for a candidate stopped,
+ *   or a run aborted, before its worktree's turn in git's queue came: none was made).
  * @throws the errors of writing its record in the planspace.
  */
 export async function openUnitWorktree(
@@ -40,7 +41,9 @@ export async function openUnitWorktree(
     return `it cannot start: ${set} was set after the run started, which checked no git codespace; run again`;
   }
   try {
-    return await isolation.create(unit, attempt, base);
+    if (unit.candidate === undefined) return await isolation.create(unit, attempt, base);
+    // A candidate whose turn in git's queue comes after the race is won gets no worktree.
+    return (await isolation.createUnlessStopped(unit, attempt, base, ctx.signal)) ?? 'aborted';
   } catch (error) {
     if (!(error instanceof GitError)) throw error;
     return `its worktree could not be made: ${error.message}`;

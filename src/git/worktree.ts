@@ -52,6 +52,18 @@ export async function removeWorktree(top: string, path: string, branch: string |
   }
 }
 
+/**
+ * Forgets the worktrees whose folders are gone (`git worktree prune`: their administrative
+ * folders under `.git/worktrees/` go) and deletes `branches`, each of which may be gone already:
+ * the git half of removing many worktrees at once, by two commands rather than two each.
+ *
+ * @throws {GitError} when git fails other than by a branch not found.
+ */
+export async function forgetWorktrees(top: string, branches: readonly string[]): Promise<void> {
+  await git(top, ['worktree', 'prune']);
+  if (branches.length > 0) await git(top, ['branch', '-D', '--quiet', ...branches], { allowExitCodes: [1] });
+}
+
 /** One worktree of the repository, as `git worktree list --porcelain` gives it. */
 export interface WorktreeEntry {
   readonly path: string;
