@@ -108,6 +108,13 @@ export class Engine implements EngineContext {
    * the next agent's start a few ms (`ProcessTrees.quiet`).
    */
   #lastWave = false;
+  /**
+   * An agent of this run added a step (`added:`): more may come from any running agent, so no
+   * wave is taken for the last. In a chain of added steps each wave looked last, and every
+   * dispatch paid to re-enter the run's cgroup (`ProcessTrees.quiet`): 12 ms a step, twice
+   * the engine's whole gap (bench/living.js).
+   */
+  #living = false;
   /** `## Position` in `state.md`. */
   readonly #position: PositionWriter;
   /** Why the run must stop (STOPPED): the first error of a task or of NEXT. */
@@ -161,6 +168,7 @@ export class Engine implements EngineContext {
       runBase,
       (event, message) => this.log(event, message),
       () => {
+        this.#living = true;
         this.replan();
       },
     );
@@ -306,7 +314,10 @@ export class Engine implements EngineContext {
   async #absorb(take: LiveTakeOutcome): Promise<void> {
     this.#held = take.held;
     // Counted with the tasks this take starts below: each runs one of the remaining steps.
-    this.#lastWave = take.held === 0 && take.remaining <= this.#tasks.size + take.started.length + take.resumed.length;
+    this.#lastWave =
+      !this.#living &&
+      take.held === 0 &&
+      take.remaining <= this.#tasks.size + take.started.length + take.resumed.length;
     await logTake(take, {
       settledSteps: this.settledSteps,
       overruledLogged: this.#overruled,
