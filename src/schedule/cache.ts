@@ -49,8 +49,11 @@ let temporaries = 0;
  * holds the schedule lock (as every writer of DESIGN.md §3 does), checks with one `stat` that
  * the file is still the version this cache last read or wrote, re-reads and re-parses it only
  * if not (a `workflow done|retry|skip` from a shell, a step added by hand), and writes the
- * new version atomically. Changes made by the engine through other functions
- * (`markStep`, `retryStep`) are seen the same way: they are someone else's writes.
+ * new version atomically. A file that is the bytes this cache wrote followed by new lines
+ * (`workflow add` appends at the end) costs only those lines: they are parsed alone and added
+ * to the plan (`parseAppendedSteps`, `LivePlan.append`); though it reads the file, it
+ * copies no more than the take's write does. Changes made by the engine through other
+ * functions (`markStep`, `retryStep`) are seen the same way: they are someone else's writes.
  */
 export class ScheduleCache {
   readonly #path: string;
