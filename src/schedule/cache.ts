@@ -85,8 +85,10 @@ export class ScheduleCache {
    * @throws {ScheduleNotFoundError} / {ScheduleSyntaxError} / {LockError} / {NoSuchStepError}
    *   as `takeSteps`, with nothing written; an `fs` error of the write (naming the file), with
    *   the file unchanged. After any error the next take reads the file again.
+   * @param taken - called with the outcome once it is written, still under the lock: a caller
+   *   whose takes overlap records the steps it started before another take can see them.
    */
-  async take(options: LiveTakeOptions = {}): Promise<LiveTakeOutcome> {
+  async take(options: LiveTakeOptions = {}, taken?: (outcome: LiveTakeOutcome) => void): Promise<LiveTakeOutcome> {
     // As `updateScheduleFile`: a missing planspace is not worth a lock folder.
     this.#stat();
     return withFileLock(this.#path, async (assertHeld) => {
@@ -98,6 +100,7 @@ export class ScheduleCache {
           this.#version = this.#write(plan.bytes);
           plan.written();
         }
+        taken?.(outcome);
         return outcome;
       } catch (error) {
         this.#plan = undefined;
