@@ -12,6 +12,7 @@ import { measureCli } from './cli.js';
 import { measureEngine } from './engine.js';
 import { measureEngineScale } from './engine-scale.js';
 import { measureIsolation } from './isolation.js';
+import { measureLiving } from './living.js';
 import { measureMailbox } from './mailbox.js';
 import { measureMailboxBacklog } from './mailbox-backlog.js';
 import { measureParallel } from './parallel.js';
@@ -28,6 +29,8 @@ const sections = [
   await measureMailboxBacklog({ runs: runsArg === -1 ? 40 : runs }),
   measureEngine({ runs: runsArg === -1 ? 5 : runs }),
   measureEngineScale({ runs: runsArg === -1 ? 5 : runs }),
+  // Each round is two runs of 1,000 steps, one of them adding its steps: 3 unless --runs says otherwise.
+  await measureLiving({ runs: runsArg === -1 ? 3 : runs }),
   measureParallel({ runs: runsArg === -1 ? 5 : runs }),
   // Each round is six runs on a 5,000-file repository: 3 unless --runs says otherwise.
   measureIsolation({ runs: runsArg === -1 ? 3 : runs }),

@@ -108,6 +108,20 @@ export class Engine implements EngineContext {
    * the next agent's start a few ms (`ProcessTrees.quiet`).
    */
   #lastWave = false;
+  /**
+   * An agent of this run added a step (`added:`): more may come from any running agent, so no
+   * wave is taken for the last. In a chain of added steps each wave looked last, and every
+   * dispatch paid to re-enter the run's cgroup (`ProcessTrees.quiet`): 12 ms a step, twice
+   * the engine's whole gap (bench/living.js).
+   */
+  #living = false;
+  /**
+   * Steps this run runs: those of `#tasks`, and those a take started whose task `#absorb` has
+   * not made yet. Filled under the schedule's lock (`ScheduleCache.take`'s `taken`) and read by
+   * the next take under it: a take that overlaps a settlement's (a replan on `added:`) must not
+   * find a step just started without a task and dispatch it a second time as resumed.
+   */
+  readonly #claimed = new Set<number>();
   /** `## Position` in `state.md`. */
   readonly #position: PositionWriter;
   /** Why the run must stop (STOPPED): the first error of a task or of NEXT. */
@@ -161,6 +175,7 @@ export class Engine implements EngineContext {
       runBase,
       (event, message) => this.log(event, message),
       () => {
+        this.#living = true;
         this.replan();
       },
     );
@@ -295,18 +310,22 @@ export class Engine implements EngineContext {
   /** `takeSteps` with this run's free slots, its running steps and its selection. */
   #take(settle?: TakeOptions['settle']): Promise<LiveTakeOutcome> {
     const busy = this.#limit.activeCount + this.#limit.pendingCount;
-    return this.#schedule.take({
-      limit: Math.max(0, this.#concurrency - busy),
-      running: new Set(this.#tasks.keys()),
-      settle,
-    });
+    return this.#schedule.take(
+      { limit: Math.max(0, this.#concurrency - busy), running: this.#claimed, settle },
+      (take) => {
+        for (const step of [...take.started, ...take.resumed]) this.#claimed.add(step.number);
+      },
+    );
   }
 
   /** Logs what a take did besides starting steps, and starts a task for each step it took. */
   async #absorb(take: LiveTakeOutcome): Promise<void> {
     this.#held = take.held;
     // Counted with the tasks this take starts below: each runs one of the remaining steps.
-    this.#lastWave = take.held === 0 && take.remaining <= this.#tasks.size + take.started.length + take.resumed.length;
+    this.#lastWave =
+      !this.#living &&
+      take.held === 0 &&
+      take.remaining <= this.#tasks.size + take.started.length + take.resumed.length;
     await logTake(take, {
       settledSteps: this.settledSteps,
       overruledLogged: this.#overruled,
@@ -317,7 +336,10 @@ export class Engine implements EngineContext {
       // `takeSteps` starts no step this run still runs; should one come anyway, an ended task
       // removes only its own entry, never a newer task's of the same step.
       const ended = (): void => {
-        if (this.#tasks.get(step.number) === task) this.#tasks.delete(step.number);
+        if (this.#tasks.get(step.number) === task) {
+          this.#tasks.delete(step.number);
+          this.#claimed.delete(step.number);
+        }
         this.#changed.ring();
       };
       const task: Promise<void> = runStep(this, step, resumed.has(step)).then(

@@ -13,11 +13,14 @@ import {
   writeSync,
   type BigIntStats,
 } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import { basename, dirname, join } from 'node:path';
-import { isErrno, ScheduleNotFoundError } from '../errors.js';
+import { isErrno, PlanspaceError, ScheduleNotFoundError } from '../errors.js';
 import { FILE_MODE } from '../fs/guard.js';
 import { namePath } from '../fs/io-error.js';
 import { withFileLock } from '../fs/lock.js';
+import { readRegularFileSync } from '../fs/regular-file.js';
+import { mayHoldFence, parseAppendedSteps, type TailPlace } from './append.js';
 import { readScheduleFile } from './file.js';
 import { LivePlan, type LiveTakeOptions, type LiveTakeOutcome, type SettledSteps } from './live-plan.js';
 import type { Step } from './step.js';
@@ -31,6 +34,13 @@ function versionOf(stats: BigIntStats): string {
   return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}`;
 }
 
+/** Lines of `text` that end with a line break, plus one: the line number after its end. */
+function lineCount(text: string): number {
+  let lines = 1;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines += 1;
+  return lines;
+}
+
 /** Counts this process's temporary files; with the pid, their names never collide. */
 let temporaries = 0;
 
@@ -39,8 +49,11 @@ let temporaries = 0;
  * holds the schedule lock (as every writer of DESIGN.md §3 does), checks with one `stat` that
  * the file is still the version this cache last read or wrote, re-reads and re-parses it only
  * if not (a `workflow done|retry|skip` from a shell, a step added by hand), and writes the
- * new version atomically. Changes made by the engine through other functions
- * (`markStep`, `retryStep`) are seen the same way: they are someone else's writes.
+ * new version atomically. A file that is the bytes this cache wrote followed by new lines
+ * (`workflow add` appends at the end) costs only those lines: they are parsed alone and added
+ * to the plan (`parseAppendedSteps`, `LivePlan.append`); though it reads the file, it
+ * copies no more than the take's write does. Changes made by the engine through other
+ * functions (`markStep`, `retryStep`) are seen the same way: they are someone else's writes.
  */
 export class ScheduleCache {
   readonly #path: string;
@@ -49,6 +62,9 @@ export class ScheduleCache {
   #plan: LivePlan | undefined;
   /** The version of the file `#plan` holds (see `versionOf`). */
   #version = '';
+  /** Where text appended to `#plan`'s file would start; undefined when it may not be parsed alone. */
+  #tail: TailPlace | undefined;
+  #fullReads = 0;
 
   /**
    * @param path - the schedule file, usually `<planspace>/schedule.md`.
@@ -69,8 +85,10 @@ export class ScheduleCache {
    * @throws {ScheduleNotFoundError} / {ScheduleSyntaxError} / {LockError} / {NoSuchStepError}
    *   as `takeSteps`, with nothing written; an `fs` error of the write (naming the file), with
    *   the file unchanged. After any error the next take reads the file again.
+   * @param taken - called with the outcome once it is written, still under the lock: a caller
+   *   whose takes overlap records the steps it started before another take can see them.
    */
-  async take(options: LiveTakeOptions = {}): Promise<LiveTakeOutcome> {
+  async take(options: LiveTakeOptions = {}, taken?: (outcome: LiveTakeOutcome) => void): Promise<LiveTakeOutcome> {
     // As `updateScheduleFile`: a missing planspace is not worth a lock folder.
     this.#stat();
     return withFileLock(this.#path, async (assertHeld) => {
@@ -82,6 +100,7 @@ export class ScheduleCache {
           this.#version = this.#write(plan.bytes);
           plan.written();
         }
+        taken?.(outcome);
         return outcome;
       } catch (error) {
         this.#plan = undefined;
@@ -113,15 +132,62 @@ export class ScheduleCache {
     return this.#plan?.needsOf(number);
   }
 
-  /** The plan of the file as it is now: the cached one, or a new one from the file. */
+  /**
+   * How many times this cache read and parsed the whole file (the first take included): for
+   * tests that an appended step is taken from the new lines alone.
+   */
+  get fullReads(): number {
+    return this.#fullReads;
+  }
+
+  /** The plan of the file as it is now: the cached one, extended by appended steps, or a new one. */
   async #current(): Promise<LivePlan> {
     // Taken before the read: a change in between makes the next take read again, never miss it.
     const stats = this.#stat();
     const version = versionOf(stats);
     if (this.#plan !== undefined && version === this.#version) return this.#plan;
-    this.#plan = new LivePlan(await readScheduleFile(this.#path), this.#only, this.#settled);
+    if (this.#plan !== undefined && this.#appended(this.#plan, stats)) {
+      this.#version = version;
+      return this.#plan;
+    }
+    const schedule = await readScheduleFile(this.#path);
+    this.#fullReads += 1;
+    this.#plan = new LivePlan(schedule, this.#only, this.#settled);
     this.#version = version;
+    const { text } = schedule;
+    this.#tail =
+      mayHoldFence(text) || !text.endsWith('\n') ? undefined : { line: lineCount(text), offset: text.length };
     return this.#plan;
+  }
+
+  /**
+   * Takes steps appended to the file since the plan's version into `plan` (`workflow add`
+   * writes them at the end): when the file is the plan's bytes followed by new lines that
+   * parse alone (`parseAppendedSteps`). Returns false, with `plan` untouched, for any other
+   * change (an edit above the end, a tail that does not qualify): read the whole file then.
+   */
+  #appended(plan: LivePlan, stats: BigIntStats): boolean {
+    const place = this.#tail;
+    const known = plan.bytes;
+    if (place === undefined || plan.changed || stats.size <= BigInt(known.length)) return false;
+    let bytes: Buffer;
+    try {
+      bytes = readRegularFileSync(this.#path);
+    } catch (error) {
+      // The whole read that follows meets the same error and reports it as a schedule read does.
+      if (error instanceof PlanspaceError || typeof (error as NodeJS.ErrnoException).code === 'string') return false;
+      throw error;
+    }
+    if (bytes.length <= known.length || !bytes.subarray(0, known.length).equals(known)) return false;
+    const tailBytes = bytes.subarray(known.length);
+    if (!isUtf8(tailBytes) || tailBytes.includes(0)) return false;
+    const tail = tailBytes.toString('utf8');
+    if (!tail.endsWith('\n')) return false;
+    const steps = parseAppendedSteps(tail, this.#path, (number) => plan.needsOf(number) !== undefined, place);
+    if (steps === undefined) return false;
+    plan.append(steps, bytes, tail, place.offset);
+    this.#tail = { line: place.line + lineCount(tail) - 1, offset: place.offset + tail.length };
+    return true;
   }
 
   /**

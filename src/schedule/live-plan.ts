@@ -10,6 +10,7 @@
  * anyone else needs a new `LivePlan` from the file (see `ScheduleCache`).
  */
 import { NoSuchStepError } from '../errors.js';
+import { effectiveNeeds } from './checks.js';
 import { MarkerBytes } from './marker-bytes.js';
 import { withStatus } from './mutate.js';
 import { verbPhrase, type TakeOptions, type TakeOutcome } from './operations.js';
@@ -58,6 +59,8 @@ export class LivePlan {
   /** Settled steps the file says otherwise of, reported by the first `take`. */
   #overruled: Step[];
   #changed = false;
+  readonly #only: ReadonlySet<number> | undefined;
+  readonly #pinned: SettledSteps | undefined;
 
   /**
    * @param schedule - the parsed schedule.
@@ -69,6 +72,8 @@ export class LivePlan {
    */
   constructor(schedule: Schedule, only?: ReadonlySet<number>, pinned?: SettledSteps) {
     const steps = schedule.steps;
+    this.#only = only;
+    this.#pinned = pinned;
     this.#steps = [...steps];
     this.#selected = steps.map(
       (step) => (only === undefined || only.has(step.number)) && pinned?.has(step.number) !== true,
@@ -125,6 +130,58 @@ export class LivePlan {
     const i = this.#position.get(number);
     if (i === undefined) return undefined;
     return (this.#needs[i] ?? []).map((need) => this.#steps[need]).filter((need) => need !== undefined);
+  }
+
+  /**
+   * Takes in steps appended to the schedule after its last step (see `parseAppendedSteps`),
+   * as a new plan of the whole text would have them: selected, pinned, planned, ready or
+   * skipped (a skip is reported and written by the next `take`). Costs the new steps and
+   * their needs, not the schedule's length: no step before them can need them.
+   *
+   * @param steps - the appended steps, in file order, `offset`s in the whole text.
+   * @param bytes - the whole new bytes: the plan's `bytes` (none unwritten) followed by `tail`'s.
+   * @param tail - the appended text, starting at character offset `tailOffset`.
+   * @throws {Error} when `bytes` do not extend the plan's bytes (a bug: build a new plan).
+   */
+  append(steps: readonly Step[], bytes: Buffer, tail: string, tailOffset: number): void {
+    this.#bytes.append(steps, bytes, tail, tailOffset);
+    const first = this.#steps.length;
+    for (const step of steps) this.#position.set(step.number, this.#steps.push(step) - 1);
+    for (let i = first; i < this.#steps.length; i += 1) {
+      const step = this.#step(i);
+      const pinned = this.#pinned?.get(step.number);
+      const selected = (this.#only === undefined || this.#only.has(step.number)) && pinned === undefined;
+      const status = selected ? step.status : (pinned ?? 'done');
+      if (pinned !== undefined && pinned !== step.status) this.#overruled.push(step);
+      this.#selected.push(selected);
+      this.#planned.push(status);
+      const needs = effectiveNeeds(this.#steps, i).map((number) => this.#position.get(number) ?? -1);
+      this.#needs.push(needs);
+      this.#dependents.push([]);
+      for (const need of needs) this.#dependents[need]?.push(i);
+      if (step.status === 'run') this.#running.add(i);
+      if (!settled(status)) this.#remaining += 1;
+      if (status === 'run') this.#plannedRunning += 1;
+    }
+    // Outcomes in file order, as `outcomes` does; a need further down the tail is worked out first.
+    const outcomeAt = (i: number): Outcome => {
+      const known = this.#outcome[i];
+      if (known !== undefined) return known;
+      const value = stepOutcome(this.#plannedStep(i), this.#needs[i] ?? [], outcomeAt);
+      this.#outcome[i] = value;
+      return value;
+    };
+    for (let i = first; i < this.#steps.length; i += 1) outcomeAt(i);
+    // As `planSteps`: each waiting step is ready, waits, or is skipped, and a skip follows
+    // through the steps after it (`#set`).
+    for (let i = first; i < this.#steps.length; i += 1) {
+      if (this.#planned[i] !== 'wait') continue;
+      const skip = this.#classify(i);
+      if (skip !== undefined) {
+        this.#skips.push({ step: this.#step(i), reason: skip });
+        this.#set(i, 'skip', this.#skips);
+      }
+    }
   }
 
   /** Call once the text is written. */

@@ -2,7 +2,7 @@
  * A schedule's bytes, with step status markers changed without re-reading or re-scanning the
  * text: what `LivePlan` writes after each take on a schedule of any length.
  */
-import type { Schedule, StepStatus } from './step.js';
+import type { Schedule, Step, StepStatus } from './step.js';
 
 /** Bytes of a marker: `[run]` is 5, the other four are 6. */
 const markerLength = (status: StepStatus): number => status.length + 2;
@@ -45,6 +45,34 @@ export class MarkerBytes {
         this.#running.add(i);
       }
     }
+  }
+
+  /**
+   * Takes in `steps` appended after the last step: `bytes` are the new whole bytes, which
+   * start with this object's current bytes (no change pending), followed by the bytes of
+   * `tail`, the appended text, whose first character is at character offset `tailOffset` of
+   * the whole text (the steps' `offset`s are in the whole text).
+   *
+   * @throws {Error} when a change is pending or `bytes` do not extend the current bytes (a bug).
+   */
+  append(steps: readonly Step[], bytes: Buffer, tail: string, tailOffset: number): void {
+    const start = this.#bytes.length;
+    if (this.#pending.size > 0 || bytes.length !== start + Buffer.byteLength(tail)) {
+      throw new Error('MarkerBytes.append: the bytes do not extend the current ones');
+    }
+    const ascii = bytes.length - start === tail.length;
+    let byte = start;
+    let chars = 0;
+    for (const step of steps) {
+      const at = step.offset - tailOffset;
+      byte += ascii ? at - chars : Buffer.byteLength(tail.slice(chars, at));
+      chars = at;
+      const position = this.#status.push(step.status) - 1;
+      // As in the constructor: the actual start plus the `[run]` markers before it.
+      this.#base.push(byte + this.#running.size);
+      if (step.status === 'run') this.#running.add(position);
+    }
+    this.#bytes = bytes;
   }
 
   /** Sets the marker of the step at `position` (an index into `schedule.steps`) to `[status]`. */

@@ -56,6 +56,27 @@ describe('ScheduleCache', () => {
     expect(await read()).toContain('[done] 1. a | m -- one\n[skip] 2. b | m -- two\n[fail] 3. c');
   });
 
+  it('takes a step `workflow add` appended from the new lines alone, and re-reads the whole file after any other edit', async () => {
+    const { planspace, path, cache, read } = await setup();
+    await cache.take({ limit: 1 });
+    expect(cache.fullReads).toBe(1);
+    const added = await runWorkflow(['add', planspace, 'd | m -- four', '--needs', '1']);
+    expect(added.code).toBe(0);
+    const outcome = await cache.take({ settle: { number: 1, status: 'done' } });
+    expect(numbers(outcome.started)).toEqual([2, 4]);
+    expect(cache.fullReads).toBe(1);
+    expect(await read()).toContain(
+      '[done] 1. a | m -- one\n[run] 2. b | m -- two\n[wait] 3. c | m -- three\n[run] 4. d | m -- four\n  - needs: 1\n',
+    );
+    // An edit above the end (and a step appended with it): the whole file is read again.
+    const text = await read();
+    await writeFile(path, `${text.replace('m -- three', 'm -- three, edited')}[wait] 5. e | m -- five\n  - needs: 4\n`);
+    const next = await cache.take({ settle: { number: 4, status: 'done' } });
+    expect(numbers(next.started)).toEqual([5]);
+    expect(cache.fullReads).toBe(2);
+    expect(await read()).toContain('[wait] 3. c | m -- three, edited\n');
+  });
+
   it('sees a step added by hand mid-run, and keeps it when it writes', async () => {
     const { path, cache, read } = await setup();
     await cache.take({ limit: 1 });

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NoSuchStepError } from '../../src/errors.js';
+import { parseAppendedSteps } from '../../src/schedule/append.js';
 import { LivePlan } from '../../src/schedule/live-plan.js';
 import { takeFromSchedule, type TakeOptions, type TakeOutcome } from '../../src/schedule/operations.js';
 import { parseSchedule } from '../../src/schedule/parse.js';
@@ -50,47 +51,95 @@ function normalised(outcome: TakeOutcome): unknown {
   };
 }
 
+/** One take of a property run: maybe settle a running step (`pick` of them), a limit, steps still running. */
+interface RandomTake {
+  readonly settle?: { readonly pick: number; readonly status: 'done' | 'fail' | 'skip' } | undefined;
+  readonly limit?: number | undefined;
+  readonly running: readonly number[];
+}
+
+const takeArbitrary = fc.record({
+  settle: fc.option(fc.record({ pick: fc.nat(), status: fc.constantFrom('done', 'fail', 'skip' as const) }), {
+    nil: undefined,
+  }),
+  limit: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+  running: fc.array(fc.nat(), { maxLength: 2 }),
+});
+
+/** Runs `takes` on `live` and on `takeSteps` from `text` alike, expecting the same; returns the text after. */
+function followTakes(
+  live: LivePlan,
+  start: string,
+  takes: readonly RandomTake[],
+  only: ReadonlySet<number> | undefined,
+): string {
+  let text = start;
+  for (const take of takes) {
+    const schedule = parseSchedule(text);
+    const runningSteps = schedule.steps.filter((step) => step.status === 'run');
+    // A run settles only steps it runs, which are selected; `takeSteps` would plan an
+    // unselected step settled once with its new status, `LivePlan` keeps it `[done]`.
+    const settleable = runningSteps.filter((step) => only === undefined || only.has(step.number));
+    const { settle } = take;
+    const settleStep = settle && settleable[settle.pick % Math.max(1, settleable.length)];
+    const options: TakeOptions = {
+      ...(take.limit !== undefined && { limit: take.limit }),
+      running: new Set(take.running.map((pick) => runningSteps[pick % Math.max(1, runningSteps.length)]?.number ?? 0)),
+      ...(settle && settleStep && { settle: { number: settleStep.number, status: settle.status } }),
+    };
+    const expected = takeFromSchedule(schedule, { ...options, ...(only && { only }) });
+    const { overruled, ...actual } = live.take(options);
+    expect(overruled).toEqual([]);
+    expect(normalised(actual)).toEqual(normalised(expected.result));
+    expect(live.text).toBe(expected.text);
+    text = expected.text;
+  }
+  return text;
+}
+
 describe('LivePlan', () => {
   it('takes what takeSteps takes, take after take', () => {
     fc.assert(
       fc.property(
         fc.array(stepArbitrary, { maxLength: 12 }),
-        fc.array(
-          fc.record({
-            settle: fc.option(fc.record({ pick: fc.nat(), status: fc.constantFrom('done', 'fail', 'skip' as const) }), {
-              nil: undefined,
-            }),
-            limit: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
-            running: fc.array(fc.nat(), { maxLength: 2 }),
-          }),
-          { maxLength: 10 },
-        ),
+        fc.array(takeArbitrary, { maxLength: 10 }),
         fc.option(fc.array(fc.integer({ min: 1, max: 12 }), { maxLength: 6 }), { nil: undefined }),
         (steps, takes, onlyList) => {
-          let text = scheduleText(steps);
           const only = onlyList === undefined ? undefined : new Set(onlyList);
-          const live = new LivePlan(parseSchedule(text), only);
-          for (const take of takes) {
-            const schedule = parseSchedule(text);
-            const runningSteps = schedule.steps.filter((step) => step.status === 'run');
-            // A run settles only steps it runs, which are selected; `takeSteps` would plan an
-            // unselected step settled once with its new status, `LivePlan` keeps it `[done]`.
-            const settleable = runningSteps.filter((step) => only === undefined || only.has(step.number));
-            const settleStep = take.settle && settleable[take.settle.pick % Math.max(1, settleable.length)];
-            const options: TakeOptions = {
-              ...(take.limit !== undefined && { limit: take.limit }),
-              running: new Set(
-                take.running.map((pick) => runningSteps[pick % Math.max(1, runningSteps.length)]?.number ?? 0),
-              ),
-              ...(settleStep && take.settle && { settle: { number: settleStep.number, status: take.settle.status } }),
-            };
-            const expected = takeFromSchedule(schedule, { ...options, ...(only && { only }) });
-            const { overruled, ...actual } = live.take(options);
-            expect(overruled).toEqual([]);
-            expect(normalised(actual)).toEqual(normalised(expected.result));
-            expect(live.text).toBe(expected.text);
-            text = expected.text;
-          }
+          const text = scheduleText(steps);
+          followTakes(new LivePlan(parseSchedule(text), only), text, takes, only);
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('takes steps appended to its text (parsed alone) as takeSteps takes them from the whole text', () => {
+    fc.assert(
+      fc.property(
+        fc.array(stepArbitrary, { minLength: 1, maxLength: 12 }),
+        fc.nat(),
+        fc.array(takeArbitrary, { maxLength: 6 }),
+        fc.array(takeArbitrary, { maxLength: 6 }),
+        fc.option(fc.array(fc.integer({ min: 1, max: 12 }), { maxLength: 6 }), { nil: undefined }),
+        (steps, cut, before, after, onlyList) => {
+          const only = onlyList === undefined ? undefined : new Set(onlyList);
+          const whole = scheduleText(steps);
+          // The tail starts at the line of a random step: `workflow add` appends whole lines.
+          const first = (cut % steps.length) + 1;
+          const at = whole.lastIndexOf('\n', whole.indexOf(`] ${first}. s${first} |`)) + 1;
+          const tail = whole.slice(at);
+          const live = new LivePlan(parseSchedule(whole.slice(0, at)), only);
+          // The cache appends to what it wrote: a first take writes the skips found when built.
+          const text = followTakes(live, whole.slice(0, at), [{ limit: 0, running: [] }, ...before], only);
+          const place = { line: text.split('\n').length, offset: text.length };
+          const appended = parseAppendedSteps(tail, 'schedule.md', (n) => live.needsOf(n) !== undefined, place);
+          expect(appended?.map((step) => step.number)).toEqual(steps.slice(first - 1).map((_, i) => first + i));
+          live.append(appended ?? [], Buffer.from(text + tail), tail, text.length);
+          // Lines and offsets as a parse of the whole text gives them.
+          const reparsed = parseSchedule(text + tail).steps.slice(first - 1);
+          expect(appended?.map((step) => [step.line, step.offset])).toEqual(reparsed.map((s) => [s.line, s.offset]));
+          followTakes(live, text + tail, [...after, { running: [] }], only);
         },
       ),
       { numRuns: 1500 },
