@@ -18,7 +18,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { shuffled } from './stats.js';
+import { shuffled, summary } from './stats.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const workflow = join(root, 'bin', 'workflow.js');
@@ -47,11 +47,6 @@ const AGENT_SCRIPT = [
   `trap 'date +%s%N > "$STOPS/$WORKFLOW_RUN_ID"; exit 143' TERM`,
   'sleep 30 & wait',
 ].join('\n');
-
-function summary(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1] };
-}
 
 const ms = (value) => `${Math.round(value)} ms`;
 const spread = (s, f = ms) => `${f(s.median)} (${f(s.min).replace(' ms', '')}-${f(s.max)})`;

@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { summary } from './stats.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const workflow = join(root, 'bin', 'workflow.js');
@@ -29,16 +30,6 @@ const TIMEOUT_MS = 120_000;
 const AGENT = { command: '/bin/sh', args: ['-c', 'exec cat >/dev/null'] };
 /** The warm-up agent, which exits 0 without reading its prompt. */
 const TRUE = ['/bin/true', '/usr/bin/true'].find((path) => existsSync(path)) ?? '/bin/true';
-
-function quantile(sorted, q) {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
-/** Median and extremes. */
-function summary(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { median: quantile(sorted, 0.5), min: sorted[0], max: sorted[sorted.length - 1] };
-}
 
 const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
 

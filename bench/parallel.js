@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { summary } from './stats.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const workflow = join(root, 'bin', 'workflow.js');
@@ -22,11 +23,6 @@ const BLOCKS = 64;
 const AGENT_MS = 1000;
 const GOAL_RATIO = 1.1;
 const AGENT = { command: '/bin/sleep', args: ['1'] };
-
-function summary(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1] };
-}
 
 const ms = (value) => `${Math.round(value)} ms`;
 const spread = (s, f = ms) => `${f(s.median)} (${f(s.min).replace(' ms', '')}-${f(s.max)})`;

@@ -21,6 +21,16 @@ export function percentiles(values) {
 }
 
 /**
+ * The median (rank floor(n / 2), see `quantile`), least and greatest of `values` (any order).
+ * @param {number[]} values
+ * @returns {{ median: number, min: number, max: number }}
+ */
+export function summary(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: quantile(sorted, 0.5), min: sorted[0], max: sorted[sorted.length - 1] };
+}
+
+/**
  * A random order of `items` (Fisher-Yates).
  * @template T
  * @param {readonly T[]} items
