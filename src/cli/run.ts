@@ -45,6 +45,7 @@ interface RunOptions extends SourceOptions {
   /** `--verify`, each time it was given. */
   readonly verify?: readonly string[];
   readonly isolation?: string;
+  readonly worktrees?: string;
   readonly maxSteps?: string;
   readonly maxAdded?: string;
   /** False for `--no-color`. */
@@ -106,6 +107,7 @@ export function runCommand(io: VerbIO) {
         'SELECTION DONE: step 1 done; 6 steps still wait',
         "$ workflow run ./plan --verify 'npm test'   # steps without their own verify:",
         '$ workflow run ./plan --isolation worktree   # each agent in a git worktree',
+        '$ workflow run ./plan --isolation worktree --worktrees /dev/shm/plan   # worktrees in memory',
         '$ workflow run ./plan --dry-run   # write the prompts, print the commands',
         'step 1 (decompose): claude -p < /work/plan/artifacts/step-1-prompt.md',
         '$ workflow run ./plan --goal "fix the login timeout"   # a planner picks steps',
@@ -133,6 +135,10 @@ export function runCommand(io: VerbIO) {
         [
           '--isolation <mode>',
           "worktree: each unit in a git worktree of its own, merged when it succeeds; none (default): in the codespace. A step's isolation: wins",
+        ],
+        [
+          '--worktrees <dir>',
+          'make the worktrees in this folder, outside the codespace (default <repository>/.git/planspace-worktrees). On a tmpfs such as /dev/shm/plan they cost far less where creating files is slow, but kept ones are lost at a reboot',
         ],
         [
           '--max-steps <n>',
@@ -165,6 +171,7 @@ export function runCommand(io: VerbIO) {
       if (isolation !== undefined && isolation !== 'worktree' && isolation !== 'none') {
         throw new UsageError(`--isolation wants 'worktree' or 'none'; found '${isolation}'`);
       }
+      if (options.worktrees?.trim() === '') throw new UsageError('--worktrees wants a folder, such as /dev/shm/plan');
       if (options.dryRun === true) {
         const { dryRun } = await import('../engine/dry-run.js');
         const plan = await dryRun({
@@ -220,6 +227,7 @@ export function runCommand(io: VerbIO) {
           // PLANSPACE_CGROUPS=0 tracks agents by their environment marker even where cgroups would do.
           cgroups: io.env.PLANSPACE_CGROUPS !== '0',
           isolation,
+          worktrees: options.worktrees,
           onEvent: output.event,
           verify,
           goal,

@@ -11,6 +11,7 @@ import { killOrphanAgents } from '../dispatch/orphans.js';
 import { openProcessTrees, type ProcessTrees } from '../dispatch/trees.js';
 import { UsageError } from '../errors.js';
 import { readCodespaceRepository, type CodespaceRepository } from '../git/codespace.js';
+import { worktreesFolder } from '../git/worktree.js';
 import { FOLDER_MODE } from '../fs/guard.js';
 import { openInbox } from '../mailbox/receive.js';
 import { takeHold } from '../planspace/hold.js';
@@ -79,6 +80,14 @@ export interface EngineOptions extends Sources, EngineTimings {
    */
   readonly isolation?: IsolationMode;
   /**
+   * The folder isolated units' worktrees are made in, each as `<folder>/<run id>-<unit>`; made
+   * (0700) if missing. Default `<common git folder>/planspace-worktrees` (see `git/worktree.ts`).
+   * A tmpfs makes each worktree far cheaper where creating files is slow (a race of
+   * `candidates:` makes up to N), at a price: worktrees kept for a look (failed attempts,
+   * conflicts) are lost at a reboot, and the files take memory.
+   */
+  readonly worktrees?: string;
+  /**
    * The loop guard of `workflow add` run by this run's agents (given them as
    * `WORKFLOW_MAX_STEPS` / `WORKFLOW_MAX_ADDED`): refused once the schedule holds this many
    * steps (default `DEFAULT_MAX_STEPS`, 500), or once the adding step added `maxAdded` steps in
@@ -102,6 +111,7 @@ export type EngineOutcome =
  * its own or the run's); undefined when none is.
  *
  * @throws {CodespaceRefusedError} when the codespace cannot be isolated (see `runEngine`).
+ * @throws {UsageError} for a `worktrees` folder inside the codespace's working tree.
  */
 async function isolatedRepository(
   steps: readonly Step[],
@@ -117,7 +127,10 @@ async function isolatedRepository(
   // A step with candidates always runs them in worktrees (see `isIsolated`).
   const candidates = toRun.some((step) => step.attributes.candidates !== undefined);
   if (!isolated && !candidates) return undefined;
-  return readCodespaceRepository(sources.codespace, paths.root, isolated ? undefined : 'candidates:');
+  const repository = await readCodespaceRepository(sources.codespace, paths.root, isolated ? undefined : 'candidates:');
+  // Checked now, with nothing written yet; `Isolation.open` makes it.
+  worktreesFolder(repository, options.worktrees);
+  return repository;
 }
 
 /**
@@ -139,8 +152,9 @@ async function isolatedRepository(
  *   commit or branch checked out, or has uncommitted changes to tracked files (named). With a
  *   `goal`, this and the preflight of steps the planner added come after the planner ran (its
  *   files and log lines stay; no step's agent started).
- * @throws {UsageError} for a `concurrency` below 1, an `only` step the schedule lacks, or
- *   `goal` with `only` or `from`.
+ * @throws {UsageError} for a `concurrency` below 1, an `only` step the schedule lacks,
+ *   `goal` with `only` or `from`, or a `worktrees` folder inside the codespace's working tree
+ *   (when a step to run is isolated).
  * @throws {PlannerError} when the planner failed or gave no `SELECT:` answer (nothing dispatched).
  * @throws {RunStoppedError} when the run stopped because a file failed under it (the schedule
  *   removed, a full disk), after stopping every agent it started.
@@ -224,7 +238,15 @@ export async function runEngine(options: EngineOptions): Promise<EngineOutcome> 
       const inbox = await openInbox(paths.root, ENGINE_MAILBOX);
       try {
         const isolation =
-          repository === undefined ? undefined : await Isolation.open(paths, repository, runBase, recognised);
+          repository === undefined
+            ? undefined
+            : await Isolation.open(
+                paths,
+                repository,
+                runBase,
+                recognised,
+                worktreesFolder(repository, options.worktrees),
+              );
         const engine = new Engine(
           paths,
           sources,

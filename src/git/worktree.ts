@@ -5,20 +5,49 @@
  * administrative folders of the others, and fails on one half made: "failed to read
  * .git/worktrees/x/commondir"): callers make these calls one at a time per repository.
  *
- * Where they live: `<common git folder>/planspace-worktrees/<name>` (`.git/planspace-worktrees/`
- * of an ordinary repository). Inside the git folder, a worktree is never an untracked file of
- * the codespace, whether the planspace lies inside the codespace or elsewhere, and it stays on
- * the repository's file system, so `worktree add` costs no copy across devices.
+ * Where they live by default: `<common git folder>/planspace-worktrees/<name>`
+ * (`.git/planspace-worktrees/` of an ordinary repository). Inside the git folder, a worktree is
+ * never an untracked file of the codespace, whether the planspace lies inside the codespace or
+ * elsewhere, and it stays on the repository's disk, as lasting as the repository. A run may
+ * name another folder (`workflow run --worktrees`, `worktreesFolder`): any folder outside the
+ * repository's working tree.
  */
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
 import { git, GitError } from './git.js';
 
 /** The folder under the common git folder that holds every worktree planspace makes. */
 export const WORKTREES_FOLDER = 'planspace-worktrees';
 
-/** The path of worktree `name` of the repository whose common git folder is `commonDir`. */
-export function worktreePath(commonDir: string, name: string): string {
-  return join(commonDir, WORKTREES_FOLDER, name);
+/** True when `path` is `folder` or lies under it (both absolute). */
+function within(path: string, folder: string): boolean {
+  const rest = relative(folder, path);
+  return rest === '' || (!rest.startsWith('..') && !isAbsolute(rest));
+}
+
+/**
+ * The folder a run makes its worktrees in: `given` (resolved from the current folder), or by
+ * default `<commonDir>/planspace-worktrees`. Reads nothing; the folder need not exist yet.
+ *
+ * @param repository - `top` (the working tree's top folder) and `commonDir` (its git folder),
+ *   absolute, as `readCodespaceRepository` gives them.
+ * @param given - `--worktrees`: default none.
+ * @throws {UsageError} when `given` lies in the working tree outside its git folder: every
+ *   worktree would be an untracked folder of the codespace, in each other worktree's `git
+ *   status` and in any `git add -A` an agent runs.
+ */
+export function worktreesFolder(
+  repository: { readonly top: string; readonly commonDir: string },
+  given?: string,
+): string {
+  if (given === undefined) return join(repository.commonDir, WORKTREES_FOLDER);
+  const folder = resolve(given);
+  if (within(folder, repository.top) && !within(folder, repository.commonDir)) {
+    throw new UsageError(
+      `--worktrees ${folder} lies inside the codespace's repository ${repository.top}: each worktree would be an untracked folder of it; give a folder outside it`,
+    );
+  }
+  return folder;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeIsolationRun, worktreeRecordFiles } from './isolation-setup.js';
 
@@ -141,5 +141,35 @@ describe('workflow run: isolation: worktree', () => {
     expect(await readdir(run.planspace)).toEqual(before);
     // Without isolation the same codespace runs.
     expect((await run.run(['--isolation', 'none'])).stdout).toContain('COMPLETE');
+  });
+
+  it('makes the worktrees in the --worktrees folder, made if missing, and leaves it empty', async () => {
+    const run = await makeIsolationRun(THREE_BLOCKS);
+    await run.act({ a: [{ write: 'a.txt', text: 'a\n' }], b: [{ write: 'b.txt', text: 'b\n' }], c: [] });
+    const folder = join(run.root, 'fast', 'trees');
+    const result = await run.run(['--concurrency', '3', '--worktrees', folder]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('COMPLETE');
+    for (const block of ['a', 'b', 'c']) {
+      const { cwd } = await run.agentRecord(`step-1-${block}`, 1);
+      expect(dirname(cwd)).toBe(folder);
+    }
+    expect(run.git('ls-files').split('\n').sort()).toEqual(['README.md', 'a.txt', 'b.txt']);
+    expect(await readdir(folder)).toEqual([]);
+    expect(existsSync(join(run.codespace, '.git', 'planspace-worktrees'))).toBe(false);
+    expect(run.extraWorktrees()).toEqual([]);
+  });
+
+  it('refuses a --worktrees folder inside the codespace, and writes nothing', async () => {
+    const run = await makeIsolationRun(THREE_BLOCKS);
+    const before = await readdir(run.planspace);
+    const result = await run.run(['--worktrees', join(run.codespace, 'trees')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `--worktrees ${join(run.codespace, 'trees')} lies inside the codespace's repository`,
+    );
+    expect(await readdir(run.planspace)).toEqual(before);
+    expect(existsSync(join(run.codespace, 'trees'))).toBe(false);
+    expect(await run.recordFiles()).toEqual([]);
   });
 });

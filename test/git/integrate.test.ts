@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { CodespaceRefusedError, parseStatusPaths, readCodespaceRepository } from '../../src/git/codespace.js';
 import { git, gitLine } from '../../src/git/git.js';
 import { commitWorktree, mergeIntoIntegration, MergeRefusedError, type MergeRequest } from '../../src/git/integrate.js';
-import { addWorktree, listWorktrees, parseWorktreeList, removeWorktree, worktreePath } from '../../src/git/worktree.js';
+import { addWorktree, listWorktrees, parseWorktreeList, removeWorktree, worktreesFolder } from '../../src/git/worktree.js';
 import { makeTree } from '../helpers.js';
 
 const ME = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
@@ -25,7 +25,7 @@ async function repository(files: Record<string, string> = { 'a.txt': 'a\n' }): P
 
 /** A worktree of `dir` on branch `branch` from `main`, under the git folder. */
 async function worktree(dir: string, name: string): Promise<string> {
-  const path = worktreePath(join(dir, '.git'), name);
+  const path = join(worktreesFolder({ top: dir, commonDir: join(dir, '.git') }), name);
   await addWorktree(dir, path, `planspace/t/${name}`, 'main');
   return path;
 }
