@@ -93,7 +93,7 @@ export async function settleRound(state: RoundState): Promise<RoundOutcome> {
     // and only their one prune waits in git's queue.
     const losers = ran.filter((each) => each !== winner);
     const [merging, discarding] = await Promise.allSettled([
-      state.isolation.integrate(winner.held, { unit, attempt: state.round, model }),
+      state.isolation.integrate(winner.held, { unit, attempt: state.round, model }, winner.tip),
       discardHeld(state, losers),
     ]);
     // Both settled first: the step never ends while the losers' removal still runs.

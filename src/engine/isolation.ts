@@ -18,11 +18,14 @@
  * made and at each change of state, so a run taking over from a dead engine can finish or undo
  * what it left (`recover.ts`).
  */
-import { rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { faultPoint } from '../fault.js';
 import type { CodespaceRepository } from '../git/codespace.js';
 import { commitIdentity, commitWorktree, mergeIntoIntegration, MergeRefusedError } from '../git/integrate.js';
-import { addWorktree, forgetWorktrees, removeWorktree, worktreePath } from '../git/worktree.js';
+import { FOLDER_MODE } from '../fs/guard.js';
+import { removeFolders } from '../fs/remove-folders.js';
+import { addWorktree, forgetWorktrees, removeWorktree, worktreesFolder } from '../git/worktree.js';
 import type { PlanspacePaths } from '../planspace/paths.js';
 import {
   removeWorktreeRecord,
@@ -82,6 +85,8 @@ export class Isolation {
   readonly #paths: PlanspacePaths;
   readonly #runId: string;
   readonly #identity: Readonly<Record<string, string>>;
+  /** Where the worktrees are made, each as `<folder>/<run id>-<unit>` (see `worktreesFolder`). */
+  readonly #folder: string;
   /** The commit the engine last left the integration branch at. */
   #head: string;
   /**
@@ -97,8 +102,10 @@ export class Isolation {
     runId: string,
     identity: Readonly<Record<string, string>>,
     recognised: Set<string>,
+    folder: string,
   ) {
     this.#paths = paths;
+    this.#folder = folder;
     this.recognised = recognised;
     this.repository = repository;
     this.#runId = runId;
@@ -111,14 +118,19 @@ export class Isolation {
    * start), committing as the user's git identity or as planspace (`commitIdentity`).
    *
    * @param recognised - units whose merge a dead engine finished (see `recognised`).
+   * @param folder - where to make the worktrees (see `worktreesFolder`), made (0700) if
+   *   missing. Default: `<commonDir>/planspace-worktrees`.
+   * @throws the `fs` errors of making `folder`.
    */
   static async open(
     paths: PlanspacePaths,
     repository: CodespaceRepository,
     runId: string,
     recognised: Set<string> = new Set(),
+    folder: string = worktreesFolder(repository),
   ): Promise<Isolation> {
-    return new Isolation(paths, repository, runId, await commitIdentity(repository.top), recognised);
+    await mkdir(folder, { recursive: true, mode: FOLDER_MODE });
+    return new Isolation(paths, repository, runId, await commitIdentity(repository.top), recognised, folder);
   }
 
   /** The commit the engine last left the integration branch at. */
@@ -155,7 +167,7 @@ export class Isolation {
   ): Promise<UnitWorktree | undefined> {
     const part = `${unitBranchPart(unit)}${attempt > 1 ? `-attempt-${attempt}` : ''}`;
     const name = `${this.#runId}-${part}`;
-    const path = worktreePath(this.repository.commonDir, name);
+    const path = join(this.#folder, name);
     let record: WorktreeRecord = {
       name,
       runId: this.#runId,
@@ -197,6 +209,9 @@ export class Isolation {
    * branch, after the merges queued before it; on success removes the worktree, its branch and
    * its record.
    *
+   * @param committed - the worktree's commit when its work was committed already (`commit`, a
+   *   held candidate: nothing has run in it since); default: commit what it holds now.
+   *
    * @returns `{ head }`, the integration branch's commit right after this merge (later merges
    *   may have moved it on since), or `{ failure }`, why the attempt fails: `merge conflict in
    *   a.txt, b.txt` (the paths also go to `conflicts` for the next attempt) or the reason a merge
@@ -206,9 +221,10 @@ export class Isolation {
   async integrate(
     tree: UnitWorktree,
     label: UnitCommitLabel,
+    committed?: string,
   ): Promise<{ readonly head: string } | { readonly failure: string }> {
     const message = unitCommitMessage(label);
-    const tip = await commitWorktree(tree.record.path, message, this.#identity);
+    const tip = committed ?? (await commitWorktree(tree.record.path, message, this.#identity));
     const record = await this.#write(tree.record, 'merging', { tip });
     const part = unitBranchPart(label.unit);
     let outcome;
@@ -269,17 +285,17 @@ export class Isolation {
   }
 
   /**
-   * `discard` for many worktrees at once (a race's losers): their folders are deleted together,
-   * outside git's queue (a folder is no part of what a `worktree add` reads), then one
-   * `worktree prune` and one `branch -D` in the queue, then their records. An engine dying
-   * midway leaves records of worktrees whose folders may be gone, which `recover.ts` removes as
-   * any other.
+   * `discard` for many worktrees at once (a race's losers): their folders are deleted together
+   * by one process (`removeFolders`), outside git's queue (a folder is no part of what a
+   * `worktree add` reads), then one `worktree prune` and one `branch -D` in the queue, then
+   * their records. An engine dying midway leaves records of worktrees whose folders may be gone,
+   * which `recover.ts` removes as any other.
    *
-   * @throws {GitError} when git fails; the `fs` errors of deleting a folder.
+   * @throws {GitError} when git fails; an `Error` when a folder cannot be deleted.
    */
   async discardAll(records: readonly WorktreeRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await Promise.all(records.map((record) => rm(record.path, { recursive: true, force: true })));
+    await removeFolders(records.map((record) => record.path));
     const branches = records.map((record) => record.branch);
     await this.#serial(() => forgetWorktrees(this.repository.top, branches));
     await Promise.all(records.map((record) => removeWorktreeRecord(this.#paths, record.name)));
