@@ -14,9 +14,9 @@
 //
 // Needs the built CLI (`npm run build`); `bench/run.js` gathers its section into BENCHMARKS.md.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shuffled, summary } from './stats.js';
 
@@ -29,6 +29,8 @@ const FILES = 500;
 const WALL_GOAL = 1.1;
 const STOP_GOAL_MS = 100;
 const TIMEOUT_MS = 300_000;
+/** A tmpfs on Linux: the bench's second place for worktrees. */
+const SHM = '/dev/shm';
 const IDENTITY = {
   GIT_AUTHOR_NAME: 'bench',
   GIT_AUTHOR_EMAIL: 'bench@localhost',
@@ -64,7 +66,7 @@ function makeRepository(dir) {
 }
 
 /** One `workflow run` of the race (`candidates`) or of the winner alone, timed as a whole process. */
-function engineRun(base, label, shape, codespace, sources) {
+function engineRun(base, label, shape, codespace, sources, worktrees) {
   const planspace = join(base, label);
   mkdirSync(planspace);
   const attributes =
@@ -75,6 +77,7 @@ function engineRun(base, label, shape, codespace, sources) {
   );
   const args = [workflow, 'run', planspace, '--models', sources.models, '--agents', sources.agents];
   args.push('--codespace', codespace, '--concurrency', String(CANDIDATES));
+  if (worktrees !== undefined) args.push('--worktrees', worktrees);
   const start = performance.now();
   const result = spawnSync(process.execPath, args, {
     env: ENV,
@@ -114,12 +117,25 @@ function stopLags(events, stops) {
 }
 
 /**
+ * Where the worktrees go: the default (under the repository's `.git`, on its disk), and a
+ * tmpfs by `--worktrees` when the machine has one (`/dev/shm`).
+ * @returns {{ name: string, folder?: string }[]}
+ */
+function placements(base) {
+  const list = [{ name: 'default (.git, on disk)' }];
+  if (existsSync(SHM))
+    list.push({ name: 'tmpfs (`--worktrees /dev/shm/...`)', folder: mkdtempSync(join(SHM, `${basename(base)}-`)) });
+  return list;
+}
+
+/**
  * Runs the benchmark.
  * @param {{ runs?: number }} options - interleaved rounds (default 3).
  * @returns {string} a markdown section.
  */
 export function measureCandidates({ runs = 3 } = {}) {
   const base = mkdtempSync(join(tmpdir(), 'planspace-bench-candidates-'));
+  const where = placements(base);
   try {
     const sources = { models: join(base, 'models'), agents: join(base, 'agents') };
     for (const dir of Object.values(sources)) mkdirSync(dir);
@@ -132,26 +148,36 @@ export function measureCandidates({ runs = 3 } = {}) {
     writeFileSync(join(sources.agents, 'exception-handler.md'), '---\nmodel: writer\n---\n\n# Never started here\n');
     const codespace = join(base, 'code');
     makeRepository(codespace);
-    const race = [];
-    const alone = [];
-    const lags = [];
-    const stopped = [];
+    const results = where.map(() => ({ race: [], alone: [], lags: [], stopped: [] }));
     for (let round = 0; round < runs; round += 1) {
-      const jobs = [
-        () => {
-          const run = engineRun(base, `race-${round}`, 'race', codespace, sources);
-          race.push(run.elapsed);
-          const each = stopLags(run.events, stops);
-          stopped.push(each.length);
-          lags.push(...each);
-        },
-        () => alone.push(engineRun(base, `alone-${round}`, 'alone', codespace, sources).elapsed),
-      ];
+      const jobs = where.flatMap(({ folder }, i) => {
+        const result = results[i];
+        return [
+          () => {
+            const run = engineRun(base, `race-${round}-${i}`, 'race', codespace, sources, folder);
+            result.race.push(run.elapsed);
+            const each = stopLags(run.events, stops);
+            result.stopped.push(each.length);
+            result.lags.push(...each);
+          },
+          () => result.alone.push(engineRun(base, `alone-${round}-${i}`, 'alone', codespace, sources, folder).elapsed),
+        ];
+      });
       for (const job of shuffled(jobs)) job();
     }
-    const wall = summary(race.map((value, i) => value / alone[i]));
-    const lag = summary(lags);
     const verdict = (ok) => (ok ? 'met' : 'missed');
+    const rows = where.flatMap(({ name }, i) => {
+      const { race, alone, lags } = results[i];
+      const wall = summary(race.map((value, k) => value / alone[k]));
+      const lag = summary(lags);
+      return [
+        `| ${name} | winner alone, isolated | ${spread(summary(alone))} | 1.00x | |`,
+        `| ${name} | race of ${CANDIDATES}, judge first | ${spread(summary(race))} | **${ratio(wall.median)}** ` +
+          `(${ratio(wall.min)}-${ratio(wall.max)}) | <= ${WALL_GOAL}x (${verdict(wall.median <= WALL_GOAL)}) |`,
+        `| ${name} | a loser's life after the win | ${spread(lag)} | | <= ${STOP_GOAL_MS} ms, the worst ` +
+          `(${verdict(lag.max <= STOP_GOAL_MS)}) |`,
+      ];
+    });
     return [
       '## Candidates: a race of 8',
       '',
@@ -159,20 +185,20 @@ export function measureCandidates({ runs = 3 } = {}) {
         `\`candidates: ${CANDIDATES}\` and \`judge: first\` at \`--concurrency ${CANDIDATES}\`: candidate ${WINNER}'s ` +
         `agent (\`/bin/sh\`) works 500 ms and writes a file, the others would run 30 s. Against the same step ` +
         `without candidates under \`isolation: worktree\`, its agent doing what candidate ${WINNER} does (one ` +
-        `worktree, one merge). Losers' lag: from the winner's \`candidate-ended\` line to the moment each loser's ` +
-        `shell took its SIGTERM (its own clock); ${stopped.join(', ')} losers stopped per round. ${runs} rounds, ` +
-        `each running both in a random order; median (min-max).`,
+        `worktree, one merge), with its worktree in the same place. Worktrees made where \`workflow run\` makes ` +
+        `them by default, and on a tmpfs: git makes them one at a time, and candidate ${WINNER} waits for three, ` +
+        `so the cost of creating ${FILES} files where they go decides the ratio. Losers' lag: from the winner's ` +
+        `\`candidate-ended\` line to the moment each loser's shell took its SIGTERM (its own clock); ` +
+        `${results.map((r) => r.stopped.join(', ')).join('; ')} losers stopped per round. ${runs} rounds, each ` +
+        `running every run in a random order; median (min-max).`,
       '',
-      '| measure | median (min-max) | ratio | goal |',
-      '|---|---:|---:|---|',
-      `| winner alone, isolated | ${spread(summary(alone))} | 1.00x | |`,
-      `| race of ${CANDIDATES}, judge first | ${spread(summary(race))} | **${ratio(wall.median)}** ` +
-        `(${ratio(wall.min)}-${ratio(wall.max)}) | <= ${WALL_GOAL}x (${verdict(wall.median <= WALL_GOAL)}) |`,
-      `| a loser's life after the win | ${spread(lag)} | | <= ${STOP_GOAL_MS} ms, the worst ` +
-        `(${verdict(lag.max <= STOP_GOAL_MS)}) |`,
+      '| worktrees | measure | median (min-max) | ratio | goal |',
+      '|---|---|---:|---:|---|',
+      ...rows,
     ].join('\n');
   } finally {
     rmSync(base, { recursive: true, force: true });
+    for (const { folder } of where) if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
   }
 }
 
