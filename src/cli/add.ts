@@ -3,8 +3,10 @@
  * schedule (a living schedule: a review step's agent adds a fix and a re-review). Called by an
  * agent (`WORKFLOW_STEP` and `WORKFLOW_RUN_ID` set), the step records `added-by:`, needs the
  * adding step by default, and is held to the loop guard. The engine (the agent's, or the live
- * one of a shell's add) is told through its mailbox (`added:<step>:<N>`, or
- * `add-refused:<step>:<reason>`), so that it logs the add and takes the step at once.
+ * one of a shell's add) is told through its mailbox (`added:<step>:<N>`, followed by
+ * ` <before> <after>`, the file's versions around the write, when the step went at the end;
+ * or `add-refused:<step>:<reason>`), so that it logs the add and takes the step at once,
+ * reading only the new lines.
  */
 import { AddLimitError, PlanspaceError, UsageError } from '../errors.js';
 import { send } from '../mailbox/send.js';
@@ -154,9 +156,9 @@ export function addCommand(io: VerbIO) {
         (io.env.WORKFLOW_RUN_ID !== undefined && io.env.WORKFLOW_RUN_ID !== '') ||
         (await liveHold(planspacePaths(planspace))) !== undefined;
       const by = io.env.WORKFLOW_STEP ?? '';
-      let step;
+      let added;
       try {
-        step = await addStep(planspace, request, counted);
+        added = await addStep(planspace, request, counted);
       } catch (error) {
         // A refused add is the run's business: the engine logs it (a runaway loop shows there).
         if (told && error instanceof AddLimitError) {
@@ -164,7 +166,10 @@ export function addCommand(io: VerbIO) {
         }
         throw error;
       }
-      const notes = told ? await tellEngine(planspace, io.env, `added:${by}:${step.number}`) : [];
+      const { step, appended } = added;
+      // With the versions around an append, the engine reads only the new lines.
+      const versions = appended === undefined ? '' : ` ${appended.before} ${appended.after}`;
+      const notes = told ? await tellEngine(planspace, io.env, `added:${by}:${step.number}${versions}`) : [];
       return { text: String(step.number), json: { ...stepToJson(step), step: step.number }, notes };
     },
   );

@@ -178,6 +178,9 @@ export class Engine implements EngineContext {
         this.#living = true;
         this.replan();
       },
+      (before, after) => {
+        this.#schedule.noteAppend(before, after);
+      },
     );
     this.#position = new PositionWriter(paths.state, runBase, () => this.#running);
     this.#endTarget = {

@@ -83,18 +83,31 @@ export class EngineMailbox {
 
   /** Called after an `added:` message is logged: the schedule holds a new step to plan. */
   readonly #stepAdded: () => void;
+  /** Called with the versions an `added:` message gives, before it is logged. */
+  readonly #appended: (before: string, after: string) => void;
 
   /**
    * @param stepAdded - called when `workflow add` says it added a step (`added:`): the engine
    *   plans again at once, so that an added step whose needs are met starts without waiting
    *   for another step to settle. Default: nothing.
+   * @param appended - called first when that message gives the schedule's versions around an
+   *   append (`added:<step>:<N> <before> <after>`): the engine's next read of the schedule
+   *   reads the new bytes alone (`ScheduleCache.noteAppend`). Default: nothing.
    */
-  constructor(paths: PlanspacePaths, inbox: Inbox, runBase: string, log: LogEvent, stepAdded: () => void = () => {}) {
+  constructor(
+    paths: PlanspacePaths,
+    inbox: Inbox,
+    runBase: string,
+    log: LogEvent,
+    stepAdded: () => void = () => {},
+    appended: (before: string, after: string) => void = () => {},
+  ) {
     this.#paths = paths;
     this.#inbox = inbox;
     this.#runBase = runBase;
     this.#log = log;
     this.#stepAdded = stepAdded;
+    this.#appended = appended;
   }
 
   /**
@@ -248,18 +261,21 @@ export class EngineMailbox {
             `progress from ${from}: ${report.text}`,
           );
           break;
-        case 'added':
+        case 'added': {
+          const [number = '', before, after] = report.text.split(' ');
+          if (before !== undefined && after !== undefined) this.#appended(before, after);
           await this.#log(
             {
               event: 'step-added',
-              step: Number(report.text) || undefined,
+              step: Number(number) || undefined,
               addedBy: Number(report.tag) || undefined,
               from,
             },
-            `step ${report.text} added${report.tag === '' ? '' : ` by step ${report.tag}`} (workflow add)`,
+            `step ${number} added${report.tag === '' ? '' : ` by step ${report.tag}`} (workflow add)`,
           );
           this.#stepAdded();
           break;
+        }
         case 'add-refused':
           await this.#log(
             { event: 'add-refused', step: Number(report.tag) || undefined, from, reason: report.text },

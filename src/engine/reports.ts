@@ -13,8 +13,9 @@ export type Report =
 /**
  * Parses a message body: `done:<tag>:<summary>`, `fail:<tag>:<reason>`, `ask:<tag>:<question>`,
  * `progress:<tag>:<detail>`, `answered:<question id>` (sent by `workflow answer`), or
- * `added:<step>:<N>` / `add-refused:<step>:<reason>` (sent by `workflow add` run by an agent
- * of step `<step>`). A trailing newline is dropped; anything else is `other`.
+ * `added:<step>:<N>` (or `added:<step>:<N> <before> <after>`, the schedule's versions around
+ * an append) / `add-refused:<step>:<reason>` (sent by `workflow add` run by an agent of step
+ * `<step>`). A trailing newline is dropped; anything else is `other`.
  */
 export function parseReport(body: Buffer | string): Report {
   const text = (typeof body === 'string' ? body : body.toString('utf8')).replace(/\r?\n$/, '');

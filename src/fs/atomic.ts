@@ -1,4 +1,15 @@
-import { closeSync, copyFileSync, fchmodSync, linkSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  fchmodSync,
+  fstatSync,
+  linkSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+  type BigIntStats,
+} from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isErrno } from '../errors.js';
@@ -18,13 +29,15 @@ function temporaryFor(path: string): string {
  * Creates `temporary` (never an existing file or link), 0600 whatever the umask, and writes
  * `bytes` into it.
  *
+ * @returns its `stat` once written (bigint).
  * @throws the `fs` error of the open or a write; the caller removes the file.
  */
-function writeTemporarySync(temporary: string, bytes: Uint8Array): void {
+function writeTemporarySync(temporary: string, bytes: Uint8Array): BigIntStats {
   const fd = openSync(temporary, 'wx', FILE_MODE);
   try {
     fchmodSync(fd, FILE_MODE);
     for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written);
+    return fstatSync(fd, { bigint: true });
   } finally {
     closeSync(fd);
   }
@@ -69,14 +82,17 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  * them, where the thread pool's round trips (five per file) cost more than the writes: the
  * prompt files of 64 agents starting at once (issue 11).
  *
+ * @returns the new file's `stat` (bigint), taken before the rename: no other write can slip
+ *   in between, so it describes exactly these bytes (see `schedule/version.ts`).
  * @throws the `fs` error (e.g. `EROFS`, `ENOSPC`), naming `path`, after removing the temporary
  *   file; the target is then unchanged.
  */
-export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+export function writeFileAtomicSync(path: string, data: string | Uint8Array): BigIntStats {
   const temporary = temporaryFor(path);
   try {
-    writeTemporarySync(temporary, typeof data === 'string' ? Buffer.from(data) : data);
+    const written = writeTemporarySync(temporary, typeof data === 'string' ? Buffer.from(data) : data);
     renameSync(temporary, path);
+    return written;
   } catch (error) {
     rmSync(temporary, { force: true });
     throw namePath(error, path);

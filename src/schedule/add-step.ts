@@ -18,7 +18,7 @@ import { writeFileAtomicSync } from '../fs/atomic.js';
 import { readRegularFileSync } from '../fs/regular-file.js';
 import { planspacePaths } from '../planspace/paths.js';
 import { addStepToText, type AddRequest } from './add.js';
-import { updateScheduleText } from './file.js';
+import { changeScheduleText } from './file.js';
 import type { Step } from './step.js';
 
 /** The loop guard's per-run count: who adds, in which run, and how many it may add in it. */
@@ -42,6 +42,18 @@ export function runOfRunId(runId: string): string {
   return runId.split('-')[0] ?? runId;
 }
 
+/** What `addStep` did. */
+export interface AddStepOutcome {
+  /** The new step, as parsed from the written schedule. */
+  readonly step: Step;
+  /**
+   * When the step went at the end of the file (every byte before it kept): the file's version
+   * before and after (`fileVersion`), for the engine to read the new bytes alone
+   * (`ScheduleCache.noteAppend`). Undefined when it went elsewhere (`--after`).
+   */
+  readonly appended?: { readonly before: string; readonly after: string };
+}
+
 /**
  * Adds a step to a planspace's schedule under its lock (see `addStepToText`), counting it for
  * the loop guard when `counted` is given.
@@ -49,14 +61,13 @@ export function runOfRunId(runId: string): string {
  * @param planspace - the planspace folder.
  * @param request - what to add; `maxSteps` refuses a full schedule.
  * @param counted - the adding step and its run: refused when it already added `maxAdded` in the run.
- * @returns the new step, as parsed from the written schedule.
  * @throws {AddLimitError} from the loop guard; nothing written.
  * @throws {UsageError} / {ScheduleSyntaxError} for a bad step (see `addStepToText`); nothing written.
  * @throws {ScheduleNotFoundError} / {LockError}, or an `fs` error of `added.json`; nothing written.
  */
-export function addStep(planspace: string, request: AddRequest, counted?: AddedByRun): Promise<Step> {
+export async function addStep(planspace: string, request: AddRequest, counted?: AddedByRun): Promise<AddStepOutcome> {
   const paths = planspacePaths(planspace);
-  return updateScheduleText(paths.schedule, (before) => {
+  const { result, written } = await changeScheduleText(paths.schedule, (before) => {
     const { text, step } = addStepToText(before, paths.schedule, request);
     if (counted !== undefined) {
       const record = readRecord(paths.added);
@@ -75,8 +86,9 @@ export function addStep(planspace: string, request: AddRequest, counted?: AddedB
       };
       writeFileAtomicSync(paths.added, `${JSON.stringify(next)}\n`);
     }
-    return { text, result: step };
+    return { text, result: { step, atEnd: text.startsWith(before) } };
   });
+  return { step: result.step, ...(result.atEnd && written !== undefined && { appended: written }) };
 }
 
 /**

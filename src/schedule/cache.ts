@@ -2,37 +2,22 @@
  * The engine's copy of its schedule: parsed once, re-read only when someone else changed the
  * file, so that settling a step and taking the next costs the same on 10 steps or 10,000.
  */
-import {
-  closeSync,
-  fchmodSync,
-  fstatSync,
-  openSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-  type BigIntStats,
-} from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, statSync, type BigIntStats } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { basename, dirname, join } from 'node:path';
 import { isErrno, PlanspaceError, ScheduleNotFoundError } from '../errors.js';
-import { FILE_MODE } from '../fs/guard.js';
+import { writeFileAtomicSync } from '../fs/atomic.js';
 import { namePath } from '../fs/io-error.js';
 import { withFileLock } from '../fs/lock.js';
+import { readAtSync } from '../fs/read-at.js';
 import { readRegularFileSync } from '../fs/regular-file.js';
 import { mayHoldFence, parseAppendedSteps, type TailPlace } from './append.js';
 import { readScheduleFile } from './file.js';
 import { LivePlan, type LiveTakeOptions, type LiveTakeOutcome, type SettledSteps } from './live-plan.js';
 import type { Step } from './step.js';
+import { fileVersion } from './version.js';
 
-/**
- * Which version of a file a stat describes. Every writer that follows DESIGN.md replaces the
- * file by a rename, which gives it a new inode; an editor writing in place changes the mtime
- * (ns) or the size.
- */
-function versionOf(stats: BigIntStats): string {
-  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}`;
-}
+/** The most `noteAppend` notes kept at once. */
+const MAX_APPEND_NOTES = 1024;
 
 /** Lines of `text` that end with a line break, plus one: the line number after its end. */
 function lineCount(text: string): number {
@@ -41,9 +26,6 @@ function lineCount(text: string): number {
   return lines;
 }
 
-/** Counts this process's temporary files; with the pid, their names never collide. */
-let temporaries = 0;
-
 /**
  * The schedule file of a run, with its plan kept between takes (see `LivePlan`). Each `take`
  * holds the schedule lock (as every writer of DESIGN.md §3 does), checks with one `stat` that
@@ -51,20 +33,25 @@ let temporaries = 0;
  * if not (a `workflow done|retry|skip` from a shell, a step added by hand), and writes the
  * new version atomically. A file that is the bytes this cache wrote followed by new lines
  * (`workflow add` appends at the end) costs only those lines: they are parsed alone and added
- * to the plan (`parseAppendedSteps`, `LivePlan.append`); though it reads the file, it
- * copies no more than the take's write does. Changes made by the engine through other
- * functions (`markStep`, `retryStep`) are seen the same way: they are someone else's writes.
+ * to the plan (`parseAppendedSteps`, `LivePlan.append`). When `workflow add` said which
+ * versions its append went from and to (`noteAppend`), only the new bytes are read; else the
+ * file is read whole to see that it starts with the cached bytes. Changes made by the engine
+ * through other functions (`markStep`, `retryStep`) are seen the same way: they are someone
+ * else's writes.
  */
 export class ScheduleCache {
   readonly #path: string;
   readonly #only: ReadonlySet<number> | undefined;
   readonly #settled: SettledSteps | undefined;
   #plan: LivePlan | undefined;
-  /** The version of the file `#plan` holds (see `versionOf`). */
+  /** The version of the file `#plan` holds (see `fileVersion`). */
   #version = '';
   /** Where text appended to `#plan`'s file would start; undefined when it may not be parsed alone. */
   #tail: TailPlace | undefined;
+  /** Appends `workflow add` reported (`noteAppend`): the version after each, by the version before. */
+  readonly #appends = new Map<string, string>();
   #fullReads = 0;
+  #bytesRead = 0;
 
   /**
    * @param path - the schedule file, usually `<planspace>/schedule.md`.
@@ -140,11 +127,30 @@ export class ScheduleCache {
     return this.#fullReads;
   }
 
+  /** How many bytes of the file this cache has read, by any read: for tests of what a take reads. */
+  get bytesRead(): number {
+    return this.#bytesRead;
+  }
+
+  /**
+   * Notes that a writer turned version `before` of the file into `after` by appending bytes at
+   * its end, every byte of `before` kept (`workflow add`, told through the engine's mailbox;
+   * versions as `fileVersion`). When the cached version leads by such notes to the file's
+   * version, the next take reads only the bytes past the cached ones. A wrong note costs
+   * nothing but that: the new bytes must still parse alone as appended steps.
+   */
+  noteAppend(before: string, after: string): void {
+    // Notes of appends this cache never meets (it read the file whole meanwhile) are dropped
+    // now and then rather than kept for the run.
+    if (this.#appends.size >= MAX_APPEND_NOTES) this.#appends.clear();
+    this.#appends.set(before, after);
+  }
+
   /** The plan of the file as it is now: the cached one, extended by appended steps, or a new one. */
   async #current(): Promise<LivePlan> {
     // Taken before the read: a change in between makes the next take read again, never miss it.
     const stats = this.#stat();
-    const version = versionOf(stats);
+    const version = fileVersion(stats);
     if (this.#plan !== undefined && version === this.#version) return this.#plan;
     if (this.#plan !== undefined && this.#appended(this.#plan, stats)) {
       this.#version = version;
@@ -152,6 +158,8 @@ export class ScheduleCache {
     }
     const schedule = await readScheduleFile(this.#path);
     this.#fullReads += 1;
+    this.#bytesRead += Buffer.byteLength(schedule.text);
+    this.#appends.clear();
     this.#plan = new LivePlan(schedule, this.#only, this.#settled);
     this.#version = version;
     const { text } = schedule;
@@ -172,13 +180,19 @@ export class ScheduleCache {
     if (place === undefined || plan.changed || stats.size <= BigInt(known.length)) return false;
     let bytes: Buffer;
     try {
-      bytes = readRegularFileSync(this.#path);
+      const noted = this.#readNoted(known, fileVersion(stats));
+      if (noted !== undefined) {
+        bytes = noted;
+      } else {
+        bytes = readRegularFileSync(this.#path);
+        this.#bytesRead += bytes.length;
+        if (bytes.length <= known.length || !bytes.subarray(0, known.length).equals(known)) return false;
+      }
     } catch (error) {
       // The whole read that follows meets the same error and reports it as a schedule read does.
       if (error instanceof PlanspaceError || typeof (error as NodeJS.ErrnoException).code === 'string') return false;
       throw error;
     }
-    if (bytes.length <= known.length || !bytes.subarray(0, known.length).equals(known)) return false;
     const tailBytes = bytes.subarray(known.length);
     if (!isUtf8(tailBytes) || tailBytes.includes(0)) return false;
     const tail = tailBytes.toString('utf8');
@@ -191,28 +205,42 @@ export class ScheduleCache {
   }
 
   /**
-   * Replaces the file atomically (temporary file in the same folder, then rename), as
-   * `writeFileAtomic` does (0600 whatever the umask or the old file's mode), and returns the version written: the temporary file's own, taken
+   * The file's bytes as `known` (the cached version's) followed by what the noted appends
+   * (`noteAppend`) added, reading only those: when the notes lead from the cached version to
+   * `version`, and the file is still that version when opened. Undefined otherwise (the notes
+   * on the way are used up either way).
+   *
+   * @throws the `fs` errors of the open and read.
+   */
+  #readNoted(known: Buffer, version: string): Buffer | undefined {
+    let at = this.#version;
+    while (at !== version) {
+      const next = this.#appends.get(at);
+      if (next === undefined) return undefined;
+      this.#appends.delete(at);
+      at = next;
+    }
+    // Non-blocking: a pipe put in the file's place since the stat must not hang the engine.
+    const fd = openSync(this.#path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const stats = fstatSync(fd, { bigint: true });
+      if (fileVersion(stats) !== version) return undefined;
+      const tail = readAtSync(fd, Number(stats.size) - known.length, known.length);
+      this.#bytesRead += tail.length;
+      return Buffer.concat([known, tail]);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * Replaces the file atomically (`writeFileAtomicSync`: a temporary file in the same folder,
+   * 0600, then a rename) and returns the version written: the temporary file's own, taken
    * before the rename, so that no other write can slip in between.
+   *
+   * @throws the `fs` error naming the file; the file is then unchanged.
    */
   #write(bytes: Uint8Array): string {
-    temporaries += 1;
-    const temporary = join(dirname(this.#path), `.${basename(this.#path)}.${process.pid}.c${temporaries}.tmp`);
-    try {
-      const fd = openSync(temporary, 'wx', FILE_MODE);
-      let version: string;
-      try {
-        fchmodSync(fd, FILE_MODE);
-        for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written);
-        version = versionOf(fstatSync(fd, { bigint: true }));
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(temporary, this.#path);
-      return version;
-    } catch (error) {
-      rmSync(temporary, { force: true });
-      throw namePath(error, this.#path);
-    }
+    return fileVersion(writeFileAtomicSync(this.#path, bytes));
   }
 }

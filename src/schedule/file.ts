@@ -2,7 +2,7 @@
  * The schedule file layer: read and parse `schedule.md`, and change it under an
  * inter-process lock with an atomic write.
  */
-import { accessSync } from 'node:fs';
+import { accessSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isErrno, PlanspaceError, ScheduleNotFoundError } from '../errors.js';
 import { writeFileAtomicSync } from '../fs/atomic.js';
@@ -12,6 +12,7 @@ import { withFileLock } from '../fs/lock.js';
 import { decodeSchedule } from './decode.js';
 import { parseSchedule } from './parse.js';
 import type { Schedule } from './step.js';
+import { fileVersion } from './version.js';
 
 /**
  * Reads and parses a schedule file.
@@ -95,6 +96,30 @@ export async function updateScheduleFile<T>(
  * @throws as `updateScheduleFile`.
  */
 export async function updateScheduleText<T>(path: string, change: (text: string) => ScheduleChange<T>): Promise<T> {
+  return (await changeScheduleText(path, change)).result;
+}
+
+/** What `changeScheduleText` did: the change's result, and the file versions around its write. */
+export interface ScheduleTextChange<T> {
+  readonly result: T;
+  /**
+   * When it wrote: the version (`fileVersion`) of the file it read, taken after the read, and
+   * of the file it wrote, taken before the rename. Undefined when nothing was written.
+   */
+  readonly written?: { readonly before: string; readonly after: string };
+}
+
+/**
+ * `updateScheduleText` that also tells the versions of the file before and after its write:
+ * a writer that only appended can tell the engine so, and the engine reads only the new bytes
+ * (`ScheduleCache.noteAppend`).
+ *
+ * @throws as `updateScheduleFile`.
+ */
+export async function changeScheduleText<T>(
+  path: string,
+  change: (text: string) => ScheduleChange<T>,
+): Promise<ScheduleTextChange<T>> {
   // Synchronous checks, read and write (see `readScheduleTextSync`): a verb that changes the
   // schedule does nothing else meanwhile, and holds the lock for less time.
   try {
@@ -109,10 +134,12 @@ export async function updateScheduleText<T>(path: string, change: (text: string)
   return withFileLock(path, (assertHeld) => {
     const before = readScheduleTextSync(path);
     const { text, result } = change(before);
-    if (text !== undefined && text !== before) {
-      assertHeld();
-      writeFileAtomicSync(path, text);
-    }
-    return Promise.resolve(result);
+    if (text === undefined || text === before) return Promise.resolve({ result });
+    // After the read: an edit in between gives a version no one knows, never a known one
+    // standing for other bytes.
+    const read = fileVersion(statSync(path, { bigint: true }));
+    assertHeld();
+    const written = fileVersion(writeFileAtomicSync(path, text));
+    return Promise.resolve({ result, written: { before: read, after: written } });
   });
 }

@@ -170,14 +170,25 @@ describe('workflow add', () => {
     );
     // The refusal and the adds went to the engine's mailbox, where a live engine logs them.
     const pending = await workflow(['mailbox', 'drain', plan, 'orchestrator']);
-    expect(pending.stdout.split('\n---\n')).toEqual([
-      'added:1:3',
-      'added:1:4',
-      'added:2:5',
+    const messages = pending.stdout.split('\n---\n');
+    // Each added: names the schedule's versions around its append, each after the one before.
+    const version = '\\d+\\.\\d+\\.\\d+\\.\\d+';
+    const added = (head: string): RegExp => new RegExp(`^${head} (${version}) (${version})$`);
+    expect(messages).toEqual([
+      expect.stringMatching(added('added:1:3')),
+      expect.stringMatching(added('added:1:4')),
+      expect.stringMatching(added('added:2:5')),
       'add-refused:1:refused to add a step: step 1 already added 2 steps in run rone (--max-added 2): 3, 4',
-      'added:1:6',
+      expect.stringMatching(added('added:1:6')),
       '',
     ]);
+    const versions = [0, 1, 2, 4].map(
+      (i) =>
+        added('added:\\d:\\d')
+          .exec(messages[i] ?? '')
+          ?.slice(1) ?? [],
+    );
+    for (let i = 1; i < versions.length; i += 1) expect(versions[i]?.[0]).toBe(versions[i - 1]?.[1]);
   });
 
   it('20 processes adding at once get 20 unique numbers, and the schedule stays valid', async () => {

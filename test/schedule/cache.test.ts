@@ -6,6 +6,7 @@
 import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { addStep } from '../../src/schedule/add-step.js';
 import { ScheduleCache } from '../../src/schedule/cache.js';
 import { ScheduleNotFoundError } from '../../src/errors.js';
 import { makePlanspace, runWorkflow } from '../helpers.js';
@@ -75,6 +76,35 @@ describe('ScheduleCache', () => {
     expect(numbers(next.started)).toEqual([5]);
     expect(cache.fullReads).toBe(2);
     expect(await read()).toContain('[wait] 3. c | m -- three, edited\n');
+  });
+
+  it('reads only the bytes `workflow add` appended when told its versions, and the whole file when they do not lead to it', async () => {
+    const { planspace, path, cache, read } = await setup();
+    await cache.take({ limit: 1 });
+    const size = (await stat(path)).size;
+    const first = await addStep(planspace, { line: 'd | m -- four', attributes: [['needs', '1']] });
+    const second = await addStep(planspace, { line: 'e | m -- five', attributes: [['needs', '4']] });
+    expect(first.appended?.after).toBe(second.appended?.before);
+    cache.noteAppend(second.appended?.before ?? '', second.appended?.after ?? '');
+    cache.noteAppend(first.appended?.before ?? '', first.appended?.after ?? '');
+    const readBefore = cache.bytesRead;
+    const appended = (await stat(path)).size - size;
+    const outcome = await cache.take({ settle: { number: 1, status: 'done' } });
+    expect(numbers(outcome.started)).toEqual([2, 4]);
+    // Two appends, one read: the bytes past the cached ones.
+    expect(cache.bytesRead - readBefore).toBe(appended);
+    expect(cache.fullReads).toBe(1);
+    expect(await read()).toContain('[run] 4. d | m -- four\n  - needs: 1\n[wait] 5. e | m -- five\n  - needs: 4\n');
+    // Told of an append, but the file was edited by hand after it: read whole, the edit seen.
+    const third = await addStep(planspace, { line: 'f | m -- six', attributes: [['needs', '1']] });
+    cache.noteAppend(third.appended?.before ?? '', third.appended?.after ?? '');
+    await writeFile(path, (await read()).replace('m -- three', 'm -- three, edited'));
+    const next = await cache.take({ settle: { number: 4, status: 'done' } });
+    expect(numbers(next.started)).toEqual([5, 6]);
+    expect(cache.fullReads).toBe(2);
+    expect(await read()).toContain('[wait] 3. c | m -- three, edited\n');
+    // An add that did not append (--after) gives no versions to tell.
+    expect((await addStep(planspace, { line: 'g | m -- seven', after: 1 })).appended).toBeUndefined();
   });
 
   it('sees a step added by hand mid-run, and keeps it when it writes', async () => {
