@@ -6,13 +6,8 @@
  */
 import type { BigIntStats } from 'node:fs';
 
-/** The version a `stat` (with `bigint: true`) describes; its size in bytes is the third part. */
+/** The version a `stat` (with `bigint: true`) describes. */
 export function fileVersion(stats: BigIntStats): string {
   return `${stats.dev}.${stats.ino}.${stats.size}.${stats.mtimeNs}`;
 }
 
-/** The size in bytes that a `fileVersion` names; undefined for text that is no version. */
-export function versionSize(version: string): number | undefined {
-  const match = /^\d+\.\d+\.(\d+)\.\d+$/.exec(version);
-  return match ? Number(match[1]) : undefined;
-}
