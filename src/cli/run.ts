@@ -121,7 +121,10 @@ export function runCommand(io: VerbIO) {
       options: [
         ...SOURCE_OPTIONS,
         ['--concurrency <n>', 'most agents running at once, steps and blocks together (default 4)'],
-        ['--only <steps>', 'run only these steps, e.g. 3 or 2,5; the others count as done for needs'],
+        [
+          '--only <steps>',
+          'run only these steps, e.g. 3 or 2,5, and the steps their agents add; the others count as done for needs',
+        ],
         ['--from <step>', 'run only this step and the steps after it in the file'],
         [
           '--goal <text>',

@@ -87,8 +87,11 @@ export class Engine implements EngineContext {
   readonly #limit: ReturnType<typeof pLimit>;
   /** The schedule as last read or written, re-read only when someone else changed it. */
   readonly #schedule: ScheduleCache;
-  /** The steps `only`/`from` selected; undefined for every step. */
-  readonly #only: ReadonlySet<number> | undefined;
+  /**
+   * The steps `only`/`from`/the planner selected, and those the selected steps added during the
+   * run (see `ScheduleCache`); undefined for every step.
+   */
+  readonly #only: Set<number> | undefined;
   /** Aborted by the caller's signal or by `abort()`. */
   readonly #stop = new AbortController();
   /** Rings when a task ends or an agent slot frees: NEXT may find more to start. */
@@ -167,8 +170,9 @@ export class Engine implements EngineContext {
     this.#options = options;
     this.#concurrency = concurrency;
     this.#limit = pLimit(concurrency);
-    this.#only = only;
-    this.#schedule = new ScheduleCache(paths.schedule, only, this.settledSteps);
+    // Its own copy, which the cache grows by the steps a selected step adds during the run.
+    this.#only = only === undefined ? undefined : new Set(only);
+    this.#schedule = new ScheduleCache(paths.schedule, this.#only, this.settledSteps);
     this.mailbox = new EngineMailbox(
       paths,
       inbox,

@@ -41,7 +41,7 @@ function lineCount(text: string): number {
  */
 export class ScheduleCache {
   readonly #path: string;
-  readonly #only: ReadonlySet<number> | undefined;
+  readonly #only: Set<number> | undefined;
   readonly #settled: SettledSteps | undefined;
   #plan: LivePlan | undefined;
   /** The version of the file `#plan` holds (see `fileVersion`). */
@@ -56,10 +56,13 @@ export class ScheduleCache {
   /**
    * @param path - the schedule file, usually `<planspace>/schedule.md`.
    * @param only - the steps that may start; the others count as `[done]` (see `TakeOptions.only`).
+   *   Grown by this cache: a step that was not in the file when it first read it, and was added
+   *   by a step of `only` (`added-by:`), joins it when a take first sees it, so that a review
+   *   run alone (`--only`, `--goal`) runs the fix and the re-review it adds. Default: every step.
    * @param settled - the steps the caller settled, kept current by the caller: each re-read of
    *   the file plans them so, whatever the file says (see `LivePlan`). Default: none.
    */
-  constructor(path: string, only?: ReadonlySet<number>, settled?: SettledSteps) {
+  constructor(path: string, only?: Set<number>, settled?: SettledSteps) {
     this.#path = path;
     this.#only = only;
     this.#settled = settled;
@@ -157,6 +160,8 @@ export class ScheduleCache {
       return this.#plan;
     }
     const schedule = await readScheduleFile(this.#path);
+    const previous = this.#plan;
+    if (previous !== undefined) this.#admit(schedule.steps, (number) => previous.needsOf(number) !== undefined);
     this.#fullReads += 1;
     this.#bytesRead += Buffer.byteLength(schedule.text);
     this.#appends.clear();
@@ -199,9 +204,23 @@ export class ScheduleCache {
     if (!tail.endsWith('\n')) return false;
     const steps = parseAppendedSteps(tail, this.#path, (number) => plan.needsOf(number) !== undefined, place);
     if (steps === undefined) return false;
+    this.#admit(steps, () => false);
     plan.append(steps, bytes, tail, place.offset);
     this.#tail = { line: place.line + lineCount(tail) - 1, offset: place.offset + tail.length };
     return true;
+  }
+
+  /**
+   * Adds to `only` each step of `steps` (in file order) that `known` does not know and that a
+   * step of `only` added (`added-by:`); one added by a step admitted so is admitted too.
+   */
+  #admit(steps: readonly Step[], known: (number: number) => boolean): void {
+    const only = this.#only;
+    if (only === undefined) return;
+    for (const step of steps) {
+      const by = step.attributes.addedBy;
+      if (by !== undefined && only.has(by) && !known(step.number)) only.add(step.number);
+    }
   }
 
   /**

@@ -126,6 +126,29 @@ describe('workflow run: steps added by agents', () => {
       ['review 1', 'fix 2', 'review 3', 'fix 4', 'review 5', 'fix 6', 'review 7', ''].join('\n'),
     );
   }, 120_000);
+
+  it('runs the fixes and re-reviews a review selected by --only adds, and no other step', async () => {
+    const schedule = '[wait] 1. other | reviewer -- not selected\n[wait] 2. review | reviewer -- review the change\n';
+    const { setup, state } = await makeAddRun(schedule, 'review', {
+      reviewer: { command: AGENT_ADD, env: { ADD_MODE: 'review', ROUNDS: '2' } },
+      fixer: { command: AGENT_ADD, env: { ADD_MODE: 'fix' } },
+    });
+    const result = await setup.run(['--only', '2']);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/SELECTION DONE: steps 2, 3, 4, 5, 6 done; 1 step still waits\n$/);
+    const steps = (await readSchedule(setup.planspace)).steps;
+    expect(steps.map((step) => `${step.number}. ${step.name} ${step.status}`)).toEqual([
+      '1. other wait',
+      '2. review done',
+      '3. fix done',
+      '4. re-review done',
+      '5. fix done',
+      '6. re-review done',
+    ]);
+    expect(await readFile(join(state, 'ran.txt'), 'utf8')).toBe(
+      ['review 2', 'fix 3', 'review 4', 'fix 5', 'review 6', ''].join('\n'),
+    );
+  }, 120_000);
 });
 
 describe('workflow run: the loop guard', () => {
