@@ -10,7 +10,7 @@
 //
 // Rounds interleave the two runs in a random order; medians (min-max).
 //
-//   node bench/candidates.js [--runs N]     (default 3 rounds)
+//   node bench/candidates.js [--runs N] [--work MS]     (default 3 rounds; the winner works 500 ms)
 //
 // Needs the built CLI (`npm run build`); `bench/run.js` gathers its section into BENCHMARKS.md.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -39,16 +39,18 @@ const IDENTITY = {
 };
 const ENV = { ...process.env, ...IDENTITY, LC_ALL: 'C' };
 /**
- * The agent: the winner (candidate 3, or the step's only agent) works 500 ms and writes a file;
- * a loser waits 30 s in the background, and on SIGTERM writes when it took it and exits. Braces
- * are doubled: in a model file `{...}` is a placeholder and `{{`/`}}` a literal brace.
+ * The agent: the winner (candidate 3, or the step's only agent) works `workMs` (default 500)
+ * and writes a file; a loser waits 30 s in the background, and on SIGTERM writes when it took
+ * it and exits. Braces are doubled: in a model file `{...}` is a placeholder and `{{`/`}}` a
+ * literal brace.
  */
-const AGENT_SCRIPT = [
-  'cat >/dev/null',
-  `if [ "$WORKFLOW_CANDIDATE" = ${WINNER} ] || [ -z "$WORKFLOW_CANDIDATE" ]; then sleep 0.5; echo won > won.txt; exit 0; fi`,
-  `trap 'date +%s%N > "$STOPS/$WORKFLOW_RUN_ID"; exit 143' TERM`,
-  'sleep 30 & wait',
-].join('\n');
+const agentScript = (workMs) =>
+  [
+    'cat >/dev/null',
+    `if [ "$WORKFLOW_CANDIDATE" = ${WINNER} ] || [ -z "$WORKFLOW_CANDIDATE" ]; then sleep ${workMs / 1000}; echo won > won.txt; exit 0; fi`,
+    `trap 'date +%s%N > "$STOPS/$WORKFLOW_RUN_ID"; exit 143' TERM`,
+    'sleep 30 & wait',
+  ].join('\n');
 
 const ms = (value) => `${Math.round(value)} ms`;
 const spread = (s, f = ms) => `${f(s.median)} (${f(s.min).replace(' ms', '')}-${f(s.max)})`;
@@ -130,10 +132,11 @@ function placements(base) {
 
 /**
  * Runs the benchmark.
- * @param {{ runs?: number }} options - interleaved rounds (default 3).
+ * @param {{ runs?: number, workMs?: number }} options - interleaved rounds (default 3); how
+ *   long the winner's agent works, in ms (default 500).
  * @returns {string} a markdown section.
  */
-export function measureCandidates({ runs = 3 } = {}) {
+export function measureCandidates({ runs = 3, workMs = 500 } = {}) {
   const base = mkdtempSync(join(tmpdir(), 'planspace-bench-candidates-'));
   const where = placements(base);
   try {
@@ -143,7 +146,7 @@ export function measureCandidates({ runs = 3 } = {}) {
     mkdirSync(stops);
     writeFileSync(
       join(sources.models, 'writer.toml'),
-      `command = "/bin/sh"\nargs = ${JSON.stringify(['-c', AGENT_SCRIPT])}\n[env]\nSTOPS = ${JSON.stringify(stops)}\n`,
+      `command = "/bin/sh"\nargs = ${JSON.stringify(['-c', agentScript(workMs)])}\n[env]\nSTOPS = ${JSON.stringify(stops)}\n`,
     );
     writeFileSync(join(sources.agents, 'exception-handler.md'), '---\nmodel: writer\n---\n\n# Never started here\n');
     const codespace = join(base, 'code');
@@ -181,9 +184,9 @@ export function measureCandidates({ runs = 3 } = {}) {
     return [
       '## Candidates: a race of 8',
       '',
-      `\`node bench/candidates.js --runs ${runs}\`: a repository of ${FILES} files. One step with ` +
+      `\`node bench/candidates.js --runs ${runs}${workMs === 500 ? '' : ` --work ${workMs}`}\`: a repository of ${FILES} files. One step with ` +
         `\`candidates: ${CANDIDATES}\` and \`judge: first\` at \`--concurrency ${CANDIDATES}\`: candidate ${WINNER}'s ` +
-        `agent (\`/bin/sh\`) works 500 ms and writes a file, the others would run 30 s. Against the same step ` +
+        `agent (\`/bin/sh\`) works ${workMs} ms and writes a file, the others would run 30 s. Against the same step ` +
         `without candidates under \`isolation: worktree\`, its agent doing what candidate ${WINNER} does (one ` +
         `worktree, one merge), with its worktree in the same place. Worktrees made where \`workflow run\` makes ` +
         `them by default, and on a tmpfs: git makes them one at a time, and candidate ${WINNER} waits for three, ` +
@@ -203,6 +206,9 @@ export function measureCandidates({ runs = 3 } = {}) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const runsArg = process.argv.indexOf('--runs');
-  console.log(measureCandidates({ runs: runsArg === -1 ? 3 : Number(process.argv[runsArg + 1]) }));
+  const option = (name, fallback) => {
+    const at = process.argv.indexOf(name);
+    return at === -1 ? fallback : Number(process.argv[at + 1]);
+  };
+  console.log(measureCandidates({ runs: option('--runs', 3), workMs: option('--work', 500) }));
 }
