@@ -185,7 +185,7 @@ export class ScheduleCache {
     if (place === undefined || plan.changed || stats.size <= BigInt(known.length)) return false;
     let bytes: Buffer;
     try {
-      const noted = this.#readNoted(known, fileVersion(stats));
+      const noted = this.#readNoted(known, fileVersion(stats), true);
       if (noted !== undefined) {
         bytes = noted;
       } else {
@@ -198,16 +198,49 @@ export class ScheduleCache {
       if (error instanceof PlanspaceError || typeof (error as NodeJS.ErrnoException).code === 'string') return false;
       throw error;
     }
-    const tailBytes = bytes.subarray(known.length);
-    if (!isUtf8(tailBytes) || tailBytes.includes(0)) return false;
-    const tail = tailBytes.toString('utf8');
-    if (!tail.endsWith('\n')) return false;
-    const steps = parseAppendedSteps(tail, this.#path, (number) => plan.needsOf(number) !== undefined, place);
-    if (steps === undefined) return false;
+    const appended = this.#parseTail(plan, place, bytes);
+    if (appended === undefined) return false;
+    const { steps, tail } = appended;
     this.#admit(steps, () => false);
     plan.append(steps, bytes, tail, place.offset);
     this.#tail = { line: place.line + lineCount(tail) - 1, offset: place.offset + tail.length };
     return true;
+  }
+
+  /**
+   * The steps appended to the file since the version this cache holds, read without the lock
+   * and without changing the cache: when noted appends (`noteAppend`) lead from that version to
+   * the file's, and the new bytes parse alone. Undefined otherwise, whatever the reason (the
+   * file changed otherwise, is gone, or cannot be read): the next take finds out. For a caller
+   * deciding whether a take now could start anything; the take reads them again, under the lock.
+   */
+  peekAppended(): readonly Step[] | undefined {
+    const plan = this.#plan;
+    const place = this.#tail;
+    if (plan === undefined || place === undefined || plan.changed) return undefined;
+    try {
+      const bytes = this.#readNoted(plan.bytes, fileVersion(statSync(this.#path, { bigint: true })), false);
+      return bytes === undefined ? undefined : this.#parseTail(plan, place, bytes)?.steps;
+    } catch (error) {
+      if (error instanceof PlanspaceError || typeof (error as NodeJS.ErrnoException).code === 'string')
+        return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The steps in `bytes` past `plan`'s own, and their text, when that text is UTF-8 lines that
+   * parse alone as appended steps (`parseAppendedSteps`); undefined otherwise.
+   *
+   * @throws {ScheduleSyntaxError} as `parseAppendedSteps`, for appended lines that do not parse.
+   */
+  #parseTail(plan: LivePlan, place: TailPlace, bytes: Buffer): { steps: readonly Step[]; tail: string } | undefined {
+    const tailBytes = bytes.subarray(plan.bytes.length);
+    if (!isUtf8(tailBytes) || tailBytes.includes(0)) return undefined;
+    const tail = tailBytes.toString('utf8');
+    if (!tail.endsWith('\n')) return undefined;
+    const steps = parseAppendedSteps(tail, this.#path, (number) => plan.needsOf(number) !== undefined, place);
+    return steps === undefined ? undefined : { steps, tail };
   }
 
   /**
@@ -226,17 +259,20 @@ export class ScheduleCache {
   /**
    * The file's bytes as `known` (the cached version's) followed by what the noted appends
    * (`noteAppend`) added, reading only those: when the notes lead from the cached version to
-   * `version`, and the file is still that version when opened. Undefined otherwise (the notes
-   * on the way are used up either way).
+   * `version`, and the file is still that version when opened. Undefined otherwise.
    *
+   * @param consume - forget the notes on the way (a take, which moves the cache on); false for
+   *   a look that changes nothing.
    * @throws the `fs` errors of the open and read.
    */
-  #readNoted(known: Buffer, version: string): Buffer | undefined {
+  #readNoted(known: Buffer, version: string, consume: boolean): Buffer | undefined {
     let at = this.#version;
-    while (at !== version) {
+    // A chain of notes never loops (each names a newer file); the bound is for bad notes.
+    const most = this.#appends.size;
+    for (let hops = 0; at !== version; hops += 1) {
       const next = this.#appends.get(at);
-      if (next === undefined) return undefined;
-      this.#appends.delete(at);
+      if (next === undefined || hops >= most) return undefined;
+      if (consume) this.#appends.delete(at);
       at = next;
     }
     // Non-blocking: a pipe put in the file's place since the stat must not hang the engine.

@@ -87,6 +87,11 @@ describe('ScheduleCache', () => {
     expect(first.appended?.after).toBe(second.appended?.before);
     cache.noteAppend(second.appended?.before ?? '', second.appended?.after ?? '');
     cache.noteAppend(first.appended?.before ?? '', first.appended?.after ?? '');
+    // A look without the lock sees both steps, and changes nothing for the take below.
+    expect(cache.peekAppended()?.map((step) => [step.number, step.attributes.needs])).toEqual([
+      [4, [1]],
+      [5, [4]],
+    ]);
     const readBefore = cache.bytesRead;
     const appended = (await stat(path)).size - size;
     const outcome = await cache.take({ settle: { number: 1, status: 'done' } });
@@ -98,7 +103,9 @@ describe('ScheduleCache', () => {
     // Told of an append, but the file was edited by hand after it: read whole, the edit seen.
     const third = await addStep(planspace, { line: 'f | m -- six', attributes: [['needs', '1']] });
     cache.noteAppend(third.appended?.before ?? '', third.appended?.after ?? '');
+    expect(cache.peekAppended()?.map((step) => step.number)).toEqual([6]);
     await writeFile(path, (await read()).replace('m -- three', 'm -- three, edited'));
+    expect(cache.peekAppended()).toBeUndefined();
     const next = await cache.take({ settle: { number: 4, status: 'done' } });
     expect(numbers(next.started)).toEqual([5, 6]);
     expect(cache.fullReads).toBe(2);
