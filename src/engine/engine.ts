@@ -36,6 +36,7 @@ import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { agentBaseEnvironment } from '../dispatch/command.js';
 import type { ProcessTrees } from '../dispatch/trees.js';
+import { addedMayStart } from './added-steps.js';
 import { AGENT_COMMANDS } from '../dispatch/shims.js';
 import type { Inbox } from '../mailbox/receive.js';
 import { logEvent, type RunEvent } from '../planspace/log.js';
@@ -180,7 +181,7 @@ export class Engine implements EngineContext {
       (event, message) => this.log(event, message),
       () => {
         this.#living = true;
-        if (this.#addedMayStart()) this.replan();
+        if (addedMayStart(this.#schedule.peekAppended(), this.#claimed)) this.replan();
       },
       (before, after) => {
         this.#schedule.noteAppend(before, after);
@@ -304,20 +305,6 @@ export class Engine implements EngineContext {
   replan(): void {
     this.#replan = true;
     this.#changed.ring();
-  }
-
-  /**
-   * Whether a take now could start a step `workflow add` appended: false when each appended
-   * step names in `needs:` a step this run still runs, whose settlement takes it anyway (the
-   * fix a review adds needs the review). A step added by a chain of agents then costs one
-   * locked take, not two; false also when a take since the add has planned them. True when in
-   * doubt (the new steps cannot be read without the lock).
-   */
-  #addedMayStart(): boolean {
-    const steps = this.#schedule.peekAppended();
-    if (steps === undefined) return true;
-    // None: a take since the add (its adder's settlement) has planned them already.
-    return !steps.every((step) => step.attributes.needs?.some((need) => this.#claimed.has(need)) === true);
   }
 
   /** Settles a step and takes what became ready, in one locked write (see `EngineContext.settle`). */
