@@ -10,4 +10,3 @@ import type { BigIntStats } from 'node:fs';
 export function fileVersion(stats: BigIntStats): string {
   return `${stats.dev}.${stats.ino}.${stats.size}.${stats.mtimeNs}`;
 }
-

@@ -9,7 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { CodespaceRefusedError, parseStatusPaths, readCodespaceRepository } from '../../src/git/codespace.js';
 import { git, gitLine } from '../../src/git/git.js';
 import { commitWorktree, mergeIntoIntegration, MergeRefusedError, type MergeRequest } from '../../src/git/integrate.js';
-import { addWorktree, listWorktrees, parseWorktreeList, removeWorktree, worktreesFolder } from '../../src/git/worktree.js';
+import {
+  addWorktree,
+  listWorktrees,
+  parseWorktreeList,
+  removeWorktree,
+  worktreesFolder,
+} from '../../src/git/worktree.js';
 import { makeTree } from '../helpers.js';
 
 const ME = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
