@@ -107,7 +107,7 @@ export function runCommand(io: VerbIO) {
         'SELECTION DONE: step 1 done; 6 steps still wait',
         "$ workflow run ./plan --verify 'npm test'   # steps without their own verify:",
         '$ workflow run ./plan --isolation worktree   # each agent in a git worktree',
-        '$ workflow run ./plan --isolation worktree --worktrees /dev/shm/plan   # worktrees in memory',
+        '$ workflow run ./plan --worktrees /dev/shm/plan   # worktrees in memory',
         '$ workflow run ./plan --dry-run   # write the prompts, print the commands',
         'step 1 (decompose): claude -p < /work/plan/artifacts/step-1-prompt.md',
         '$ workflow run ./plan --goal "fix the login timeout"   # a planner picks steps',
