@@ -26,6 +26,12 @@ function temporaryFor(path: string): string {
 }
 
 /**
+ * How many names a write tries: a name can be taken by a file that a killed process of the
+ * same pid left (pids are reused, after 32,768 processes on some machines).
+ */
+const NAME_TRIES = 16;
+
+/**
  * Creates `temporary` (never an existing file or link), 0600 whatever the umask, and writes
  * `bytes` into it.
  *
@@ -58,11 +64,21 @@ function writeTemporarySync(temporary: string, bytes: Uint8Array): BigIntStats {
  *   file; the target is then unchanged.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const temporary = temporaryFor(path);
+  let temporary = temporaryFor(path);
   try {
     // Made here (`wx`: never an existing file or link), 0600 less the umask, then set to 0600:
     // synchronously, a `chmod` of an open file being far cheaper than a thread-pool round trip.
-    const file = await open(temporary, 'wx', FILE_MODE);
+    let file;
+    for (let tries = 1; ; tries += 1) {
+      try {
+        file = await open(temporary, 'wx', FILE_MODE);
+        break;
+      } catch (error) {
+        // A name a killed process of the same pid left (see `NAME_TRIES`): take the next.
+        if (!isErrno(error, 'EEXIST') || tries >= NAME_TRIES) throw error;
+        temporary = temporaryFor(path);
+      }
+    }
     try {
       fchmodSync(file.fd, FILE_MODE);
       await file.writeFile(data);
@@ -88,9 +104,19 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  *   file; the target is then unchanged.
  */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): BigIntStats {
-  const temporary = temporaryFor(path);
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  let temporary = temporaryFor(path);
   try {
-    const written = writeTemporarySync(temporary, typeof data === 'string' ? Buffer.from(data) : data);
+    let written: BigIntStats | undefined;
+    for (let tries = 1; written === undefined; tries += 1) {
+      try {
+        written = writeTemporarySync(temporary, bytes);
+      } catch (error) {
+        // A name a killed process of the same pid left (see `NAME_TRIES`): take the next.
+        if (!isErrno(error, 'EEXIST') || tries >= NAME_TRIES) throw error;
+        temporary = temporaryFor(path);
+      }
+    }
     renameSync(temporary, path);
     return written;
   } catch (error) {

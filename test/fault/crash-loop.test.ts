@@ -152,7 +152,12 @@ async function trial(number: number): Promise<void> {
     const at = random() * killWindowMs;
     const result = kills < MAX_KILLS ? await endOrKill(engine, at) : await engine.ended;
     if (result.signal !== 'SIGKILL') {
-      expect(result, `the last run of trial ${number}`).toMatchObject({ code: 0, signal: null });
+      // What the run said goes into the message: a rare failure must be readable from CI's log.
+      const said = `${result.stderr.slice(-2000)}${result.stdout.slice(-2000)}`;
+      expect(result, `the last run of trial ${number} (seed ${seed}): ${said}`).toMatchObject({
+        code: 0,
+        signal: null,
+      });
       expect(result.stdout).toMatch(/COMPLETE\n$/);
       break;
     }

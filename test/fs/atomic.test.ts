@@ -14,6 +14,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -65,6 +66,25 @@ describe.each(writers)('%s', (_, write) => {
     await expect(write(join(dir, 'prompt.md'), 'text\n')).rejects.toThrow(join(dir, 'prompt.md'));
     expect(lstatSync(join(dir, 'prompt.md')).isDirectory()).toBe(true);
     expect(readdirSync(dir)).toEqual(['prompt.md']);
+  });
+});
+
+describe('atomic writes after a killed process of the same pid', () => {
+  it('pass over the temporary files it left under their names, and leave them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'planspace-atomic-'));
+    const atomic = join(process.cwd(), 'dist', 'fs', 'atomic.js');
+    // A new process: its first names are `.<name>.<pid>.1.tmp` on; the leftovers take 1 to 3.
+    const script = [
+      `import { writeFileSync } from 'node:fs';`,
+      `const { writeFileAtomic, writeFileAtomicSync } = await import(${JSON.stringify(atomic)});`,
+      `for (const n of [1, 2, 3]) writeFileSync(${JSON.stringify(dir)} + '/.a.md.' + process.pid + '.' + n + '.tmp', 'left');`,
+      `writeFileAtomicSync(${JSON.stringify(join(dir, 'a.md'))}, 'sync\\n');`,
+      `await writeFileAtomic(${JSON.stringify(join(dir, 'b.md'))}, 'async\\n');`,
+    ].join('\n');
+    execFileSync(process.execPath, ['--input-type=module', '-e', script]);
+    expect(readFileSync(join(dir, 'a.md'), 'utf8')).toBe('sync\n');
+    expect(readFileSync(join(dir, 'b.md'), 'utf8')).toBe('async\n');
+    expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toHaveLength(3);
   });
 });
 
