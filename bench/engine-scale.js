@@ -9,10 +9,11 @@
 //
 // Needs the built CLI (`npm run build`). `bench/run.js` (npm run bench) imports `measureEngineScale`.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dispatchGaps } from './stats.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const workflow = join(root, 'bin', 'workflow.js');
@@ -56,21 +57,7 @@ function engineRun(base, label, size, sources) {
   if (result.status !== 0) {
     throw new Error(`workflow run ${planspace} ended with ${String(result.signal ?? result.status)}: ${result.stderr}`);
   }
-  const events = readFileSync(join(planspace, 'events.jsonl'), 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line));
-  const dispatched = [];
-  const done = new Map();
-  for (const event of events) {
-    if (event.event === 'dispatched') dispatched.push({ step: event.step, time: Date.parse(event.time) });
-    if (event.event === 'done') done.set(event.step, Date.parse(event.time));
-  }
-  if (dispatched.length !== RUN || done.size !== RUN) {
-    throw new Error(`${planspace}/events.jsonl: ${dispatched.length} dispatches, ${done.size} done`);
-  }
-  const gaps = [];
-  for (let i = 1; i < dispatched.length; i += 1) gaps.push(dispatched[i].time - done.get(dispatched[i - 1].step));
+  const { dispatched, gaps } = dispatchGaps(planspace, RUN);
   rmSync(planspace, { recursive: true, force: true });
   return {
     perStep: (dispatched[RUN - 1].time - dispatched[0].time) / (RUN - 1),

@@ -28,6 +28,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dispatchGaps } from './stats.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const workflow = join(root, 'bin', 'workflow.js');
@@ -92,21 +93,7 @@ async function engineRun(base, label, steps, sources) {
   const [code, signal] = await new Promise((resolve) => child.on('close', (...end) => resolve(end)));
   clearInterval(sampler);
   if (code !== 0) throw new Error(`workflow run ${planspace} ended with ${String(signal ?? code)}: ${stderr}`);
-  const events = readFileSync(join(planspace, 'events.jsonl'), 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line));
-  const dispatched = [];
-  const done = new Map();
-  for (const event of events) {
-    if (event.event === 'dispatched') dispatched.push({ step: event.step, time: Date.parse(event.time) });
-    if (event.event === 'done') done.set(event.step, Date.parse(event.time));
-  }
-  if (dispatched.length !== steps || done.size !== steps) {
-    throw new Error(`${planspace}/events.jsonl: ${dispatched.length} dispatches, ${done.size} done of ${steps}`);
-  }
-  const gaps = [];
-  for (let i = 1; i < dispatched.length; i += 1) gaps.push(dispatched[i].time - done.get(dispatched[i - 1].step));
+  const { gaps } = dispatchGaps(planspace, steps);
   rmSync(planspace, { recursive: true, force: true });
   return { gap: gaps.reduce((sum, value) => sum + value, 0) / gaps.length, cpu: cpu / steps };
 }

@@ -1,5 +1,8 @@
-// Statistics the benchmark scripts share: quantiles of samples, and a random order of the
-// things measured in each round, so that none is always measured first.
+// Statistics the benchmark scripts share: quantiles of samples, a random order of the things
+// measured in each round (so that none is always measured first), and the gaps between a run's
+// steps read from its events.jsonl.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * The `q` quantile (0 to 1) of `sorted`, ascending: the sample at rank floor(q * n).
@@ -43,4 +46,32 @@ export function shuffled(items) {
     [copy[i], copy[j]] = [copy[j], copy[i]];
   }
   return copy;
+}
+
+/**
+ * The dispatches of a run and the gaps between steps, from its `events.jsonl`: the time (ms,
+ * 1 ms resolution) of each `dispatched` in order, and for each dispatch after the first, the
+ * ms from the `done` of the step dispatched before it.
+ * @param {string} planspace - the run's planspace.
+ * @param {number} steps - how many steps the run ran.
+ * @returns {{ dispatched: { step: number, time: number }[], gaps: number[] }}
+ * @throws {Error} unless there are `steps` dispatches and `steps` steps done.
+ */
+export function dispatchGaps(planspace, steps) {
+  const events = readFileSync(join(planspace, 'events.jsonl'), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line));
+  const dispatched = [];
+  const done = new Map();
+  for (const event of events) {
+    if (event.event === 'dispatched') dispatched.push({ step: event.step, time: Date.parse(event.time) });
+    if (event.event === 'done') done.set(event.step, Date.parse(event.time));
+  }
+  if (dispatched.length !== steps || done.size !== steps) {
+    throw new Error(`${planspace}/events.jsonl: ${dispatched.length} dispatches, ${done.size} done of ${steps}`);
+  }
+  const gaps = [];
+  for (let i = 1; i < dispatched.length; i += 1) gaps.push(dispatched[i].time - done.get(dispatched[i - 1].step));
+  return { dispatched, gaps };
 }
